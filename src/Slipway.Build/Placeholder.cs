@@ -1,0 +1,1 @@
+namespace Slipway.Build; internal static class Placeholder { }
