@@ -46,7 +46,7 @@ internal sealed class GitCli(string? token, string tokenUser, string authorName,
             .WithValidation(CommandResultValidation.None);
         if (input is not null) command = command.WithStandardInputPipe(PipeSource.FromString(input, Encoding.UTF8));
 
-        log.Debug("git {Arguments}", masker.Mask(string.Join(' ', arguments)));
+        log.Debug("git {Arguments:l}", masker.Mask(string.Join(' ', arguments)));
         var result = await command.ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, cancellationToken);
         return new GitResult(arguments, result.ExitCode, result.StandardOutput, masker.Mask(result.StandardError));
     }
