@@ -5,6 +5,14 @@ namespace Slipway.Delivery.ConfigRepo;
 /// <summary>Commits a rendered environment to the config repo with the deployment trailers, and pushes it.</summary>
 public sealed class GitOpsCommitter(ConfigRepository repository, Serilog.ILogger log)
 {
+    /// <summary>Renders <paramref name="environment"/> from <paramref name="deployDirectory"/> with the image of the trailers, then commits it.</summary>
+    public Task<CommitResult> RenderAndCommitAsync(string deployDirectory, DeploymentTrailers trailers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trailers);
+        var rendered = ManifestRenderer.Render(deployDirectory, trailers.Environment, trailers.Image);
+        return CommitEnvironmentAsync(rendered, trailers with { Image = rendered.Image.ToString() }, cancellationToken);
+    }
+
     /// <summary>
     /// Writes environments/&lt;env&gt;/ exactly as rendered (files it no longer has are removed), commits with the trailers
     /// and pushes (rebasing on concurrent pushes). Unchanged content: no commit, result "unchanged".

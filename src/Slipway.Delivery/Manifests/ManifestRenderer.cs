@@ -36,6 +36,15 @@ public static class ManifestRenderer
         return Render(templates, settings, environment, image, Path.Combine(deployDirectory, EnvironmentsFolder, environment + ".yaml"));
     }
 
+    /// <summary>Renders with an image reference that carries a digest (e.g. the registry push result); its tag, if any, is dropped.</summary>
+    public static RenderedEnvironment Render(string deployDirectory, string environment, Oci.ImageReference imageByDigest)
+    {
+        ArgumentNullException.ThrowIfNull(imageByDigest);
+        if (imageByDigest.Digest is null)
+            throw new ManifestException($"image '{imageByDigest}' has no digest; deploy the reference the registry push returned (repository@sha256:...)");
+        return Render(deployDirectory, environment, $"{imageByDigest.Name}@{imageByDigest.Digest}");
+    }
+
     /// <summary>Renders from already parsed templates and settings (<paramref name="settingsSource"/> names them in errors).</summary>
     public static RenderedEnvironment Render(EnvironmentManifests templates, EnvironmentSettings settings, string environment,
         ImageDigestReference image, string settingsSource)
