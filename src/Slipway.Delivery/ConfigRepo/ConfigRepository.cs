@@ -70,10 +70,11 @@ public sealed class ConfigRepository
 
     /// <summary>
     /// Commits a change on top of the remote's latest branch and pushes it. <paramref name="apply"/> writes the change
-    /// into the work tree (it is re-run on a fresh tree if a rebase conflicts); only <paramref name="pathspec"/> is staged.
+    /// into the work tree (it is re-run on a fresh tree if a rebase conflicts); only <paramref name="pathspec"/> is staged
+    /// (null: <paramref name="apply"/> stages its own changes).
     /// Nothing to commit: no commit, <see cref="CommitResult.Changed"/> false.
     /// </summary>
-    public async Task<CommitResult> CommitAsync(string pathspec, Func<string, CancellationToken, Task> apply, string message,
+    public async Task<CommitResult> CommitAsync(string? pathspec, Func<string, CancellationToken, Task> apply, string message,
         CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
@@ -90,11 +91,11 @@ public sealed class ConfigRepository
                 {
                     await ResetToRemoteAsync(token);
                     await apply(work, token);
-                    await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: token);
+                    if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: token);
                     var staged = await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: token);
                     if (staged.Succeeded)
                     {
-                        log.Information("Config repo already has this {Pathspec}: nothing to commit", pathspec);
+                        log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
                         return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
                     }
                     await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: token);
@@ -150,7 +151,7 @@ public sealed class ConfigRepository
         var rollback = trailers with { RollbackOf = commit };
         var message = $"Roll back {rollback.Environment}: revert {commit[..Math.Min(12, commit.Length)]}\n\n" +
                       $"This reverts commit {commit}.\n\n" + string.Join('\n', rollback.ToLines()) + "\n";
-        return CommitAsync(SlipwayMetadata.EnvironmentFolder(rollback.Environment), async (work, token) =>
+        return CommitAsync(null, async (work, token) =>
         {
             var revert = await git.RunAsync(work, ["revert", "--no-commit", "--no-edit", commit], cancellationToken: token);
             if (revert.Succeeded) return;

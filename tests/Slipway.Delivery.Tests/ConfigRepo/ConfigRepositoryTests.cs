@@ -188,6 +188,36 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Reverting_the_first_deploy_removes_the_environment()
+    {
+        var repository = sandbox.Repository();
+        await DeployAsync(repository, "production", Image('a'));
+        var first = await DeployAsync(repository, "staging", Image('a'));
+
+        var rollback = await repository.RevertAsync(first.Sha, Trailers("staging", Image('a'), "run-rollback"), TestContext.Current.CancellationToken);
+
+        Assert.True(rollback.Changed);
+        Assert.Null(await repository.ReadEnvironmentAsync("staging", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(Image('a'), await repository.CurrentImageAsync("production", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_revert_that_conflicts_with_later_commits_is_a_clear_error_and_leaves_the_repo_as_it_was()
+    {
+        var repository = sandbox.Repository();
+        var first = await DeployAsync(repository, "staging", Image('a'));
+        await DeployAsync(repository, "staging", Image('b'));
+        var head = await repository.SyncAsync(TestContext.Current.CancellationToken);
+
+        var exception = await Assert.ThrowsAsync<GitException>(() =>
+            repository.RevertAsync(first.Sha, Trailers("staging", Image('a'), "run-rollback"), TestContext.Current.CancellationToken));
+
+        Assert.Contains("cannot be reverted cleanly", exception.Message);
+        Assert.Equal(head, await repository.SyncAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(Image('b'), await repository.CurrentImageAsync("staging", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Reading_an_environment_at_an_older_revision()
     {
         var repository = sandbox.Repository();
