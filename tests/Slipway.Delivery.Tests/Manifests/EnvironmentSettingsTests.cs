@@ -45,8 +45,8 @@ public sealed class EnvironmentSettingsTests
 
     [Fact]
     public void An_unknown_variant_is_an_error() =>
-        Assert.Contains("defaultVariant 'shouty' is not a variant", RenderFailsAfter("environments/staging.yaml",
-            text => text.Replace("defaultVariant: friendly", "defaultVariant: shouty", StringComparison.Ordinal)).Message);
+        Assert.Contains("defaultVariant 'Shouty' is not a variant of the flag (variants: Formal, Casual)", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("flags:\n", "flags:\n  Greeting.Style:\n    defaultVariant: Shouty\n", StringComparison.Ordinal)).Message);
 
     [Fact]
     public void A_missing_environment_lists_the_known_ones()

@@ -69,15 +69,37 @@ public sealed class ManifestRendererTests
         var productionConfig = System.Text.Json.Nodes.JsonNode.Parse(production.ConfigData["appsettings.json"])!;
         Assert.True(Flag(stagingConfig, "Greeting.V2")["enabled"]!.GetValue<bool>());
         Assert.False(Flag(productionConfig, "Greeting.V2")["enabled"]!.GetValue<bool>());
-        Assert.Equal("friendly", Flag(stagingConfig, "Greeting.Style")["allocation"]!["default_when_enabled"]!.GetValue<string>());
-        Assert.Equal("staging", stagingConfig["Greeting"]!["Audience"]!.GetValue<string>());
-        Assert.Equal("Hello from Beacon", stagingConfig["Greeting"]!["Message"]!.GetValue<string>());
+        Assert.Equal("Debug", stagingConfig["Serilog"]!["MinimumLevel"]!.GetValue<string>());
+        Assert.Equal("Information", productionConfig["Serilog"]!["MinimumLevel"]!.GetValue<string>());
         Assert.Equal(0, stagingConfig["Faults"]!["ErrorRate"]!.GetValue<int>());
         Assert.NotEqual(ConfigHash.Compute(staging.ConfigData), ConfigHash.Compute(production.ConfigData));
-
-        static System.Text.Json.Nodes.JsonNode Flag(System.Text.Json.Nodes.JsonNode config, string id) =>
-            config["feature_management"]!["feature_flags"]!.AsArray().Single(flag => flag!["id"]!.GetValue<string>() == id)!;
     }
+
+    [Fact]
+    public void Flag_and_settings_overrides_reach_the_config_file()
+    {
+        using var deploy = DeployFolder.Copy();
+        deploy.Edit("environments/staging.yaml", text => text.Replace("flags:\n", """
+            flags:
+              Greeting.Style:
+                enabled: true
+                defaultVariant: Casual
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal) + "  Faults:\n    ErrorRate: 0.25\n");
+
+        var config = System.Text.Json.Nodes.JsonNode.Parse(ManifestRenderer.Render(deploy.Path, "staging", DeployFolder.Image).Manifests.ConfigData["appsettings.json"])!;
+
+        var style = Flag(config, "Greeting.Style");
+        Assert.True(style["enabled"]!.GetValue<bool>());
+        Assert.Equal("Casual", style["allocation"]!["default_when_enabled"]!.GetValue<string>());
+        Assert.True(Flag(config, "Greeting.V2")["enabled"]!.GetValue<bool>());
+        Assert.Equal(0.25m, config["Faults"]!["ErrorRate"]!.GetValue<decimal>());
+        Assert.Equal(0, config["Faults"]!["LatencyMs"]!.GetValue<int>());
+        Assert.Equal("Debug", config["Serilog"]!["MinimumLevel"]!.GetValue<string>());
+    }
+
+    private static System.Text.Json.Nodes.JsonNode Flag(System.Text.Json.Nodes.JsonNode config, string id) =>
+        config["feature_management"]!["feature_flags"]!.AsArray().Single(flag => flag!["id"]!.GetValue<string>() == id)!;
 
     [Fact]
     public void A_different_digest_changes_only_the_image_lines()
