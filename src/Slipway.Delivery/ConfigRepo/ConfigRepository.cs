@@ -48,7 +48,7 @@ public sealed class ConfigRepository
                 MaxDelay = options.MaxRetryDelay,
                 OnRetry = arguments =>
                 {
-                    this.log.Information("Config repo moved while pushing; rebased, retrying (attempt {Attempt} of {Max}) in {Delay:0} ms",
+                    this.log.Information("Config repo moved while pushing; rebasing and retrying (attempt {Attempt} of {Max}) in {Delay:0} ms",
                         arguments.AttemptNumber + 2, options.MaxPushAttempts, arguments.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
@@ -82,13 +82,32 @@ public sealed class ConfigRepository
         var work = options.WorkDirectory;
         var attempts = 0;
         var committed = false;
+        var behindRemote = false;
         try
         {
             return await pushRetry.ExecuteAsync(async token =>
             {
                 attempts++;
+                // Rebase right before pushing (after the backoff delay), so the window for another push is short.
+                if (behindRemote && committed)
+                {
+                    await FetchAsync(token);
+                    var rebase = await git.RunAsync(work, ["rebase", "-q", RemoteBranch], cancellationToken: token);
+                    if (!rebase.Succeeded)
+                    {
+                        // Someone changed the same files: start over from their state and apply ours again (latest wins).
+                        await git.RunAsync(work, ["rebase", "--abort"], cancellationToken: token);
+                        committed = false;
+                    }
+                    else if (await RevParseAsync("HEAD", token) == await RevParseAsync(RemoteBranch, token))
+                    {
+                        log.Information("After rebasing, the remote already has this change: nothing to push");
+                        return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
+                    }
+                }
                 if (!committed)
                 {
+                    if (behindRemote) await FetchAsync(token);
                     await ResetToRemoteAsync(token);
                     await apply(work, token);
                     if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: token);
@@ -112,20 +131,7 @@ public sealed class ConfigRepository
                 }
                 if (!IsRejectedBecauseRemoteMoved(push.StandardOutput + push.StandardError))
                     throw git.Failure(push, "check the config repo URL and token (--config-repo, --config-repo-token)");
-
-                await FetchAsync(token);
-                var rebase = await git.RunAsync(work, ["rebase", "-q", RemoteBranch], cancellationToken: token);
-                if (!rebase.Succeeded)
-                {
-                    // Someone changed the same files: start over from their state and apply ours again (latest wins).
-                    await git.RunAsync(work, ["rebase", "--abort"], cancellationToken: token);
-                    committed = false;
-                }
-                else if (await RevParseAsync("HEAD", token) == await RevParseAsync(RemoteBranch, token))
-                {
-                    log.Information("After rebasing, the remote already has this change: nothing to push");
-                    return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
-                }
+                behindRemote = true;
                 throw new PushRejectedException();
             }, cancellationToken);
         }

@@ -25,7 +25,7 @@ public sealed record ConfigRepositoryOptions
 
     /// <summary>Base delay between push attempts; grows exponentially with jitter, at most <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long to wait for another local process that holds the work directory.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(5);
