@@ -32,8 +32,24 @@ public static class ManifestRenderer
         if (!Directory.Exists(baseFolder))
             throw new ManifestException($"{baseFolder}: missing; deploy/ needs base/ with {string.Join(", ", SlipwayMetadata.EnvironmentFiles)}");
         var templates = EnvironmentManifests.ParseTemplates(environment, baseFolder);
-        var settings = EnvironmentSettings.Load(Path.Combine(deployDirectory, EnvironmentsFolder, environment + ".yaml"));
-        return Render(templates, settings, environment, image, Path.Combine(deployDirectory, EnvironmentsFolder, environment + ".yaml"));
+        var settingsFile = Path.Combine(deployDirectory, EnvironmentsFolder, environment + ".yaml");
+        var settings = EnvironmentSettings.Load(settingsFile);
+        RequireOwnHostPort(settings, settingsFile);
+        return Render(templates, settings, environment, image, settingsFile);
+    }
+
+    /// <summary>Two environments on one host port would fight over it on the single-machine backend.</summary>
+    private static void RequireOwnHostPort(EnvironmentSettings settings, string settingsFile)
+    {
+        foreach (var other in Directory.EnumerateFiles(Path.GetDirectoryName(settingsFile)!, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFullPath(other) == Path.GetFullPath(settingsFile)) continue;
+            EnvironmentSettings otherSettings;
+            try { otherSettings = EnvironmentSettings.Load(other); }
+            catch (ManifestException) { continue; }   // that environment's own render reports its problems
+            if (otherSettings.HostPort == settings.HostPort)
+                throw new ManifestException($"{settingsFile}: hostPort {settings.HostPort} is also {Path.GetFileName(other)}'s; give every environment its own port");
+        }
     }
 
     /// <summary>Renders with an image reference that carries a digest (e.g. the registry push result); its tag, if any, is dropped.</summary>

@@ -98,8 +98,9 @@ public sealed class ConfigRepositoryTests : IDisposable
     {
         using var deploy = DeployFolder.Copy();
         var environments = Enumerable.Range(1, 6).Select(index => $"team-{index}").ToList();
-        foreach (var environment in environments)
-            File.Copy(deploy.File("environments/staging.yaml"), deploy.File($"environments/{environment}.yaml"));
+        var staging = File.ReadAllText(deploy.File("environments/staging.yaml"));
+        foreach (var (environment, index) in environments.Select((environment, index) => (environment, index)))
+            File.WriteAllText(deploy.File($"environments/{environment}.yaml"), staging.Replace("hostPort: 8081", $"hostPort: {9001 + index}", StringComparison.Ordinal));
         await sandbox.Repository("seeder").SyncAsync(TestContext.Current.CancellationToken);
 
         using var start = new Barrier(environments.Count);

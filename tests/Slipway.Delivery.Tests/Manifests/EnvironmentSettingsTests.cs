@@ -25,6 +25,11 @@ public sealed class EnvironmentSettingsTests
             text => text.Replace("hostPort: 8081", "hostPort: 70000", StringComparison.Ordinal)).Message);
 
     [Fact]
+    public void Two_environments_on_one_host_port_is_an_error() =>
+        Assert.Contains("hostPort 8080 is also production.yaml's", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("hostPort: 8081", "hostPort: 8080", StringComparison.Ordinal)).Message);
+
+    [Fact]
     public void An_unknown_strategy_is_an_error() =>
         Assert.Contains("strategy.type is 'big-bang'", RenderFailsAfter("environments/staging.yaml",
             text => text.Replace("type: rolling", "type: big-bang", StringComparison.Ordinal)).Message);

@@ -123,6 +123,18 @@ public sealed class ManifestValidatorTests
         Assert.Contains("readinesProbe", problem);
     }
 
+    [Theory]
+    [InlineData("replicas: 2", "replicas: many")]
+    [InlineData("cpu: 500m", "cpu: lots")]
+    [InlineData("containerPort: 8080", "containerPort: [8080]")]
+    public void A_value_of_the_wrong_type_is_a_parse_error_naming_the_file(string search, string replacement)
+    {
+        var files = ValidFiles();
+        files["deployment.yaml"] = files["deployment.yaml"].Replace(search, replacement, StringComparison.Ordinal);
+        var exception = Assert.Throws<ManifestException>(() => EnvironmentManifests.Parse("staging", files));
+        Assert.StartsWith("environments/staging/deployment.yaml (line", Assert.Single(exception.Problems));
+    }
+
     [Fact]
     public void Missing_and_unexpected_files_are_parse_errors()
     {
