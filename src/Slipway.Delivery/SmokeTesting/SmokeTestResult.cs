@@ -13,7 +13,7 @@ public sealed record SmokeTestResult(
     bool Passed,
     int Rounds,
     DateTimeOffset StartedAt,
-    TimeSpan Duration,
+    [property: JsonPropertyName("durationMs")] TimeSpan Duration,
     IReadOnlyList<SmokeCheckResult> Checks)
 {
     private static readonly JsonSerializerOptions Json = new()

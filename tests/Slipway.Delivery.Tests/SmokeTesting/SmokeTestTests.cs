@@ -48,6 +48,7 @@ public sealed class SmokeTestTests : IAsyncLifetime
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(artifacts, "smoke-staging.json"), TestContext.Current.CancellationToken));
         Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.Equal(6, json.RootElement.GetProperty("checks").GetArrayLength());
+        Assert.True(json.RootElement.GetProperty("durationMs").GetDouble() >= 0);
 
         var output = new StringWriter();
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No }).Write(result.ToTable());
