@@ -25,7 +25,7 @@ public static class EmbeddedPlatform
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var registry = await new RegistryServer(host, apt, log, http).EnsureAsync(options.RegistryAddress, platformDirectory, cancellationToken);
 
-        var client = new RegistryClient(log);
+        using var client = new RegistryClient(log);
         var provider = new BaseImageProvider(new LocalBaseImageBuilder(host, apt, log), client, log);
         var baseImage = await provider.EnsureAsync(options.BaseImage, options.RegistryAddress, platformDirectory,
                                                    cancellationToken: cancellationToken);
