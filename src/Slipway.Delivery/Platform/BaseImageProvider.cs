@@ -36,7 +36,7 @@ public sealed class BaseImageProvider(LocalBaseImageBuilder builder, RegistryCli
         if (existing is not null)
         {
             log.Information("Base image {Image} already in the registry ({Digest})", target, existing);
-            return new BaseImageState(target.WithDigest(existing), BaseImageSource.LocalCached);
+            return new BaseImageState(target.WithoutTagOrDigest().WithDigest(existing), BaseImageSource.LocalCached);
         }
 
         var layoutDirectory = Path.Combine(CacheDirectoryUnder(platformDirectory), recipe.Tag);
@@ -75,7 +75,7 @@ public sealed class BaseImageProvider(LocalBaseImageBuilder builder, RegistryCli
         {
             var digest = await registry.ResolveDigestAsync(reference, probe.Token);
             if (digest is not null)
-                return reference.WithDigest(digest);
+                return reference.WithoutTagOrDigest().WithDigest(digest);
             log.Warning("{Image} does not exist; using the local Debian base", upstream);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

@@ -13,7 +13,7 @@ public sealed record DockerEngineState(Uri Endpoint, string Version, string ApiV
 /// <param name="Started">true when this call started the registry, false when one was already answering there.</param>
 public sealed record LocalRegistryState(string Address, bool Started);
 
-/// <param name="Reference">The base to build on, pinned by digest.</param>
+/// <param name="Reference">The base to build on, by digest only (registry/repository@sha256:...).</param>
 public sealed record BaseImageState(ImageReference Reference, BaseImageSource Source);
 
 public enum BaseImageSource

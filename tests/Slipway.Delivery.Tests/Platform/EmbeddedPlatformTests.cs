@@ -34,7 +34,7 @@ public sealed class EmbeddedPlatformTests
             Assert.Equal(BaseImageSource.LocalBuilt, first.BaseImage.Source);
             Assert.Equal(BaseImageSource.LocalCached, second.BaseImage.Source);
             Assert.Equal(first.BaseImage.Reference, second.BaseImage.Reference);
-            Assert.StartsWith($"{options.RegistryAddress}/slipway/base:", first.BaseImage.Reference.ToString());
+            Assert.StartsWith($"{options.RegistryAddress}/slipway/base@sha256:", first.BaseImage.Reference.ToString());
             Assert.StartsWith("sha256:", first.BaseImage.Reference.Digest);
             Assert.True(Directory.Exists(Path.Combine(root.Path, ".nuke", "platform", "registry", "data")));
             TestContext.Current.TestOutputHelper?.WriteLine(
