@@ -40,6 +40,13 @@ public sealed class BaseImageProvider(LocalBaseImageBuilder builder, RegistryCli
         }
 
         var layoutDirectory = Path.Combine(CacheDirectoryUnder(platformDirectory), recipe.Tag);
+        // Two builds on one machine (two pipelines, two terminals) must not build into the same directory at once;
+        // the second waits, then finds the image in the registry.
+        await using var buildLock = await AcquireLockAsync(layoutDirectory + ".lock", cancellationToken);
+        existing = await registry.ResolveDigestAsync(target, cancellationToken);
+        if (existing is not null)
+            return new BaseImageState(target.WithoutTagOrDigest().WithDigest(existing), BaseImageSource.LocalCached);
+
         OciImageLayout? image = null;
         var built = false;
         if (Directory.Exists(layoutDirectory))
@@ -65,6 +72,22 @@ public sealed class BaseImageProvider(LocalBaseImageBuilder builder, RegistryCli
         return new BaseImageState(pushed.Pushed, built ? BaseImageSource.LocalBuilt : BaseImageSource.LocalCached);
     }
 
+    static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);  // an flock on Linux, released on dispose or process exit
+            }
+            catch (IOException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>The upstream image by digest, or null when no registry answers within the timeout (air-gapped).</summary>
     async Task<ImageReference?> ResolveUpstreamAsync(string upstream, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -73,6 +96,13 @@ public sealed class BaseImageProvider(LocalBaseImageBuilder builder, RegistryCli
         probe.CancelAfter(timeout);
         try
         {
+            // One attempt first: air-gapped, the name does not resolve or nothing answers, and that should cost
+            // milliseconds on every build, not the client's retries.
+            if (!await registry.IsRegistryAsync(reference.Registry, probe.Token))
+            {
+                log.Information("{Registry} does not answer; using the local Debian base", reference.Registry);
+                return null;
+            }
             var digest = await registry.ResolveDigestAsync(reference, probe.Token);
             if (digest is not null)
                 return reference.WithoutTagOrDigest().WithDigest(digest);

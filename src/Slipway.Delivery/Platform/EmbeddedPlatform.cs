@@ -28,7 +28,7 @@ public static class EmbeddedPlatform
         using var client = new RegistryClient(log);
         var provider = new BaseImageProvider(new LocalBaseImageBuilder(host, apt, log), client, log);
         var baseImage = await provider.EnsureAsync(options.BaseImage, options.RegistryAddress, platformDirectory,
-                                                   cancellationToken: cancellationToken);
+                                                   upstream: options.UpstreamBaseImage, cancellationToken: cancellationToken);
         return new PlatformState(docker, registry, baseImage);
     }
 

@@ -14,6 +14,9 @@ public sealed record PlatformOptions
     /// <summary><see cref="BaseImageMode.Local"/> is <c>--base-image local</c>.</summary>
     public BaseImageMode BaseImage { get; init; } = BaseImageMode.Default;
 
+    /// <summary>The standard base used in <see cref="BaseImageMode.Default"/> where a registry serves it (a mirror of it works too).</summary>
+    public string UpstreamBaseImage { get; init; } = BaseImageProvider.UpstreamImage;
+
     /// <summary>Environment the build runs with (DOCKER_HOST, ...); null means this process's environment.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
 

@@ -125,11 +125,14 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
 
         var unreachable = await fixture.Provider(log, client).EnsureAsync(BaseImageMode.Default, fixture.RegistryAddress, fixture.PlatformDirectory,
             fixture.Recipe, $"127.0.0.1:{FreePort.Next()}/dotnet/runtime-deps:10.0", TimeSpan.FromSeconds(3), ct);
+        var unresolvable = await fixture.Provider(log, client).EnsureAsync(BaseImageMode.Default, fixture.RegistryAddress, fixture.PlatformDirectory,
+            fixture.Recipe, "registry.invalid/dotnet/runtime-deps:10.0", TimeSpan.FromSeconds(3), ct);
         var absent = await fixture.Provider(log, client).EnsureAsync(BaseImageMode.Default, fixture.RegistryAddress, fixture.PlatformDirectory,
             fixture.Recipe, $"{fixture.RegistryAddress}/dotnet/runtime-deps:10.0", TimeSpan.FromSeconds(3), ct);
 
         Assert.Equal(BaseImageSource.LocalCached, unreachable.Source);
         Assert.Equal(fixture.ColdState.Reference, unreachable.Reference);
+        Assert.Equal(fixture.ColdState.Reference, unresolvable.Reference);
         Assert.Equal(fixture.ColdState.Reference, absent.Reference);
     }
 }
