@@ -6,7 +6,7 @@ namespace Slipway.Delivery.Oci;
 /// An OCI image layout directory on disk (oci-layout, index.json, blobs/sha256/&lt;hex&gt;) holding ONE image.
 /// The image digest (what goes to image.json and the config repo) is the digest of its manifest.
 /// </summary>
-public sealed class OciImageLayout
+public sealed partial class OciImageLayout
 {
     private OciImageLayout(string directory, OciDescriptor manifest, OciDescriptor config, IReadOnlyList<OciDescriptor> layers,
                            IReadOnlyDictionary<string, string> manifestAnnotations)

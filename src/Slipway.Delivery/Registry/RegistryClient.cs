@@ -164,8 +164,9 @@ public sealed class RegistryClient : IDisposable
         var (manifest, mediaType, digest) = await GetManifestAsync(reference, reference.ManifestReference, ct);
         if (OciMediaTypes.IsIndex(mediaType))
         {
-            var chosen = ChoosePlatform(manifest, reference);
-            (manifest, mediaType, digest) = await GetManifestAsync(reference, chosen, ct);
+            var chosen = OciPlatform.Choose(manifest)
+                ?? throw new InvalidOperationException($"{reference} is a multi-platform index without a linux/{OciPlatform.Architecture} image.");
+            (manifest, mediaType, digest) = await GetManifestAsync(reference, chosen.Digest, ct);
         }
         if (!OciMediaTypes.IsImageManifest(mediaType))
             throw new InvalidOperationException($"{reference} is a '{mediaType}', not an image manifest Slipway can pull.");
@@ -223,24 +224,6 @@ public sealed class RegistryClient : IDisposable
             }
             return (bytes, mediaType, digest);
         }, ct);
-
-    private static string ChoosePlatform(byte[] index, ImageReference reference)
-    {
-        var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-        {
-            System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-            _ => "amd64",
-        };
-        using var document = JsonDocument.Parse(index);
-        foreach (var entry in document.RootElement.GetProperty("manifests").EnumerateArray())
-        {
-            if (entry.TryGetProperty("platform", out var platform)
-                && platform.TryGetProperty("os", out var os) && os.GetString() == "linux"
-                && platform.TryGetProperty("architecture", out var arch) && arch.GetString() == architecture)
-                return entry.GetProperty("digest").GetString()!;
-        }
-        throw new InvalidOperationException($"{reference} is a multi-platform index without a linux/{architecture} image.");
-    }
 
     private async Task PutManifestAsync(ImageReference reference, byte[] manifest, OciDescriptor descriptor, CancellationToken ct) =>
         await ExecuteAsync(reference.Registry, async token =>

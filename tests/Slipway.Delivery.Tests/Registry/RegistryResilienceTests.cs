@@ -1,0 +1,124 @@
+using System.Net;
+using Slipway.Delivery.Oci;
+using Slipway.Delivery.Registry;
+using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Delivery.Tests.Oci;
+
+namespace Slipway.Delivery.Tests.Registry;
+
+/// <summary>Transient failures, registry errors and protocol details, with faults injected in front of a real registry.</summary>
+public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+{
+    private static readonly RegistryRetryOptions FastRetries = new()
+    {
+        MaxRetryAttempts = 3,
+        BaseDelay = TimeSpan.FromMilliseconds(5),
+        MaxDelay = TimeSpan.FromMilliseconds(20),
+    };
+
+    private readonly TempDirectory temp = new();
+    private readonly TestLog log = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => temp.Dispose();
+
+    private ImageReference Repository(string name) => ImageReference.Parse($"{registry.Host}/{name}-{Guid.NewGuid().ToString("N")[..12]}");
+
+    private static bool IsUpload(HttpRequestMessage request) => request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("/blobs/uploads/");
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    public async Task Transient_answers_are_retried_until_the_push_succeeds(HttpStatusCode status)
+    {
+        using var handler = new FaultInjectingHandler().Fail(IsUpload, status, times: 2);
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+        var image = await TestImages.CreateAsync(temp.Path, "retry me");
+        var repository = Repository("retried");
+
+        var pushed = await client.PushAsync(image, repository, ["1"], Ct);
+
+        Assert.Equal(2, pushed.BlobsUploaded);
+        Assert.Equal(image.Manifest.Digest, await client.ResolveDigestAsync(repository.WithTag("1"), Ct));
+        Assert.Equal(2, log.Lines.Count(line => line.Contains("retry", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_registry_failing_persistently_gives_the_clear_error_with_the_status()
+    {
+        using var handler = new FaultInjectingHandler().Fail(_ => true, HttpStatusCode.InternalServerError);
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+
+        var error = await Assert.ThrowsAsync<RegistryUnavailableException>(() => client.ListTagsAsync(Repository("broken"), Ct));
+
+        Assert.StartsWith($"registry {registry.Host} unreachable after 4 attempts: 500 InternalServerError", error.Message);
+        Assert.Contains("UNAVAILABLE: injected", error.Message);
+        Assert.EndsWith("start it with ./build.sh Infrastructure or set --registry to a running registry.", error.Message);
+        Assert.Equal(4, handler.Requests);
+    }
+
+    [Fact]
+    public async Task A_timeout_counts_as_transient()
+    {
+        using var handler = new FaultInjectingHandler().Answer(request =>
+        {
+            Thread.Sleep(300);   // longer than the request timeout below
+            return null;
+        });
+        using var client = new RegistryClient(log.Logger, _ => null, handler,
+            FastRetries with { MaxRetryAttempts = 1, RequestTimeout = TimeSpan.FromMilliseconds(100) });
+
+        var error = await Assert.ThrowsAsync<RegistryUnavailableException>(() => client.ListTagsAsync(Repository("slow"), Ct));
+
+        Assert.Contains("unreachable after 2 attempts: no answer within 0.1s", error.Message);
+    }
+
+    [Fact]
+    public async Task Registry_errors_on_push_quote_the_code_and_are_not_retried()
+    {
+        // Pretend every blob exists so the push skips uploads: the registry refuses the manifest.
+        using var handler = new FaultInjectingHandler().Answer(request =>
+            request.Method == HttpMethod.Head && request.RequestUri!.AbsolutePath.Contains("/blobs/sha256:")
+                ? new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request }
+                : null);
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+        var image = await TestImages.CreateAsync(temp.Path, "missing blobs");
+
+        var error = await Assert.ThrowsAsync<RegistryRequestException>(() => client.PushAsync(image, Repository("refused"), ["1"], Ct));
+
+        Assert.Contains("MANIFEST_BLOB_UNKNOWN", error.Message);
+        Assert.Contains($"registry {registry.Host} refused storing manifest", error.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.DoesNotContain(log.Lines, line => line.Contains("retry", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Relative_upload_locations_are_resolved_against_the_registry()
+    {
+        using var handler = new FaultInjectingHandler().Rewrite(response =>
+        {
+            if (response.Headers.Location is { IsAbsoluteUri: true } location && location.AbsolutePath.Contains("/blobs/uploads/"))
+                response.Headers.Location = new Uri(location.PathAndQuery, UriKind.Relative);
+        });
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+        var image = await TestImages.CreateAsync(temp.Path, "relative location");
+        var repository = Repository("relative");
+
+        var pushed = await client.PushAsync(image, repository, ["1"], Ct);
+
+        Assert.Equal(2, pushed.BlobsUploaded);
+        Assert.True(await client.HasManifestAsync(pushed.Pushed, Ct));
+    }
+
+    [Fact]
+    public async Task Cancellation_is_not_mistaken_for_an_unavailable_registry()
+    {
+        using var client = new RegistryClient(log.Logger, _ => null, retry: FastRetries);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ListTagsAsync(Repository("cancelled"), cancelled.Token));
+    }
+}
