@@ -93,7 +93,10 @@ public sealed class RegistryServer
         }
     }
 
-    /// <summary>Stops the registry this platform started (by its pid file); a registry someone else runs is left alone.</summary>
+    /// <summary>
+    /// Stops the registry this platform started (by its pid file); a registry someone else runs is left alone.
+    /// Returns whether it stopped one.
+    /// </summary>
     public async Task<bool> StopAsync(string platformDirectory, CancellationToken cancellationToken)
     {
         var paths = new RegistryPaths(DirectoryUnder(platformDirectory));
@@ -102,14 +105,15 @@ public sealed class RegistryServer
         var pid = int.Parse((await File.ReadAllTextAsync(paths.PidFile, cancellationToken)).Trim(), CultureInfo.InvariantCulture);
         var commandLine = _host.CommandLineOf(pid);
         // A pid file can outlive its process and the pid be reused: only stop the registry serving our config.
-        if (commandLine is not null && commandLine.Contains(Binary, StringComparison.Ordinal)
-                                    && commandLine.Contains(paths.Config, StringComparison.Ordinal))
+        var ours = commandLine is not null && commandLine.Contains(Binary, StringComparison.Ordinal)
+                                          && commandLine.Contains(paths.Config, StringComparison.Ordinal);
+        if (ours)
         {
             await _host.TerminateAsync(pid, TimeSpan.FromSeconds(10), cancellationToken);
             _log.Information("Stopped docker-registry (pid {Pid})", pid);
         }
         File.Delete(paths.PidFile);
-        return commandLine is not null;
+        return ours;
     }
 
     public enum AnswerKind { Nothing, Registry, SomethingElse }

@@ -32,7 +32,10 @@ public sealed class RegistryServerTests
             Assert.Equal(RegistryServer.AnswerKind.Registry, (await server.ProbeAsync(address, ct)).Kind);
             var directory = RegistryServer.DirectoryUnder(root.Path);
             Assert.True(File.Exists(Path.Combine(directory, "config.yml")));
-            Assert.True(File.Exists(Path.Combine(directory, "registry.pid")));
+            var pid = int.Parse(File.ReadAllText(Path.Combine(directory, "registry.pid")));
+            // Detached: the registry leads its own session, so it outlives the build that started it.
+            Assert.Equal(pid, SessionOf(pid));
+            Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(pid));
             Assert.True(Directory.Exists(Path.Combine(directory, "data")));
             Assert.True(File.Exists(Path.Combine(directory, "registry.log")));
         }
@@ -43,6 +46,26 @@ public sealed class RegistryServerTests
         Assert.True(stopped);
         Assert.Equal(RegistryServer.AnswerKind.Nothing, (await server.ProbeAsync(address, ct)).Kind);
         Assert.False(File.Exists(Path.Combine(RegistryServer.DirectoryUnder(root.Path), "registry.pid")));
+    }
+
+    /// <summary>The session id of a process (field 6 of /proc/pid/stat, counted after the command name).</summary>
+    static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
+    }
+
+    [Fact]
+    public async Task A_stale_pid_file_stops_nothing()
+    {
+        using var root = new TempDirectory();
+        var directory = RegistryServer.DirectoryUnder(root.Path);
+        Directory.CreateDirectory(directory);
+        // Our own pid: alive, but not a registry serving this config.
+        File.WriteAllText(Path.Combine(directory, "registry.pid"), Environment.ProcessId.ToString());
+
+        Assert.False(await Server().StopAsync(root.Path, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(Path.Combine(directory, "registry.pid")));
     }
 
     [Fact]
