@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
 using System.Text.Json;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Platform;
@@ -49,6 +51,40 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
         foreach (var package in new[] { "libc6=", "libstdc++6=", "libssl3=", "zlib1g=", "ca-certificates=", "tzdata=" })
             Assert.Contains(package, packages);
         Assert.DoesNotContain("libicu", packages);
+    }
+
+    [Fact]
+    public async Task The_layer_holds_the_user_and_trust_store_and_nothing_host_specific()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var layout = OciImageLayout.Open(Path.Combine(BaseImageProvider.CacheDirectoryUnder(fixture.PlatformDirectory), fixture.Recipe.Tag));
+        var entries = new Dictionary<string, (TarEntryType Type, int Uid, int Gid, DateTimeOffset Modified, string Text)>();
+        await using (var file = File.OpenRead(layout.BlobPath(layout.Layers.Single().Digest)))
+        await using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+        await using (var tar = new TarReader(gzip))
+        {
+            while (await tar.GetNextEntryAsync(cancellationToken: ct) is { } entry)
+            {
+                var name = entry.Name.TrimStart('.').TrimEnd('/');
+                var text = "";
+                if (entry.DataStream is not null && name is "/etc/passwd" or "/etc/group" or "/etc/ssl/certs/ca-certificates.crt")
+                    text = await new StreamReader(entry.DataStream).ReadToEndAsync(ct);
+                entries[name] = (entry.EntryType, entry.Uid, entry.Gid, entry.ModificationTime, text);
+            }
+        }
+
+        Assert.Contains("app:x:1654:1654::/home/app:", entries["/etc/passwd"].Text);
+        Assert.Contains("app:x:1654:", entries["/etc/group"].Text);
+        Assert.Equal((1654, 1654), (entries["/home/app"].Uid, entries["/home/app"].Gid));
+        Assert.True(entries["/etc/ssl/certs/ca-certificates.crt"].Text.Split("BEGIN CERTIFICATE").Length > 100);
+        Assert.True(entries.ContainsKey("/usr/share/zoneinfo/Europe/Paris"));
+        Assert.True(entries.ContainsKey("/var/lib/dpkg/status.d/libc6"));
+        Assert.True(entries.ContainsKey("/etc/os-release"));
+        foreach (var absent in new[] { "/etc/resolv.conf", "/etc/hostname", "/dev/null", "/var/lib/apt", "/var/cache/apt", "/etc/apt", "/bin/sh", "/usr/bin/bash" })
+            Assert.False(entries.ContainsKey(absent), $"{absent} should not be in the base");
+        Assert.DoesNotContain(entries, entry => entry.Key.StartsWith("/var/log/", StringComparison.Ordinal));
+        Assert.All(entries.Values, entry => Assert.True(entry.Modified <= fixture.Recipe.Created, "mtimes are clamped to SOURCE_DATE_EPOCH"));
+        Assert.DoesNotContain(entries.Values, entry => entry.Type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice);
     }
 
     [Fact]
