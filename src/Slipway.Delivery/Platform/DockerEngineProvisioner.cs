@@ -9,7 +9,11 @@ namespace Slipway.Delivery.Platform;
 /// </summary>
 public sealed class DockerEngineProvisioner
 {
+    /// <summary>Where Debian's docker.io puts dockerd (and where apt installs it).</summary>
     public const string Dockerd = "/usr/sbin/dockerd";
+
+    /// <summary>Docker's own packages (docker-ce) put it in /usr/bin: an installed engine is started, not replaced.</summary>
+    public static readonly IReadOnlyList<string> DockerdLocations = [Dockerd, "/usr/bin/dockerd"];
     const string InstallHint =
         "Install Docker Engine (https://docs.docker.com/engine/install/; Debian/Ubuntu: 'sudo apt-get install docker.io') " +
         "and start it ('sudo systemctl start docker' or 'sudo dockerd &'), or set DOCKER_HOST to a running engine.";
@@ -53,15 +57,16 @@ public sealed class DockerEngineProvisioner
             throw new PlatformSetupException(
                 $"No Docker engine answers at DOCKER_HOST={endpoint} ({unavailable.InnerException?.Message}). Start that engine, " +
                 "or unset DOCKER_HOST to use (and if needed install) the local one.", unavailable);
-        if (!_apt.CanInstall && !(_host.IsRoot && _host.FileExists(Dockerd)))
+        var installedDockerd = DockerdLocations.FirstOrDefault(_host.FileExists);
+        if (!_apt.CanInstall && !(_host.IsRoot && installedDockerd is not null))
             throw new PlatformSetupException(
                 $"No Docker engine answers at {endpoint} and {_apt.WhyNotInstallable}. {InstallHint}", unavailable);
 
         _log.Warning("No Docker engine answers at {Endpoint}; bringing one up", endpoint);
-        var installed = await _apt.EnsureAsync("docker.io", Dockerd, InstallHint, cancellationToken);
+        var installed = installedDockerd is null && await _apt.EnsureAsync("docker.io", Dockerd, InstallHint, cancellationToken);
 
         var logFile = Path.Combine(platformDirectory, "dockerd.log");
-        var pid = await _host.StartDetachedAsync(Dockerd, [], logFile, cancellationToken);
+        var pid = await _host.StartDetachedAsync(installedDockerd ?? Dockerd, [], logFile, cancellationToken);
         _log.Information("Started dockerd (pid {Pid}), log {LogFile}", pid, logFile);
 
         var deadline = DateTime.UtcNow + _startTimeout;

@@ -60,6 +60,19 @@ public sealed class DockerEngineProvisionerTests
     }
 
     [Fact]
+    public async Task Docker_ce_dockerd_is_started_not_replaced_by_docker_io()
+    {
+        var host = new FakeHost { IsRoot = true, Files = { AptInstaller.AptGet, "/usr/bin/dockerd" } };
+        using var directory = new TempDirectory();
+
+        var state = await Provisioner(host, Engine(host)).EnsureAsync(NoDockerHost, directory.Path, TestContext.Current.CancellationToken);
+
+        Assert.False(state.Installed);
+        Assert.Equal(["/usr/bin/dockerd"], host.Started);
+        Assert.Empty(host.Commands);
+    }
+
+    [Fact]
     public async Task Without_root_it_says_what_to_install_and_changes_nothing()
     {
         var host = new FakeHost { IsRoot = false, Files = { AptInstaller.AptGet } };
