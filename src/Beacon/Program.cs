@@ -55,7 +55,11 @@ DotNetStats.Register(metrics);
 
 var app = builder.Build();
 
-app.UseSerilogRequestLogging(options => options.GetLevel = BeaconLogging.RequestLevel);
+app.UseSerilogRequestLogging(options =>
+{
+    options.Logger = logger; // not Serilog's static Log.Logger, which Beacon leaves unset
+    options.GetLevel = BeaconLogging.RequestLevel;
+});
 app.UseRouting();
 app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics)));
 // Inside the metrics middleware, so a crash is counted as the 500 it becomes.
