@@ -17,8 +17,8 @@ public static class FaultEndpoints
 
         endpoints.MapGet("/fault/delay/{ms:int}", async (int ms, TimeProvider time, CancellationToken aborted) =>
         {
-            if (ms is < 0 or > Faults.MaxLatencyMs)
-                return Problem($"A delay of {ms} ms cannot be injected: use 0 to {Faults.MaxLatencyMs} ms.");
+            if (ms is < 0 or > InjectedFaults.MaxLatencyMs)
+                return Problem($"A delay of {ms} ms cannot be injected: use 0 to {InjectedFaults.MaxLatencyMs} ms.");
             await Task.Delay(TimeSpan.FromMilliseconds(ms), time, aborted);
             return Results.Json(new DelayAnswer(StatusCodes.Status200OK, "delay", ms), BeaconJsonContext.Default.DelayAnswer);
         });

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Beacon.Versioning;
 using Microsoft.FeatureManagement;
 
@@ -18,6 +19,8 @@ public static class GreetingEndpoints
     /// /api/greeting: the message is the text of the caller's Greeting.Style variant when one is assigned,
     /// else the v2 or v1 greeting as Greeting.V2 says.
     /// </summary>
+    // WithTargeting<T> does not tell the trimmer that T is built by reflection; this does.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors, typeof(UserTargetingContextAccessor))]
     public static IEndpointRouteBuilder MapGreeting(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/greeting", async (HttpContext context, IVariantFeatureManager features, BuildInfo build, CancellationToken cancellation) =>
