@@ -4,7 +4,10 @@ namespace Beacon.Hosting;
 
 /// <summary>Shutdown settings (configuration section "Shutdown").</summary>
 /// <param name="DrainDelay">How long Beacon keeps serving, unready, after SIGTERM before its listener closes (Shutdown:DrainDelaySeconds).</param>
-/// <param name="Timeout">How long in-flight requests may take to finish once the listener closes (Shutdown:TimeoutSeconds).</param>
+/// <param name="Timeout">
+/// The whole shutdown's budget from SIGTERM, drain delay included; in-flight requests still running when it
+/// ends are cut (Shutdown:TimeoutSeconds, default 30). A container runtime's stop timeout must exceed it.
+/// </param>
 public sealed record ShutdownSettings(TimeSpan DrainDelay, TimeSpan Timeout)
 {
     public static ShutdownSettings Read(IConfiguration configuration)
