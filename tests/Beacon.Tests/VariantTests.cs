@@ -105,4 +105,28 @@ public sealed class VariantTests
 
         Assert.Equal("Greetings from Beacon v2", greeting.Str("message"));
     }
+
+    [Fact]
+    public async Task Percentage_rollout_of_Greeting_V2_by_targeting_is_split_and_stable_per_user()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("appsettings.json", """
+            { "feature_management": { "feature_flags": [ { "id": "Greeting.V2", "enabled": true,
+                "conditions": { "client_filters": [ { "name": "Microsoft.Targeting",
+                  "parameters": { "Audience": { "DefaultRolloutPercentage": 50 } } } ] } } ] } }
+            """);
+        using var host = new BeaconHost(configDirectory: dir.Path);
+        using var client = host.CreateClient();
+        const int Users = 1000;
+
+        var v2Users = new HashSet<string>();
+        for (var i = 0; i < Users; i++)
+            if ((await Greet(client, $"rollout-{i}")).Message == "Greetings from Beacon v2")
+                v2Users.Add($"rollout-{i}");
+
+        var tolerance = 5 * Math.Sqrt(Users * 0.5 * 0.5); // about 79 users
+        Assert.InRange(v2Users.Count, Users / 2 - tolerance, Users / 2 + tolerance);
+        for (var i = 0; i < Users; i += 20)
+            Assert.Equal(v2Users.Contains($"rollout-{i}"), (await Greet(client, $"rollout-{i}")).Message == "Greetings from Beacon v2");
+    }
 }
