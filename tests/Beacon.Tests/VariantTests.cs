@@ -61,13 +61,25 @@ public sealed class VariantTests
         Assert.Equal(Users, formal + casual);
         // The hashed percentile of distinct ids behaves like a fair draw: allow five standard deviations
         // of the binomial count, which a correct allocation exceeds about once in two million runs.
-        var expected = Users * FormalShare;
+        var expectedCount = Users * FormalShare;
         var tolerance = 5 * Math.Sqrt(Users * FormalShare * (1 - FormalShare)); // about 102 users
-        Assert.InRange(formal, expected - tolerance, expected + tolerance);
+        Assert.InRange(formal, expectedCount - tolerance, expectedCount + tolerance);
+
+        // Exact: the library's documented allocation (Microsoft's feature flag spec), recomputed here
+        // independently: SHA-256 of "<user>\nallocation\n<flag>", first 4 bytes as a little-endian uint,
+        // scaled to 0-100; Formal owns [0, 30).
+        var expected = assigned.Keys.ToDictionary(user => user, string? (user) => Percentile($"{user}\nallocation\nGreeting.Style") < 30 ? "Formal" : "Casual");
+        Assert.Equal(expected, assigned);
 
         // Stable per user: the same ids ask again and get the same variant.
         for (var i = 0; i < Users; i += 10)
             Assert.Equal(assigned[$"user-{i}"], (await Greet(client, $"user-{i}")).Variant);
+    }
+
+    static double Percentile(string contextId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(contextId));
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(hash) / (double)uint.MaxValue * 100;
     }
 
     [Fact]
