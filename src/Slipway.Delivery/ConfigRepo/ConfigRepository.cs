@@ -1,0 +1,295 @@
+using System.Globalization;
+using Polly;
+using Polly.Retry;
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Delivery.ConfigRepo;
+
+/// <summary>
+/// The config repo through the git CLI: a clone in a work directory, commits pushed with a bounded
+/// fetch-rebase-retry on non-fast-forward (so concurrent pipelines never lose an update), and the read side
+/// (history with trailers, an environment's files at a revision). All reads see the remote's latest branch.
+/// </summary>
+public sealed class ConfigRepository
+{
+    private const string SeedMessage = "Seed the config repo\n\nEnvironments live in environments/<env>/ as plain Kubernetes YAML, one commit per deployment.\n";
+    private const string SeedReadme = """
+        # Config repo
+
+        The desired state of every environment, written by Slipway's pipeline and applied by its agent (pull-based GitOps).
+
+        - `environments/<env>/` holds plain Kubernetes YAML (deployment.yaml, service.yaml, configmap.yaml), image pinned by digest.
+        - Every commit carries trailers (`Slipway-Environment`, `Slipway-Image`, `Slipway-Source-Commit`, `Slipway-Source-Time`,
+          `Slipway-Run`, and `Slipway-Rollback-Of` for a rollback): the deployment history DORA metrics are computed from.
+        - Do not edit by hand: deploy with `./build.sh Deploy --environment <env>`, roll back by reverting.
+
+        """;
+
+    private readonly ConfigRepositoryOptions options;
+    private readonly Serilog.ILogger log;
+    private readonly GitCli git;
+    private readonly ResiliencePipeline pushRetry;
+
+    public ConfigRepository(ConfigRepositoryOptions options, Serilog.ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxPushAttempts < 2) throw new ArgumentOutOfRangeException(nameof(options), "MaxPushAttempts must be at least 2");
+        this.options = options;
+        this.log = log.ForContext<ConfigRepository>();
+        git = new GitCli(options.Token, options.TokenUser, options.AuthorName, options.AuthorEmail, this.log);
+        pushRetry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<PushRejectedException>(),
+                MaxRetryAttempts = options.MaxPushAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
+                OnRetry = arguments =>
+                {
+                    this.log.Information("Config repo moved while pushing; rebased, retrying (attempt {Attempt} of {Max}) in {Delay:0} ms",
+                        arguments.AttemptNumber + 2, options.MaxPushAttempts, arguments.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public ConfigRepositoryOptions Options => options;
+
+    /// <summary>The URL as safe to show (a password in it masked).</summary>
+    public string DisplayUrl => git.Masker.Mask(options.Url);
+
+    /// <summary>Fetches the remote and returns the head of the branch (seeding an empty repo first).</summary>
+    public async Task<string> SyncAsync(CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        return await SyncLockedAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Commits a change on top of the remote's latest branch and pushes it. <paramref name="apply"/> writes the change
+    /// into the work tree (it is re-run on a fresh tree if a rebase conflicts); only <paramref name="pathspec"/> is staged
+    /// (null: <paramref name="apply"/> stages its own changes).
+    /// Nothing to commit: no commit, <see cref="CommitResult.Changed"/> false.
+    /// </summary>
+    public async Task<CommitResult> CommitAsync(string? pathspec, Func<string, CancellationToken, Task> apply, string message,
+        CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncLockedAsync(cancellationToken);
+        var work = options.WorkDirectory;
+        var attempts = 0;
+        var committed = false;
+        try
+        {
+            return await pushRetry.ExecuteAsync(async token =>
+            {
+                attempts++;
+                if (!committed)
+                {
+                    await ResetToRemoteAsync(token);
+                    await apply(work, token);
+                    if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: token);
+                    var staged = await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: token);
+                    if (staged.Succeeded)
+                    {
+                        log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
+                        return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
+                    }
+                    await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: token);
+                    committed = true;
+                }
+
+                var push = await git.RunAsync(work, ["push", "--porcelain", "origin", $"HEAD:refs/heads/{options.Branch}"],
+                    authenticate: true, cancellationToken: token);
+                if (push.Succeeded)
+                {
+                    var sha = await RevParseAsync("HEAD", token);
+                    log.Information("Pushed {Sha} to {Url} ({Attempts} attempt(s))", sha[..12], DisplayUrl, attempts);
+                    return new CommitResult(sha, Changed: true, attempts);
+                }
+                if (!IsRejectedBecauseRemoteMoved(push.StandardOutput + push.StandardError))
+                    throw git.Failure(push, "check the config repo URL and token (--config-repo, --config-repo-token)");
+
+                await FetchAsync(token);
+                var rebase = await git.RunAsync(work, ["rebase", "-q", RemoteBranch], cancellationToken: token);
+                if (!rebase.Succeeded)
+                {
+                    // Someone changed the same files: start over from their state and apply ours again (latest wins).
+                    await git.RunAsync(work, ["rebase", "--abort"], cancellationToken: token);
+                    committed = false;
+                }
+                else if (await RevParseAsync("HEAD", token) == await RevParseAsync(RemoteBranch, token))
+                {
+                    log.Information("After rebasing, the remote already has this change: nothing to push");
+                    return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
+                }
+                throw new PushRejectedException();
+            }, cancellationToken);
+        }
+        catch (PushRejectedException)
+        {
+            await TryResetToRemoteAsync();
+            throw new GitException($"could not push to {DisplayUrl} after {attempts} attempts: other pipelines kept moving " +
+                                   $"'{options.Branch}'; run again, or raise the attempt limit");
+        }
+        catch
+        {
+            await TryResetToRemoteAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reverts <paramref name="commit"/> with a commit carrying <paramref name="trailers"/> plus Slipway-Rollback-Of, and pushes it.
+    /// </summary>
+    public Task<CommitResult> RevertAsync(string commit, DeploymentTrailers trailers, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commit);
+        var rollback = trailers with { RollbackOf = commit };
+        var message = $"Roll back {rollback.Environment}: revert {commit[..Math.Min(12, commit.Length)]}\n\n" +
+                      $"This reverts commit {commit}.\n\n" + string.Join('\n', rollback.ToLines()) + "\n";
+        return CommitAsync(null, async (work, token) =>
+        {
+            var revert = await git.RunAsync(work, ["revert", "--no-commit", "--no-edit", commit], cancellationToken: token);
+            if (revert.Succeeded) return;
+            await git.RunAsync(work, ["revert", "--abort"], cancellationToken: token);
+            throw git.Failure(revert, $"commit {commit} cannot be reverted cleanly (later commits changed the same files); " +
+                                      "deploy the earlier image instead");
+        }, message, cancellationToken);
+    }
+
+    /// <summary>Commits touching environments/&lt;env&gt;/ (all commits when null), newest first, with their parsed trailers.</summary>
+    public async Task<IReadOnlyList<ConfigCommit>> HistoryAsync(string? environment = null, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncLockedAsync(cancellationToken);
+        List<string> arguments = ["log", "--no-color", "--format=%H%x1f%s%x1f%aI%x1f%cI%x1f%(trailers:only,unfold)%x1e", RemoteBranch];
+        if (environment is not null) arguments.AddRange(["--", SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)) + "/"]);
+        var output = await git.RunCheckedAsync(options.WorkDirectory, arguments, cancellationToken: cancellationToken);
+        return output.Split('\x1e', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(record => record.Split('\x1f'))
+            .Where(fields => fields.Length == 5)
+            .Select(fields => new ConfigCommit(fields[0], fields[1], ParseTime(fields[2]), ParseTime(fields[3]), ParseTrailers(fields[4])))
+            .ToList();
+    }
+
+    /// <summary>The environment's files at <paramref name="revision"/> (default: the remote's head); null when it has none.</summary>
+    public async Task<EnvironmentManifests?> ReadEnvironmentAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncLockedAsync(cancellationToken);
+        var folder = SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment));
+        var commit = revision ?? RemoteBranch;
+        var listing = await git.RunCheckedAsync(options.WorkDirectory, ["ls-tree", "--name-only", commit, "--", folder + "/"], cancellationToken: cancellationToken);
+        var paths = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (paths.Length == 0) return null;
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+            files[path[(folder.Length + 1)..]] = await git.RunCheckedAsync(options.WorkDirectory, ["show", $"{commit}:{path}"], cancellationToken: cancellationToken);
+        return EnvironmentManifests.Parse(environment, files);
+    }
+
+    /// <summary>The image (repository@sha256:...) the config repo currently wants in the environment; null when it has none.</summary>
+    public async Task<string?> CurrentImageAsync(string environment, CancellationToken cancellationToken = default) =>
+        (await ReadEnvironmentAsync(environment, cancellationToken: cancellationToken))?.Image;
+
+    private string RemoteBranch => $"refs/remotes/origin/{options.Branch}";
+
+    private Task<WorkDirectoryLock> LockAsync(CancellationToken cancellationToken) =>
+        WorkDirectoryLock.AcquireAsync(options.WorkDirectory, options.LockTimeout, log, cancellationToken);
+
+    private async Task<string> SyncLockedAsync(CancellationToken cancellationToken)
+    {
+        var work = options.WorkDirectory;
+        if (options.IsLocal && !File.Exists(Path.Combine(options.LocalPath, "HEAD")))
+        {
+            log.Information("Creating the config repo {Path}", options.LocalPath);
+            Directory.CreateDirectory(options.LocalPath);
+            await git.RunCheckedAsync(options.LocalPath, ["init", "-q", "--bare", $"--initial-branch={options.Branch}"], cancellationToken: cancellationToken);
+        }
+        var url = options.IsLocal ? options.LocalPath : options.Url;
+        if (!Directory.Exists(Path.Combine(work, ".git")))
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);   // a clone that died half-way
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(work))!);
+            await git.RunCheckedAsync(null, ["clone", "-q", "--no-checkout", url, Path.GetFullPath(work)], authenticate: true, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            await git.RunCheckedAsync(work, ["remote", "set-url", "origin", url], cancellationToken: cancellationToken);
+        }
+        await FetchAsync(cancellationToken);
+        if (!(await git.RunAsync(work, ["rev-parse", "--verify", "-q", RemoteBranch], cancellationToken: cancellationToken)).Succeeded)
+            await SeedAsync(cancellationToken);
+        await ResetToRemoteAsync(cancellationToken);
+        return await RevParseAsync(RemoteBranch, cancellationToken);
+    }
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var work = options.WorkDirectory;
+        log.Information("Seeding the empty config repo {Url}", DisplayUrl);
+        await git.RunCheckedAsync(work, ["symbolic-ref", "HEAD", $"refs/heads/{options.Branch}"], cancellationToken: cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "README.md"), SeedReadme.Replace("\r\n", "\n", StringComparison.Ordinal), cancellationToken);
+        Directory.CreateDirectory(Path.Combine(work, "environments"));
+        await File.WriteAllTextAsync(Path.Combine(work, "environments", ".gitkeep"), "", cancellationToken);
+        await git.RunCheckedAsync(work, ["add", "README.md", "environments/.gitkeep"], cancellationToken: cancellationToken);
+        await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: SeedMessage, cancellationToken: cancellationToken);
+        var push = await git.RunAsync(work, ["push", "--porcelain", "origin", $"HEAD:refs/heads/{options.Branch}"], authenticate: true, cancellationToken: cancellationToken);
+        if (!push.Succeeded && !IsRejectedBecauseRemoteMoved(push.StandardOutput + push.StandardError))
+            throw git.Failure(push, "check that the config repo URL is writable with this token");
+        await FetchAsync(cancellationToken);   // rejected: another process seeded it first, which is as good
+    }
+
+    private Task FetchAsync(CancellationToken cancellationToken) =>
+        git.RunCheckedAsync(options.WorkDirectory, ["fetch", "-q", "--prune", "origin",
+            "+refs/heads/*:refs/remotes/origin/*"], authenticate: true, cancellationToken: cancellationToken);
+
+    /// <summary>Puts the work tree exactly on the remote branch, whatever state an earlier run left it in.</summary>
+    private async Task ResetToRemoteAsync(CancellationToken cancellationToken)
+    {
+        var work = options.WorkDirectory;
+        var gitDirectory = Path.Combine(work, ".git");
+        if (Directory.Exists(Path.Combine(gitDirectory, "rebase-merge")) || Directory.Exists(Path.Combine(gitDirectory, "rebase-apply")))
+            await git.RunAsync(work, ["rebase", "--abort"], cancellationToken: cancellationToken);
+        if (File.Exists(Path.Combine(gitDirectory, "REVERT_HEAD")))
+            await git.RunAsync(work, ["revert", "--abort"], cancellationToken: cancellationToken);
+        if (!(await git.RunAsync(work, ["rev-parse", "--verify", "-q", RemoteBranch], cancellationToken: cancellationToken)).Succeeded) return;
+        await git.RunCheckedAsync(work, ["checkout", "-q", "-f", "-B", options.Branch, RemoteBranch], cancellationToken: cancellationToken);
+        await git.RunCheckedAsync(work, ["reset", "-q", "--hard", RemoteBranch], cancellationToken: cancellationToken);
+        await git.RunCheckedAsync(work, ["clean", "-q", "-ffdx"], cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Leaves no half-made commit behind after a failure; the failure itself is what the caller reports.</summary>
+    private async Task TryResetToRemoteAsync()
+    {
+        try { await ResetToRemoteAsync(CancellationToken.None); }
+        catch (GitException exception) { log.Warning("Could not reset the work directory after a failure: {Reason}", exception.Message); }
+    }
+
+    private async Task<string> RevParseAsync(string revision, CancellationToken cancellationToken) =>
+        (await git.RunCheckedAsync(options.WorkDirectory, ["rev-parse", "--verify", revision + "^{commit}"], cancellationToken: cancellationToken)).Trim();
+
+    private static bool IsRejectedBecauseRemoteMoved(string output) =>
+        output.Contains("[rejected]", StringComparison.Ordinal) || output.Contains("non-fast-forward", StringComparison.Ordinal) ||
+        output.Contains("fetch first", StringComparison.Ordinal) || output.Contains("failed to update ref", StringComparison.Ordinal) ||
+        output.Contains("cannot lock ref", StringComparison.Ordinal) || output.Contains("incorrect old value", StringComparison.Ordinal);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, string> ParseTrailers(string text)
+    {
+        var trailers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0) trailers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+        return trailers;
+    }
+
+    private sealed class PushRejectedException : Exception;
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Delivery.ConfigRepo;
+
+/// <summary>
+/// The trailers every config-repo commit carries (git interpret-trailers format): the deployment event DORA metrics
+/// are computed from. <see cref="RollbackOf"/> is set on a rollback (the reverted commit).
+/// </summary>
+public sealed record DeploymentTrailers(
+    string Environment,
+    string Image,
+    string SourceCommit,
+    DateTimeOffset SourceTime,
+    string Run,
+    string? RollbackOf = null)
+{
+    public const string EnvironmentKey = "Slipway-Environment";
+    public const string ImageKey = "Slipway-Image";
+    public const string SourceCommitKey = "Slipway-Source-Commit";
+    public const string SourceTimeKey = "Slipway-Source-Time";
+    public const string RunKey = "Slipway-Run";
+    public const string RollbackOfKey = "Slipway-Rollback-Of";
+
+    /// <summary>The trailer lines in a fixed order, e.g. "Slipway-Environment: staging".</summary>
+    public IReadOnlyList<string> ToLines()
+    {
+        Check();
+        var lines = new List<string>
+        {
+            $"{EnvironmentKey}: {Environment}",
+            $"{ImageKey}: {Image}",
+            $"{SourceCommitKey}: {SourceCommit}",
+            $"{SourceTimeKey}: {FormatTime(SourceTime)}",
+            $"{RunKey}: {Run}",
+        };
+        if (RollbackOf is not null) lines.Add($"{RollbackOfKey}: {RollbackOf}");
+        return lines;
+    }
+
+    public static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    /// <summary>Reads the trailers git parsed from a commit; null when the commit is not a Slipway deployment (e.g. the seed).</summary>
+    public static DeploymentTrailers? FromTrailers(IReadOnlyDictionary<string, string> trailers)
+    {
+        if (!trailers.TryGetValue(EnvironmentKey, out var environment) || !trailers.TryGetValue(ImageKey, out var image)) return null;
+        var time = trailers.TryGetValue(SourceTimeKey, out var text) &&
+                   DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+            ? parsed
+            : DateTimeOffset.MinValue;
+        return new DeploymentTrailers(environment, image, trailers.GetValueOrDefault(SourceCommitKey, ""), time,
+            trailers.GetValueOrDefault(RunKey, ""), trailers.GetValueOrDefault(RollbackOfKey));
+    }
+
+    /// <summary>Every value on one line, required values present, environment and image well-formed.</summary>
+    public void Check()
+    {
+        var problems = new List<string>();
+        if (!EnvironmentName.IsValid(Environment)) problems.Add($"trailer {EnvironmentKey} '{Environment}' is invalid; {EnvironmentName.Rule}");
+        if (!ImageDigestReference.TryParse(Image, out _, out var imageProblem)) problems.Add($"trailer {ImageKey}: {imageProblem}");
+        foreach (var (key, value) in new[] { (SourceCommitKey, SourceCommit), (RunKey, Run), (RollbackOfKey, RollbackOf ?? "-") })
+        {
+            if (string.IsNullOrWhiteSpace(value)) problems.Add($"trailer {key} is empty; pass the source commit and the run id of this pipeline");
+            else if (value.Contains('\n') || value.Contains('\r')) problems.Add($"trailer {key} spans several lines; trailers are single-line values");
+        }
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+    }
+}
