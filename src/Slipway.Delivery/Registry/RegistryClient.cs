@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -10,7 +11,11 @@ using ILogger = Serilog.ILogger;
 namespace Slipway.Delivery.Registry;
 
 /// <summary>Outcome of a push: the image by digest, whether the registry already held it, and what was uploaded.</summary>
-public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int BlobsUploaded, long BytesUploaded);
+public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int BlobsUploaded, long BytesUploaded)
+{
+    /// <summary>Blobs the registry linked from another of its repositories (cross-repository mount) instead of receiving them.</summary>
+    public int BlobsMounted { get; init; }
+}
 
 /// <summary>
 /// A client of the OCI distribution API v2 over HttpClient: push and pull of <see cref="OciImageLayout"/>s, tags and
@@ -28,6 +33,8 @@ public sealed class RegistryClient : IDisposable
     private readonly RegistryAuthenticator authenticator;
     private readonly RegistryRetryOptions retry;
     private readonly ResiliencePipeline pipeline;
+    // "registry|digest" -> a repository this client saw holding the blob; lets a push mount instead of upload.
+    private readonly ConcurrentDictionary<string, string> blobLocations = new(StringComparer.Ordinal);
 
     public RegistryClient(ILogger log, Func<string, RegistryCredentials?>? credentials = null,
                           HttpMessageHandler? handler = null, RegistryRetryOptions? retry = null)
@@ -76,6 +83,7 @@ public sealed class RegistryClient : IDisposable
 
         var alreadyPresent = await HasManifestAsync(byDigest, ct);
         var uploaded = 0;
+        var mounted = 0;
         long bytes = 0;
         if (alreadyPresent)
         {
@@ -88,11 +96,17 @@ public sealed class RegistryClient : IDisposable
                 if (await BlobExistsAsync(name, blob.Digest, ct))
                 {
                     log.Debug("Blob {Digest} already in {Repository}", blob.Digest, name.ToString());
-                    continue;
                 }
-                await UploadBlobAsync(name, image.BlobPath(blob.Digest), blob, ct);
-                uploaded++;
-                bytes += blob.Size;
+                else if (await UploadBlobAsync(name, image.BlobPath(blob.Digest), blob, MountSource(name, blob.Digest), ct))
+                {
+                    mounted++;
+                }
+                else
+                {
+                    uploaded++;
+                    bytes += blob.Size;
+                }
+                RememberBlob(name, blob.Digest);
             }
         }
 
@@ -102,14 +116,16 @@ public sealed class RegistryClient : IDisposable
         foreach (var reference in tagged)
             await PutManifestAsync(reference, manifest, image.Manifest, ct);
 
-        var served = await HeadManifestDigestAsync(byDigest, ct);
+        // Verify by content: GET the manifest by digest; GetManifestAsync checks the served bytes hash to that digest.
+        var (_, _, served) = await GetManifestAsync(byDigest, image.Manifest.Digest, ct);
         if (served != image.Manifest.Digest)
             throw new InvalidOperationException(
-                $"registry {name.Registry} does not serve {byDigest} after the push (it answered {served ?? "not found"}); check the registry's storage and logs.");
+                $"registry {name.Registry} serves {served} for {byDigest} after the push; check the registry's storage and logs.");
 
-        log.Information("Pushed {Image} ({Blobs} blobs, {Bytes} bytes uploaded{Tags})", byDigest.ToString(), uploaded, bytes,
-            tagged.Count == 0 ? "" : ", tags " + string.Join(", ", tags));
-        return new PushResult(byDigest, alreadyPresent, uploaded, bytes);
+        foreach (var blob in image.Blobs) RememberBlob(name, blob.Digest);
+        log.Information("Pushed {Image} ({Blobs} blobs, {Bytes} bytes uploaded, {Mounted} mounted{Tags})", byDigest.ToString(), uploaded, bytes,
+            mounted, tagged.Count == 0 ? "" : ", tags " + string.Join(", ", tags));
+        return new PushResult(byDigest, alreadyPresent, uploaded, bytes) { BlobsMounted = mounted };
     }
 
     public async Task<bool> HasManifestAsync(ImageReference byDigest, CancellationToken ct = default) =>
@@ -183,6 +199,7 @@ public sealed class RegistryClient : IDisposable
                 await using var content = await response.Content.ReadAsStreamAsync(token);
                 return await writer.AddBlobAsync(content, blob.MediaType, blob.Digest, token);
             }, ct);
+            RememberBlob(reference, blob.Digest);
         }
         var layout = await writer.CommitAsync(manifest, mediaType, ct);
         log.Information("Pulled {Image} into {Directory}", reference.WithDigest(digest).ToString(), layout.Directory);
@@ -193,17 +210,20 @@ public sealed class RegistryClient : IDisposable
 
     // ---- manifests and blobs ----
 
-    private async Task<string?> HeadManifestDigestAsync(ImageReference reference, CancellationToken ct) =>
-        await ExecuteAsync(reference.Registry, async token =>
+    private async Task<string?> HeadManifestDigestAsync(ImageReference reference, CancellationToken ct)
+    {
+        var (found, digest) = await ExecuteAsync(reference.Registry, async token =>
         {
             var uri = ManifestUri(reference, reference.ManifestReference);
             using var response = await SendAsync(reference, () => ManifestRequest(HttpMethod.Head, uri), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (response.StatusCode == HttpStatusCode.NotFound) return (false, (string?)null);
             await EnsureSuccessAsync(reference.Registry, $"looking up manifest {reference}", response, token);
-            if (response.Headers.TryGetValues("Docker-Content-Digest", out var values)) return values.First();
-            // Registries need not send the header on HEAD: hash the manifest itself.
-            return (await GetManifestAsync(reference, reference.ManifestReference, token)).Digest;
+            return (true, response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.First() : null);
         }, ct);
+        if (!found) return null;
+        // Registries need not send Docker-Content-Digest on HEAD: then hash the manifest itself.
+        return digest ?? (await GetManifestAsync(reference, reference.ManifestReference, ct)).Digest;
+    }
 
     private async Task<(byte[] Manifest, string MediaType, string Digest)> GetManifestAsync(ImageReference reference, string manifestReference, CancellationToken ct) =>
         await ExecuteAsync(reference.Registry, async token =>
@@ -253,15 +273,31 @@ public sealed class RegistryClient : IDisposable
             return true;
         }, ct);
 
-    /// <summary>Monolithic upload: POST a session, then PUT the whole file with ?digest=. A retry starts a fresh session.</summary>
-    private async Task UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, CancellationToken ct) =>
+    private void RememberBlob(ImageReference repository, string digest) =>
+        blobLocations[$"{repository.Registry}|{digest}"] = repository.Repository;
+
+    private string? MountSource(ImageReference repository, string digest) =>
+        blobLocations.TryGetValue($"{repository.Registry}|{digest}", out var source) && source != repository.Repository ? source : null;
+
+    /// <summary>
+    /// Monolithic upload: POST a session, then PUT the whole file with ?digest=. With <paramref name="mountFrom"/> the POST
+    /// first asks the registry to link the blob from that repository; true when it did (201), else the upload proceeds.
+    /// A retry starts a fresh session.
+    /// </summary>
+    private async Task<bool> UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, string? mountFrom, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
             var start = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
+            var post = mountFrom is null ? start : WithQuery(start, $"mount={Uri.EscapeDataString(blob.Digest)}&from={Uri.EscapeDataString(mountFrom)}");
             Uri location;
-            using (var session = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, start) { Content = new ByteArrayContent([]) }, token))
+            using (var session = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, post) { Content = new ByteArrayContent([]) }, token))
             {
                 await EnsureSuccessAsync(repository.Registry, $"starting the upload of blob {blob.Digest}", session, token);
+                if (mountFrom is not null && session.StatusCode == HttpStatusCode.Created)
+                {
+                    log.Debug("Blob {Digest} mounted from {Source}", blob.Digest, mountFrom);
+                    return true;
+                }
                 location = session.Headers.Location
                     ?? throw new InvalidDataException($"registry {repository.Registry} started an upload without a Location header.");
             }
@@ -275,7 +311,7 @@ public sealed class RegistryClient : IDisposable
                 return new HttpRequestMessage(HttpMethod.Put, target) { Content = content };
             }, token);
             await EnsureSuccessAsync(repository.Registry, $"uploading blob {blob.Digest}", response, token);
-            return true;
+            return false;
         }, ct);
 
     // ---- plumbing ----

@@ -82,6 +82,22 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     }
 
     [Fact]
+    public async Task Blobs_this_client_saw_in_another_repository_are_mounted_not_uploaded()
+    {
+        using var client = Client();
+        var image = await TestImages.CreateAsync(temp.Path, "mount me");
+        await client.PushAsync(image, Repository("slipway/base"), ["1"], Ct);
+        var target = Repository("app");
+
+        var pushed = await client.PushAsync(image, target, ["1"], Ct);
+
+        Assert.Equal(0, pushed.BlobsUploaded);
+        Assert.Equal(2, pushed.BlobsMounted);
+        var pulled = await client.PullAsync(target.WithTag("1"), temp.Combine("pulled"), Ct);
+        Assert.Equal(image.Manifest.Digest, pulled.Manifest.Digest);
+    }
+
+    [Fact]
     public async Task Tags_and_digests_of_unknown_images_are_empty_not_errors()
     {
         using var client = Client();
