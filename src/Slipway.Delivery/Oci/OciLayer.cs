@@ -15,10 +15,13 @@ public static class OciLayer
     /// <summary>
     /// Gzips a tar deterministically: the gzip header carries no file name and mtime 0, so the same tar gives the
     /// same bytes (and digest) on every run of the same runtime and level. Returns the layer's digest, size and diff_id.
-    /// <paramref name="level"/>: Optimal by default; Fastest trades size for speed (a different, equally stable digest).
     /// </summary>
-    public static async Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CancellationToken cancellationToken = default,
-                                                                 CompressionLevel level = CompressionLevel.Optimal)
+    public static Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CancellationToken cancellationToken = default) =>
+        GzipDeterministicAsync(tarPath, gzPath, CompressionLevel.Optimal, cancellationToken);
+
+    /// <summary>As above at a chosen level: Fastest trades size for speed (a different, equally stable digest).</summary>
+    public static async Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CompressionLevel level,
+                                                                 CancellationToken cancellationToken = default)
     {
         if (!File.Exists(tarPath))
             throw new FileNotFoundException($"Layer tar '{tarPath}' does not exist.", tarPath);
