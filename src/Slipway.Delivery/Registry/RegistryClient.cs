@@ -174,9 +174,15 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    /// <summary>Pulls an image (by tag or digest) into an OCI layout, keeping the manifest bytes so the digest is unchanged.</summary>
+    /// <summary>
+    /// Pulls an image (by tag or digest; from a multi-platform index, this machine's linux image) into an OCI layout,
+    /// keeping the manifest bytes so the digest is unchanged. A layout already in <paramref name="directory"/> holding the
+    /// same manifest digest is reused without downloading anything.
+    /// </summary>
     public async Task<OciImageLayout> PullAsync(ImageReference reference, string directory, CancellationToken ct = default)
     {
+        if (reference.Digest is not null && ExistingLayout(directory, reference.Digest) is { } cached)
+            return cached;
         var (manifest, mediaType, digest) = await GetManifestAsync(reference, reference.ManifestReference, ct);
         if (OciMediaTypes.IsIndex(mediaType))
         {
@@ -187,6 +193,8 @@ public sealed class RegistryClient : IDisposable
         if (!OciMediaTypes.IsImageManifest(mediaType))
             throw new InvalidOperationException($"{reference} is a '{mediaType}', not an image manifest Slipway can pull.");
         var (config, layers, _) = OciJson.ParseImageManifest(manifest, $"manifest of {reference}");
+        if (ExistingLayout(directory, digest) is { } existing)
+            return existing;
 
         using var writer = new OciLayoutWriter(directory);
         foreach (var blob in layers.Prepend(config).DistinctBy(blob => blob.Digest))
@@ -207,6 +215,22 @@ public sealed class RegistryClient : IDisposable
     }
 
     public void Dispose() => http.Dispose();
+
+    private OciImageLayout? ExistingLayout(string directory, string manifestDigest)
+    {
+        if (!File.Exists(Path.Combine(directory, "index.json"))) return null;
+        try
+        {
+            var layout = OciImageLayout.Open(directory);
+            if (layout.Manifest.Digest != manifestDigest) return null;
+            log.Debug("{Directory} already holds {Digest}; not pulling", layout.Directory, manifestDigest);
+            return layout;
+        }
+        catch (InvalidOciLayoutException)
+        {
+            return null;   // broken or foreign: pull replaces it
+        }
+    }
 
     // ---- manifests and blobs ----
 

@@ -48,6 +48,27 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     }
 
     [Fact]
+    public async Task Pulling_into_a_layout_that_already_holds_the_image_downloads_nothing()
+    {
+        var image = await TestImages.CreateAsync(temp.Path, "cached pull");
+        var repository = Repository("cached");
+        using (var client = Client())
+            await client.PushAsync(image, repository, ["1"], Ct);
+        var target = temp.Combine("cache");
+
+        using var handler = new FaultInjectingHandler();
+        using var counting = new RegistryClient(log.Logger, _ => null, handler);
+        await counting.PullAsync(repository.WithTag("1"), target, Ct);
+        var first = handler.Requests;
+        var again = await counting.PullAsync(repository.WithDigest(image.Manifest.Digest), target, Ct);
+        var byTag = await counting.PullAsync(repository.WithTag("1"), target, Ct);
+
+        Assert.Equal(first, handler.Requests - 1);   // only the tag's manifest was fetched again
+        Assert.Equal(image.Manifest.Digest, again.Manifest.Digest);
+        Assert.Equal(image.Manifest.Digest, byTag.Manifest.Digest);
+    }
+
+    [Fact]
     public async Task A_second_push_uploads_nothing_and_still_tags()
     {
         using var client = Client();
