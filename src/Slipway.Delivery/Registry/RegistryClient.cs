@@ -21,7 +21,8 @@ public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int 
 /// A client of the OCI distribution API v2 over HttpClient: push and pull of <see cref="OciImageLayout"/>s, tags and
 /// digests. Transient failures (connection refused, timeouts, 5xx, 429) are retried with exponential backoff (Polly),
 /// then reported as <see cref="RegistryUnavailableException"/>. Loopback registries are spoken to over http, others over https.
-/// Credentials come from <c>credentials</c> (default: ~/.docker/config.json); neither they nor Authorization headers are logged.
+/// Credentials come from <c>credentials</c> (default: ~/.docker/config.json and its credential helpers, see
+/// <see cref="DockerConfigCredentials.FindAsync"/>); neither they nor Authorization headers are logged.
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
@@ -45,7 +46,9 @@ public sealed class RegistryClient : IDisposable
         {
             Timeout = this.retry.RequestTimeout,
         };
-        authenticator = new RegistryAuthenticator(http, credentials ?? (host => DockerConfigCredentials.Find(host)));
+        authenticator = new RegistryAuthenticator(http, credentials is null
+            ? (host, ct) => DockerConfigCredentials.FindAsync(host, ct: ct)
+            : (host, _) => Task.FromResult(credentials(host)));
         pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
