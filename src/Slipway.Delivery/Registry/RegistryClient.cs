@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text.Json;
 using Polly;
 using Polly.Retry;
@@ -36,11 +37,15 @@ public sealed class RegistryClient : IDisposable
     private readonly ResiliencePipeline pipeline;
     // "registry|digest" -> a repository this client saw holding the blob; lets a push mount instead of upload.
     private readonly ConcurrentDictionary<string, string> blobLocations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> plainHttpRegistries;
 
+    /// <param name="plainHttpRegistries">Registries (host[:port]) beyond loopback to speak plain http to, like Docker's "insecure-registries".</param>
     public RegistryClient(ILogger log, Func<string, RegistryCredentials?>? credentials = null,
-                          HttpMessageHandler? handler = null, RegistryRetryOptions? retry = null)
+                          HttpMessageHandler? handler = null, RegistryRetryOptions? retry = null,
+                          IReadOnlyCollection<string>? plainHttpRegistries = null)
     {
         this.log = log.ForContext<RegistryClient>();
+        this.plainHttpRegistries = new HashSet<string>(plainHttpRegistries ?? [], StringComparer.OrdinalIgnoreCase);
         this.retry = retry ?? RegistryRetryOptions.Default;
         http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = this.retry.ConnectTimeout }, disposeHandler: handler is null)
         {
@@ -138,7 +143,7 @@ public sealed class RegistryClient : IDisposable
     public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default)
     {
         var tags = new List<string>();
-        var next = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/tags/list");
+        var next = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/tags/list");
         while (next is not null)
         {
             var page = next;
@@ -166,12 +171,12 @@ public sealed class RegistryClient : IDisposable
     {
         try
         {
-            using var response = await http.GetAsync(new Uri(BaseUri(registryHost), "/v2/"), ct);
+            using var response = await http.GetAsync(new Uri(Endpoint(registryHost), "/v2/"), ct);
             return response.StatusCode == HttpStatusCode.OK
                    || response.Headers.Contains("Docker-Distribution-Api-Version")
                    || (response.StatusCode == HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.Count > 0);
         }
-        catch (Exception exception) when (IsTransient(exception, ct))
+        catch (Exception exception) when (IsTransient(exception, ct) || exception is HttpRequestException)
         {
             return false;
         }
@@ -204,7 +209,7 @@ public sealed class RegistryClient : IDisposable
         {
             await ExecuteAsync(reference.Registry, async token =>
             {
-                var uri = new Uri(BaseUri(reference.Registry), $"/v2/{reference.Repository}/blobs/{blob.Digest}");
+                var uri = new Uri(Endpoint(reference.Registry), $"/v2/{reference.Repository}/blobs/{blob.Digest}");
                 using var response = await SendAsync(reference, () => new HttpRequestMessage(HttpMethod.Get, uri), token, HttpCompletionOption.ResponseHeadersRead);
                 await EnsureSuccessAsync(reference.Registry, $"downloading blob {blob.Digest} of {reference.Repository}", response, token);
                 await using var content = await response.Content.ReadAsStreamAsync(token);
@@ -293,7 +298,7 @@ public sealed class RegistryClient : IDisposable
     private async Task<bool> BlobExistsAsync(ImageReference repository, string digest, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
-            var uri = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/blobs/{digest}");
+            var uri = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/blobs/{digest}");
             using var response = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Head, uri), token);
             if (response.StatusCode == HttpStatusCode.NotFound) return false;
             await EnsureSuccessAsync(repository.Registry, $"checking blob {digest}", response, token);
@@ -314,7 +319,7 @@ public sealed class RegistryClient : IDisposable
     private async Task<bool> UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, string? mountFrom, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
-            var start = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
+            var start = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
             var post = mountFrom is null ? start : WithQuery(start, $"mount={Uri.EscapeDataString(blob.Digest)}&from={Uri.EscapeDataString(mountFrom)}");
             Uri location;
             using (var session = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, post) { Content = new ByteArrayContent([]) }, token))
@@ -394,11 +399,17 @@ public sealed class RegistryClient : IDisposable
         {
             throw new RegistryUnavailableException(registry, retry.MaxRetryAttempts + 1, Describe(exception), exception);
         }
+        catch (HttpRequestException exception) when (exception.InnerException is AuthenticationException)
+        {
+            throw new RegistryUnavailableException(registry, 1, $"the TLS handshake failed ({exception.InnerException.Message})", exception,
+                "if it serves plain http, declare it as a plain-http registry (like Docker's insecure-registries), else fix its certificate.");
+        }
     }
 
     private static bool IsTransient(Exception exception, CancellationToken ct) => exception switch
     {
         TransientRegistryResponseException => true,
+        HttpRequestException { InnerException: AuthenticationException } => false,   // TLS misconfiguration: retrying cannot help
         HttpRequestException => true,
         SocketException or IOException => true,
         OperationCanceledException => !ct.IsCancellationRequested,   // HttpClient's timeout, not the caller's cancellation
@@ -422,8 +433,8 @@ public sealed class RegistryClient : IDisposable
         return request;
     }
 
-    private static Uri ManifestUri(ImageReference reference, string manifestReference) =>
-        new(BaseUri(reference.Registry), $"/v2/{reference.Repository}/manifests/{manifestReference}");
+    private Uri ManifestUri(ImageReference reference, string manifestReference) =>
+        new(Endpoint(reference.Registry), $"/v2/{reference.Repository}/manifests/{manifestReference}");
 
     private static Uri? NextPage(Uri current, HttpResponseMessage response)
     {
@@ -446,6 +457,9 @@ public sealed class RegistryClient : IDisposable
         builder.Query = existing.Length == 0 ? parameter : existing + "&" + parameter;
         return builder.Uri;
     }
+
+    private Uri Endpoint(string registryHost) =>
+        plainHttpRegistries.Contains(registryHost) ? new Uri($"http://{registryHost}/") : BaseUri(registryHost);
 
     /// <summary>Loopback registries speak http (as Docker treats them as insecure); all others https. docker.io is served by registry-1.docker.io.</summary>
     public static Uri BaseUri(string registryHost)

@@ -113,6 +113,38 @@ public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFi
     }
 
     [Fact]
+    public async Task A_plain_http_registry_under_a_name_needs_declaring_and_says_so()
+    {
+        // "registry.test:<port>" is not loopback, so https by default; every connection still goes to 127.0.0.1.
+        var host = $"registry.test:{registry.Port}";
+        var repository = ImageReference.Parse($"{host}/named");
+        static SocketsHttpHandler ToLoopback() => new()
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+
+        using (var https = new RegistryClient(log.Logger, _ => null, ToLoopback(), FastRetries))
+        {
+            var error = await Assert.ThrowsAsync<RegistryUnavailableException>(() => https.ListTagsAsync(repository, Ct));
+            Assert.StartsWith($"registry {host} unreachable after 1 attempt: the TLS handshake failed", error.Message);
+            Assert.Contains("plain-http registry", error.Message);
+            Assert.False(await https.IsRegistryAsync(host, Ct));
+        }
+
+        using var plain = new RegistryClient(log.Logger, _ => null, ToLoopback(), FastRetries, plainHttpRegistries: [host]);
+        var image = await TestImages.CreateAsync(temp.Path, "plain http");
+        var pushed = await plain.PushAsync(image, repository, ["1"], Ct);
+        Assert.Equal(image.Manifest.Digest, await plain.ResolveDigestAsync(repository.WithTag("1"), Ct));
+        Assert.True(await plain.IsRegistryAsync(host, Ct));
+        Assert.Equal(2, pushed.BlobsUploaded);
+    }
+
+    [Fact]
     public async Task Cancellation_is_not_mistaken_for_an_unavailable_registry()
     {
         using var client = new RegistryClient(log.Logger, _ => null, retry: FastRetries);
