@@ -334,7 +334,7 @@ public sealed class RegistryClient : IDisposable
                     ?? throw new InvalidDataException($"registry {repository.Registry} started an upload without a Location header.");
             }
             var target = WithQuery(location.IsAbsoluteUri ? location : new Uri(start, location), "digest=" + Uri.EscapeDataString(blob.Digest));
-            log.Debug("Uploading blob {Digest} ({Size} bytes)", blob.Digest, blob.Size);
+            log.Information("Uploading blob {Digest} ({Size:0.0} MB) to {Repository}", blob.Digest, blob.Size / 1048576.0, repository.ToString());
             using var response = await SendAsync(repository, () =>
             {
                 var content = new StreamContent(File.OpenRead(path), 1 << 16);

@@ -46,6 +46,59 @@ public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFi
     }
 
     [Fact]
+    public async Task A_download_broken_mid_stream_is_retried_and_leaves_no_partial_blob()
+    {
+        var image = await TestImages.CreateAsync(temp.Path, string.Concat(Enumerable.Repeat("a layer worth breaking ", 2000)));
+        var repository = Repository("broken-stream");
+        using (var pusher = new RegistryClient(log.Logger, _ => null))
+            await pusher.PushAsync(image, repository, ["1"], Ct);
+        var broken = 0;
+        using var handler = new FaultInjectingHandler().Rewrite(response =>
+        {
+            if (response.RequestMessage!.Method == HttpMethod.Get && response.RequestMessage.RequestUri!.AbsolutePath.EndsWith(image.Layers[0].Digest)
+                && Interlocked.Exchange(ref broken, 1) == 0)
+                response.Content = new StreamContent(new BreakingStream(response.Content.ReadAsStream(), breakAfter: 100));
+        });
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+
+        var pulled = await client.PullAsync(repository.WithTag("1"), temp.Combine("pulled"), Ct);
+
+        Assert.Equal(1, broken);
+        Assert.Equal(image.Manifest.Digest, pulled.Manifest.Digest);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(pulled.Directory, "blobs", "sha256")).Length);   // manifest, config, layer: nothing else
+    }
+
+    /// <summary>Reads <c>breakAfter</c> bytes of the inner stream, then fails as a dropped connection would.</summary>
+    private sealed class BreakingStream(Stream inner, int breakAfter) : Stream
+    {
+        private int read;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (read >= breakAfter) throw new IOException("connection reset (injected)");
+            var n = inner.Read(buffer, offset, Math.Min(count, breakAfter - read));
+            read += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
     public async Task A_registry_failing_persistently_gives_the_clear_error_with_the_status()
     {
         using var handler = new FaultInjectingHandler().Fail(_ => true, HttpStatusCode.InternalServerError);
