@@ -198,6 +198,31 @@ public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFi
     }
 
     [Fact]
+    public async Task Tag_lists_are_followed_across_pages()
+    {
+        // Distribution 2.8 does not paginate tags; the pages here follow the spec: Link: <…?last=…&n=…>; rel="next".
+        var repository = Repository("paged");
+        using var handler = new FaultInjectingHandler().Answer(request =>
+        {
+            if (!request.RequestUri!.AbsolutePath.EndsWith("/tags/list")) return null;
+            var page = request.RequestUri.Query.Contains("last=b") ? """{"tags":["c"]}"""
+                : request.RequestUri.Query.Contains("last=a") ? """{"tags":["b"]}"""
+                : """{"tags":["a"]}""";
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent(page) };
+            var last = page[10..11];
+            if (last != "c")
+                response.Headers.TryAddWithoutValidation("Link", $"</v2/{repository.Repository}/tags/list?last={last}&n=1>; rel=\"next\"");
+            return response;
+        });
+        using var client = new RegistryClient(log.Logger, _ => null, handler, FastRetries);
+
+        var tags = await client.ListTagsAsync(repository, Ct);
+
+        Assert.Equal(["a", "b", "c"], tags);
+        Assert.Equal(3, handler.Requests);
+    }
+
+    [Fact]
     public async Task Cancellation_is_not_mistaken_for_an_unavailable_registry()
     {
         using var client = new RegistryClient(log.Logger, _ => null, retry: FastRetries);
