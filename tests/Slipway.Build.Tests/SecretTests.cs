@@ -28,7 +28,8 @@ public class SecretTests
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(secret, outcome.Output);
-            foreach (var (file, text) in root.NukeFiles())
+            // parameters*.json are the user's input (where a secret may come from); everything else the engine wrote.
+            foreach (var (file, text) in root.NukeFiles().Where(f => !f.File.StartsWith(".nuke/parameters", StringComparison.Ordinal)))
             {
                 Assert.False(text.Contains(secret, StringComparison.Ordinal), $"{file} contains a secret value");
             }
