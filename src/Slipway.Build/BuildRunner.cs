@@ -133,7 +133,7 @@ public static class BuildRunner
 
             if (host.IsCi)
             {
-                logger.Information("Running on {Host}: run {RunId}, branch {Branch}, commit {Commit}", host.Name, host.RunId, host.Branch, host.Commit);
+                logger.Information("Running on {Host}: run {RunId}, branch {Branch}, commit {Commit}", host.Name.ToString(), host.RunId ?? "-", host.Branch ?? "-", host.Commit ?? "-");
             }
             var executor = new TargetExecutor(plan, skips, output, logger, new CiLogMarkers(host.Name, TimeProvider.System),
                 new ExecutionOptions(
