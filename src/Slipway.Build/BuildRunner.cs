@@ -70,6 +70,13 @@ public static class BuildRunner
             output.Flush();
             return new BuildOutcome(ConfigurationErrorExitCode, [], [], output.Captured);
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A fault outside any target (a parameter property's setter, a condition, the file system): report, don't crash.
+            output.WriteLine($"error: the build could not run: {exception}");
+            output.Flush();
+            return new BuildOutcome(FailureExitCode, [], [], output.Captured);
+        }
         finally
         {
             build.Detach();

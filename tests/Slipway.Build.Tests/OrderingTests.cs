@@ -154,3 +154,50 @@ public class OrderingTests
         Target Probe => _ => _.Executes(() => SeenRoot = RootDirectory);
     }
 }
+
+public class DeclarationErrorTests
+{
+    private sealed class Broken : SlipwayBuild
+    {
+        Target Fine => _ => _.Executes(() => { });
+        Target Bad => _ => throw new InvalidOperationException("declaration exploded");
+    }
+
+    [Fact]
+    public async Task A_target_whose_declaration_throws_is_named_in_the_error()
+    {
+        using var root = new TempRoot();
+        var outcome = await root.RunAsync(new Broken(), "Fine");
+
+        Assert.Equal(BuildRunner.ConfigurationErrorExitCode, outcome.ExitCode);
+        Assert.Contains("Target 'Bad' could not be declared: declaration exploded", outcome.Output);
+    }
+
+    private sealed class NoTargets : SlipwayBuild;
+
+    [Fact]
+    public async Task A_build_without_targets_says_how_to_declare_one()
+    {
+        using var root = new TempRoot();
+        var outcome = await root.RunAsync(new NoTargets());
+
+        Assert.Contains("declares no targets", outcome.Output);
+    }
+
+    [Fact]
+    public async Task Without_nuke_directory_the_error_says_where_it_looked()
+    {
+        var directory = Directory.CreateTempSubdirectory("slipway-noroot-");
+        try
+        {
+            var outcome = await BuildRunner.RunAsync(new NoTargets(), new BuildInvocation { WorkingDirectory = directory.FullName });
+            Assert.Equal(BuildRunner.ConfigurationErrorExitCode, outcome.ExitCode);
+            Assert.Contains("No .nuke/ directory", outcome.Output);
+            Assert.Contains("--root", outcome.Output);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}

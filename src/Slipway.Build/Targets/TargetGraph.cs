@@ -26,7 +26,14 @@ internal sealed class TargetGraph
         var nodes = properties.Select((p, i) =>
         {
             var definition = new TargetDefinition();
-            delegates[i](definition);
+            try
+            {
+                delegates[i](definition);
+            }
+            catch (Exception exception) when (exception is not BuildConfigurationException)
+            {
+                throw new BuildConfigurationException($"Target '{p.Name}' could not be declared: {exception.Message}");
+            }
             return new TargetNode(p.Name, i, definition);
         }).ToList();
 
