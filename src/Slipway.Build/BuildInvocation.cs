@@ -22,6 +22,9 @@ public sealed record BuildInvocation
     /// <summary>Upper bound of concurrently running targets under --parallel; null = processor count.</summary>
     public int? MaxParallelism { get; init; }
 
+    /// <summary>How often a running target reports that it is still running; zero turns it off.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     public CancellationToken CancellationToken { get; init; }
 }
 

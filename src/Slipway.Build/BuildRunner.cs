@@ -147,7 +147,8 @@ public static class BuildRunner
                     Flag(commandLine, EngineOptions.Continue, bound.EngineSettings),
                     Flag(commandLine, EngineOptions.Parallel, bound.EngineSettings),
                     invocation.MaxParallelism ?? System.Environment.ProcessorCount,
-                    verbosity),
+                    verbosity,
+                    invocation.ProgressInterval),
                 invocation.CancellationToken);
             context.ResultsSoFar = executor.ResultsSoFar;
             await executor.RunAsync();

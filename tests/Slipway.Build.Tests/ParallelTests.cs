@@ -133,3 +133,38 @@ public class ParallelTests
         Assert.EndsWith("closing beta\n", runs[1].Output);
     }
 }
+
+public class ProgressTests
+{
+    private sealed class Slow(LockedStringWriter output) : SlipwayBuild
+    {
+        // Waits (bounded) until the engine has reported progress, so the test never depends on how long anything takes.
+        Target Long => _ => _.Executes(async () =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!output.ToString().Contains("Long still running", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_long_target_reports_that_it_is_still_running(bool parallel)
+    {
+        using var root = new TempRoot();
+        var writer = new LockedStringWriter();
+        var outcome = await BuildRunner.RunAsync(new Slow(writer), new BuildInvocation
+        {
+            Arguments = parallel ? ["Long", "--parallel"] : ["Long"],
+            RootDirectory = root.Path,
+            Output = writer,
+            ProgressInterval = TimeSpan.FromMilliseconds(50),
+        });
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Matches(@"Long still running \(\d+:\d\d\.\d{3}\)", outcome.Output);
+    }
+}

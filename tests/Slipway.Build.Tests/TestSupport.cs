@@ -62,3 +62,41 @@ public sealed class Rendezvous(int parties)
         await _allArrived.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 }
+
+/// <summary>A StringWriter a test can read while the engine writes to it from another thread.</summary>
+public sealed class LockedStringWriter : StringWriter
+{
+    private readonly object _lock = new();
+
+    public override void Write(char value)
+    {
+        lock (_lock)
+        {
+            base.Write(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_lock)
+        {
+            base.Write(value);
+        }
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        lock (_lock)
+        {
+            base.Write(buffer, index, count);
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_lock)
+        {
+            return base.ToString();
+        }
+    }
+}

@@ -3,7 +3,7 @@ using Serilog;
 
 namespace Slipway.Build;
 
-internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity);
+internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity, TimeSpan ProgressInterval);
 
 /// <summary>
 /// Runs a plan: each target is decided (skipped, not run, or executed) when its predecessors are done.
@@ -165,6 +165,7 @@ internal sealed class TargetExecutor(
             {
                 _executed.Add(node.Name);
             }
+            using var progress = StartProgress(node, stopwatch);
             foreach (var action in node.Definition.Actions)
             {
                 await action();
@@ -199,6 +200,18 @@ internal sealed class TargetExecutor(
                 output.WriteLine(groupEnd);
             }
         }
+    }
+
+    /// <summary>A long target says it is still running every interval, so a quiet step never looks hung (also under --parallel, where its log is held back).</summary>
+    private Timer? StartProgress(TargetNode node, Stopwatch stopwatch)
+    {
+        if (options.ProgressInterval <= TimeSpan.Zero || options.Verbosity < BuildVerbosity.Normal)
+        {
+            return null;
+        }
+        return new Timer(
+            _ => output.WriteLineNow($"{DateTime.Now:HH:mm:ss} [INF] {node.Name} still running ({SummaryTable.Format(stopwatch.Elapsed)})"),
+            null, options.ProgressInterval, options.ProgressInterval);
     }
 
     private void Record(TargetResult result)

@@ -48,6 +48,18 @@ internal sealed class RunOutput(TextWriter writer)
         }
     }
 
+    /// <summary>Writes straight to the output even inside a target's buffer: progress of a long target under --parallel.</summary>
+    public void WriteLineNow(string text)
+    {
+        var masked = _masker.Apply(text);
+        lock (_lock)
+        {
+            writer.Write(masked + "\n");
+            writer.Flush();
+            _captured.Append(masked).Append('\n');
+        }
+    }
+
     /// <summary>From here on (in this async flow) lines are held until <see cref="FlushBuffer"/>.</summary>
     public void BeginBuffer() => _targetBuffer.Value = new StringBuilder();
 
