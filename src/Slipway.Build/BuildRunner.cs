@@ -105,6 +105,15 @@ public static class BuildRunner
                 return new BuildOutcome(0, [], [], output.Captured);
             }
 
+            if (commandLine.Has(EngineOptions.GenerateSchema))
+            {
+                // Like help, independent of parameter values: a bad value somewhere must not block refreshing the schema.
+                (root / BuildSchema.RelativePath).WriteAllText(BuildSchema.Generate(TargetGraph.Discover(build), parameters));
+                output.WriteLine($"Wrote {BuildSchema.RelativePath} from {build.GetType().Name}.");
+                output.Flush();
+                return new BuildOutcome(0, [], [], output.Captured);
+            }
+
             var bound = ParameterBinder.Bind(build, parameters, commandLine, invocation.Environment, root,
                 commandLine.Values(EngineOptions.Profile) ?? []);
             output.Masker = new SecretMasker(bound.SecretValues);
@@ -118,14 +127,7 @@ public static class BuildRunner
             // Targets are read after binding, so descriptions and conditions see the parameter values.
             var graph = TargetGraph.Discover(build);
             var schema = BuildSchema.Generate(graph, parameters);
-            var schemaFile = root / BuildSchema.RelativePath;
-            if (commandLine.Has(EngineOptions.GenerateSchema))
-            {
-                schemaFile.WriteAllText(schema);
-                output.WriteLine($"Wrote {BuildSchema.RelativePath} from {build.GetType().Name}.");
-                return new BuildOutcome(0, [], [], output.Captured);
-            }
-            CheckSchema(schemaFile, schema, logger);
+            CheckSchema(root / BuildSchema.RelativePath, schema, logger);
 
             var plan = ExecutionPlan.Create(InvokedTargets(graph, commandLine, bound.EngineSettings));
             var skips = PresetSkips(plan, graph, commandLine, bound.EngineSettings);

@@ -132,7 +132,14 @@ public class ReportTests
         Assert.Contains(".nuke/build.schema.json is stale", stale.Output);
         Assert.Contains("./build.sh --generate-schema", stale.Output);
 
-        await Run(root, new Documented(), "--generate-schema");
+        // Refreshing works even while a parameter source holds a bad value.
+        var refresh = await BuildRunner.RunAsync(new Documented(), new BuildInvocation
+        {
+            Arguments = ["--generate-schema"],
+            RootDirectory = root.Path,
+            Environment = new Dictionary<string, string?> { ["REPLICAS"] = "many" },
+        });
+        Assert.Equal(0, refresh.ExitCode);
         var refreshed = await Run(root, new Documented(), "Restore");
         Assert.Equal(0, refreshed.ExitCode);
     }
