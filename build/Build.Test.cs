@@ -15,8 +15,8 @@ partial class Build
         .DependsOn(Compile) // the lead adds Infrastructure here when integration tests need it
         .Executes(async () =>
         {
+            var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
             TestResultsDirectory.CreateOrCleanDirectory();
-            var projects = SelectTestProjects();
             var crashed = new List<string>();
             foreach (var project in projects)
             {
@@ -38,9 +38,16 @@ partial class Build
             AddClosingLine($"tests: {passed} passed, {failed} failed");
             if (failed > 0 || crashed.Count > 0)
             {
-                throw new InvalidOperationException(
-                    (failed > 0 ? $"{failed} test(s) failed; see the TRX files in {TestResultsDirectory.RelativeTo(RootDirectory)}. " : "") +
-                    (crashed.Count > 0 ? $"No results from {string.Join(", ", crashed)}: the test run itself failed (see its output above)." : ""));
+                var problems = new List<string>();
+                if (failed > 0)
+                {
+                    problems.Add($"{failed} test(s) failed; see the TRX files in {TestResultsDirectory.RelativeTo(RootDirectory)}.");
+                }
+                if (crashed.Count > 0)
+                {
+                    problems.Add($"No results from {string.Join(", ", crashed)}: the test run itself failed (see its output above).");
+                }
+                throw new InvalidOperationException(string.Join(" ", problems));
             }
         });
 
