@@ -142,7 +142,7 @@ public static class BuildRunner
 
             if (host.IsCi)
             {
-                logger.Information("Running on {Host}: run {RunId}, branch {Branch}, commit {Commit}", host.Name.ToString(), host.RunId ?? "-", host.Branch ?? "-", host.Commit ?? "-");
+                logger.Information("Running on {Host}: run {RunId}, branch {Branch}, commit {Commit}", host.Name, host.RunId ?? "-", host.Branch ?? "-", host.Commit ?? "-");
             }
             var executor = new TargetExecutor(plan, skips, output, logger, new CiLogMarkers(host.Name, TimeProvider.System),
                 new ExecutionOptions(
@@ -240,7 +240,7 @@ public static class BuildRunner
                 BuildVerbosity.Normal => LogEventLevel.Information,
                 _ => LogEventLevel.Verbose,
             };
-            var formatter = new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss} [{Level:u3}] {Message:lj}{NewLine}{Exception}");
+            var formatter = new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss} [{Level:u3}] {Message:l}{NewLine}{Exception}");
             return new LoggerConfiguration()
                 .MinimumLevel.Is(level)
                 .WriteTo.Sink(new RunOutputSink(output, formatter))

@@ -28,7 +28,7 @@ public class ReportTests
             AddClosingLine("first closing line");
             AddClosingLine("tests: 3 passed, 0 failed");
         });
-        Target Describe => _ => _.Executes(() => Log.Information("mode {Mode} replicas {Replicas} enable {Enable} secret {Secret}", Mode.ToString(), Replicas, Enable, RegistryPassword));
+        Target Describe => _ => _.Executes(() => Log.Information("mode {Mode} replicas {Replicas} enable {Enable} secret {Secret}", Mode, Replicas, Enable, RegistryPassword));
     }
 
     private static Task<BuildOutcome> Run(TempRoot root, SlipwayBuild build, params string[] arguments) =>
@@ -166,7 +166,7 @@ public class ReportTests
         var outcome = await Run(root, new Documented(), "Describe", "--verbosity", verbosity);
 
         Assert.Equal(headers, outcome.Output.Contains("──── Describe", StringComparison.Ordinal));
-        Assert.Equal(information, outcome.Output.Contains("mode Safe replicas 2 enable false secret ***", StringComparison.Ordinal));
+        Assert.Equal(information, outcome.Output.Contains("mode Safe replicas 2 enable False secret ***", StringComparison.Ordinal));
         Assert.Contains("Build succeeded", outcome.Output);
     }
 
