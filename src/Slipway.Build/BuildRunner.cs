@@ -93,25 +93,13 @@ public static class BuildRunner
             var commandLine = CommandLine.Parse(invocation.Arguments, OptionSpecs(parameters));
             var root = FindRoot(commandLine);
 
-            if (commandLine.Has(EngineOptions.Help))
+            if (commandLine.Has(EngineOptions.Help) || commandLine.Has(EngineOptions.GenerateSchema))
             {
-                // Help reads the declared defaults, so it works even when a parameter source holds a bad value.
-                var helpGraph = TargetGraph.Discover(build);
-                foreach (var line in HelpText.Render(build, helpGraph, parameters, invocation.DefaultTarget))
-                {
-                    output.WriteLine(line);
-                }
-                output.Flush();
-                return new BuildOutcome(0, [], [], output.Captured);
-            }
-
-            if (commandLine.Has(EngineOptions.GenerateSchema))
-            {
-                // Like help, independent of parameter values: a bad value somewhere must not block refreshing the schema.
-                (root / BuildSchema.RelativePath).WriteAllText(BuildSchema.Generate(TargetGraph.Discover(build), parameters));
-                output.WriteLine($"Wrote {BuildSchema.RelativePath} from {build.GetType().Name}.");
-                output.Flush();
-                return new BuildOutcome(0, [], [], output.Captured);
+                // Declarations may read RootDirectory, Host or Log: give them a context with the declared defaults.
+                using var provisionalLogger = CreateLogger(BuildVerbosity.Normal);
+                build.Attach(new BuildContext(root, provisionalLogger, CiHost.Detect(invocation.Environment), invocation.Environment,
+                    BuildVerbosity.Normal, output, invocation.CancellationToken));
+                return DescribeBuild(commandLine, parameters, root);
             }
 
             var bound = ParameterBinder.Bind(build, parameters, commandLine, invocation.Environment, root,
@@ -168,6 +156,26 @@ public static class BuildRunner
             output.Flush();
             WriteLogFile(root);
             return new BuildOutcome(exitCode, results, executor.Executed, output.Captured);
+        }
+
+        /// <summary>--help and --generate-schema: they read the declarations only, so a bad parameter value cannot block them.</summary>
+        private BuildOutcome DescribeBuild(CommandLine commandLine, IReadOnlyList<ParameterMember> parameters, AbsolutePath root)
+        {
+            var graph = TargetGraph.Discover(build);
+            if (commandLine.Has(EngineOptions.Help))
+            {
+                foreach (var line in HelpText.Render(build, graph, parameters, invocation.DefaultTarget))
+                {
+                    output.WriteLine(line);
+                }
+            }
+            else
+            {
+                (root / BuildSchema.RelativePath).WriteAllText(BuildSchema.Generate(graph, parameters));
+                output.WriteLine($"Wrote {BuildSchema.RelativePath} from {build.GetType().Name}.");
+            }
+            output.Flush();
+            return new BuildOutcome(0, [], [], output.Captured);
         }
 
         private static List<OptionSpec> OptionSpecs(IReadOnlyList<ParameterMember> parameters)

@@ -179,3 +179,22 @@ public class ReportTests
         Assert.Contains("Verbosity 'loud' is not one of quiet, minimal, normal, verbose.", outcome.Output);
     }
 }
+
+public class HelpContextTests
+{
+    private sealed class ReadsContext : SlipwayBuild
+    {
+        Target Publish => _ => _.Description($"Publishes to {ArtifactsDirectory.RelativeTo(RootDirectory)} on {Host.Name}").Executes(() => { });
+    }
+
+    [Fact]
+    public async Task Declarations_that_read_the_run_context_work_in_help_and_schema()
+    {
+        using var root = new TempRoot();
+        var help = await root.RunAsync(new ReadsContext(), "--help");
+        var schema = await root.RunAsync(new ReadsContext(), "--generate-schema");
+
+        Assert.Contains("Publishes to .nuke/artifacts on Local", help.Output);
+        Assert.Equal(0, schema.ExitCode);
+    }
+}
