@@ -12,7 +12,7 @@ partial class Build
     /// <summary>Runs every test project (Microsoft.Testing.Platform) with TRX and Cobertura coverage; the last line printed is the tally.</summary>
     Target Test => _ => _
         .Description("Runs the test projects; TRX and coverage under .nuke/artifacts/test-results")
-        .DependsOn(Compile) // the lead adds Infrastructure here when integration tests need it
+        .DependsOn(Compile, Infrastructure) // integration tests need the Docker engine, docker-registry and mmdebstrap
         .Executes(async () =>
         {
             var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
