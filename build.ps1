@@ -75,7 +75,7 @@ if (Test-BuildInputsChanged) {
     $next = "$BuildStamp.next"
     Set-Content -Path $next -Value ''
     Write-Host 'Compiling the build project...'
-    & $dotnet build $BuildProject -c Debug -o $BuildOutput -nologo -v quiet -clp:ErrorsOnly
+    & $dotnet build $BuildProject -c Debug -o $BuildOutput -nologo -v quiet -clp:NoSummary
     if ($LASTEXITCODE -ne 0) { Write-Error 'The build project failed to compile (see above).'; exit 1 }
     Move-Item -Force $next $BuildStamp
 }

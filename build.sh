@@ -74,7 +74,7 @@ if build_inputs_changed; then
     mkdir -p "$TEMP_DIR"
     touch "$BUILD_STAMP.next"
     echo "Compiling the build project..." >&2
-    if ! "$DOTNET" build "$BUILD_PROJECT" -c Debug -o "$BUILD_OUTPUT" -nologo -v quiet -clp:ErrorsOnly >&2; then
+    if ! "$DOTNET" build "$BUILD_PROJECT" -c Debug -o "$BUILD_OUTPUT" -nologo -v quiet -clp:NoSummary >&2; then
         echo "error: the build project failed to compile (see above)." >&2
         exit 1
     fi

@@ -1,1 +1,48 @@
-return 0;
+using CliWrap;
+using Slipway.Build;
+
+/// <summary>Slipway's pipeline. Targets live in partials by concern (Build.Compile.cs, Build.Test.cs...).</summary>
+partial class Build : SlipwayBuild
+{
+    /// <summary>Runs the default target (Test) unless others are named: <c>./build.sh [targets] [--parameters]</c>.</summary>
+    public static Task<int> Main(string[] args) => BuildRunner.RunAsync<Build>(args, x => x.Test);
+
+    [Parameter("Configuration to build: Debug or Release")]
+    readonly Configuration Configuration = Configuration.Release;
+
+    AbsolutePath SourceDirectory => RootDirectory / "src";
+    AbsolutePath TestsDirectory => RootDirectory / "tests";
+    AbsolutePath Solution => RootDirectory / "Slipway.slnx";
+
+    /// <summary>Runs a program, its output piped line by line to the build log (so secrets are masked); a non-zero exit fails the target.</summary>
+    async Task RunAsync(string program, IEnumerable<string> arguments, AbsolutePath? workingDirectory = null)
+    {
+        var exitCode = await RunAllowingFailureAsync(program, arguments, workingDirectory);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(" ", arguments)} exited with code {exitCode}.");
+        }
+    }
+
+    /// <summary>Runs a program like <see cref="RunAsync"/> and returns its exit code instead of failing on it.</summary>
+    async Task<int> RunAllowingFailureAsync(string program, IEnumerable<string> arguments, AbsolutePath? workingDirectory = null)
+    {
+        var argumentList = arguments.ToList();
+        Log.Information("> {Program} {Arguments:l}", program, string.Join(" ", argumentList));
+        var result = await Cli.Wrap(program)
+            .WithArguments(argumentList)
+            .WithWorkingDirectory(workingDirectory ?? RootDirectory)
+            .WithEnvironmentVariables(e => e.Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1").Set("DOTNET_NOLOGO", "1"))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log.Information("{Output:l}", line)))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log.Warning("{Output:l}", line)))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(CancellationToken);
+        return result.ExitCode;
+    }
+}
+
+enum Configuration
+{
+    Debug,
+    Release,
+}

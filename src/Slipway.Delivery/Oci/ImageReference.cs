@@ -14,26 +14,49 @@ public sealed partial record ImageReference
 
     public ImageReference(string Registry, string Repository, string? Tag, string? Digest)
     {
-        if (string.IsNullOrWhiteSpace(Registry) || !RegistryPattern().IsMatch(Registry))
-            throw new FormatException($"'{Registry}' is not a valid registry host: expected host[:port], for example 127.0.0.1:5000.");
-        if (string.IsNullOrEmpty(Repository) || !RepositoryPattern().IsMatch(Repository) || Repository.Length > 255)
-            throw new FormatException(
-                $"'{Repository}' is not a valid repository name: use lowercase letters, digits and separators ('.', '_', '__', '-') " +
-                "in path components joined by '/', for example slipway/beacon.");
-        if (Tag is not null && !TagPattern().IsMatch(Tag))
-            throw new FormatException($"'{Tag}' is not a valid tag: up to 128 characters of letters, digits, '_', '.', '-', not starting with '.' or '-'.");
-        if (Digest is not null && !DigestPattern().IsMatch(Digest))
-            throw new FormatException($"'{Digest}' is not a valid digest: expected sha256: followed by 64 lowercase hex digits.");
         this.Registry = Registry;
         this.Repository = Repository;
         this.Tag = Tag;
         this.Digest = Digest;
     }
 
-    public string Registry { get; }
-    public string Repository { get; }
-    public string? Tag { get; }
-    public string? Digest { get; }
+    // Validated on construction and in `with` expressions alike.
+    public string Registry
+    {
+        get;
+        init => field = !string.IsNullOrWhiteSpace(value) && RegistryPattern().IsMatch(value)
+            ? value
+            : throw new FormatException($"'{value}' is not a valid registry host: expected host[:port], for example 127.0.0.1:5000.");
+    }
+
+    public string Repository
+    {
+        get;
+        init => field = !string.IsNullOrEmpty(value) && value.Length <= 255 && RepositoryPattern().IsMatch(value)
+            ? value
+            : throw new FormatException(
+                $"'{value}' is not a valid repository name: use lowercase letters, digits and separators ('.', '_', '__', '-') " +
+                "in path components joined by '/', for example slipway/beacon.");
+    }
+
+    public string? Tag
+    {
+        get;
+        init => field = value is null || TagPattern().IsMatch(value)
+            ? value
+            : throw new FormatException($"'{value}' is not a valid tag: up to 128 characters of letters, digits, '_', '.', '-', not starting with '.' or '-'.");
+    }
+
+    public string? Digest
+    {
+        get;
+        init => field = value is null || DigestPattern().IsMatch(value)
+            ? value
+            : throw new FormatException($"'{value}' is not a valid digest: expected sha256: followed by 64 lowercase hex digits.");
+    }
+
+    public void Deconstruct(out string registry, out string repository, out string? tag, out string? digest) =>
+        (registry, repository, tag, digest) = (Registry, Repository, Tag, Digest);
 
     /// <summary>What the registry API takes in /v2/&lt;name&gt;/manifests/&lt;reference&gt;: the digest when known, else the tag.</summary>
     public string ManifestReference => Digest ?? Tag

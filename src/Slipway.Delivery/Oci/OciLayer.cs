@@ -14,9 +14,14 @@ public static class OciLayer
 {
     /// <summary>
     /// Gzips a tar deterministically: the gzip header carries no file name and mtime 0, so the same tar gives the
-    /// same bytes (and digest) on every run of the same runtime. Returns the layer's digest, size and diff_id.
+    /// same bytes (and digest) on every run of the same runtime and level. Returns the layer's digest, size and diff_id.
     /// </summary>
-    public static async Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CancellationToken cancellationToken = default)
+    public static Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CancellationToken cancellationToken = default) =>
+        GzipDeterministicAsync(tarPath, gzPath, CompressionLevel.Optimal, cancellationToken);
+
+    /// <summary>As above at a chosen level: Fastest trades size for speed (a different, equally stable digest).</summary>
+    public static async Task<GzippedLayer> GzipDeterministicAsync(string tarPath, string gzPath, CompressionLevel level,
+                                                                 CancellationToken cancellationToken = default)
     {
         if (!File.Exists(tarPath))
             throw new FileNotFoundException($"Layer tar '{tarPath}' does not exist.", tarPath);
@@ -30,7 +35,7 @@ public static class OciLayer
         await using (var hashing = new HashingWriteStream(target))
         {
             // .NET's GZipStream writes a fixed header (no name, mtime 0), which is what makes this deterministic.
-            await using (var gzip = new GZipStream(hashing, CompressionLevel.Optimal, leaveOpen: true))
+            await using (var gzip = new GZipStream(hashing, level, leaveOpen: true))
             {
                 var buffer = new byte[81920];
                 int read;

@@ -40,12 +40,18 @@ internal sealed class OciLayoutWriter : IDisposable
         var temporary = Path.Combine(BlobDirectory, $".incoming-{Guid.NewGuid():N}");
         string digest;
         long size;
-        await using (var file = File.Create(temporary))
-        await using (var hashing = new HashingWriteStream(file))
+        try
         {
+            await using var file = File.Create(temporary);
+            await using var hashing = new HashingWriteStream(file);
             await content.CopyToAsync(hashing, cancellationToken);
             digest = hashing.Digest();
             size = hashing.BytesWritten;
+        }
+        catch
+        {
+            File.Delete(temporary);   // an interrupted download leaves nothing behind; a retry starts afresh
+            throw;
         }
         if (expectedDigest is not null && digest != expectedDigest)
         {

@@ -12,7 +12,7 @@ namespace Slipway.Delivery.Registry;
 /// token from the challenge's realm for its service and scope. Remembers the last Authorization per host and repository.
 /// Header values stay in memory only; nothing here is logged.
 /// </summary>
-internal sealed partial class RegistryAuthenticator(HttpClient http, Func<string, RegistryCredentials?> credentials)
+internal sealed partial class RegistryAuthenticator(HttpClient http, Func<string, CancellationToken, Task<RegistryCredentials?>> credentials)
 {
     private readonly ConcurrentDictionary<string, AuthenticationHeaderValue> authorizations = new(StringComparer.Ordinal);
 
@@ -23,7 +23,7 @@ internal sealed partial class RegistryAuthenticator(HttpClient http, Func<string
     public async Task<AuthenticationHeaderValue> AuthorizeAsync(string registry, string? repository, HttpResponseMessage unauthorized,
                                                                bool alreadyTried, CancellationToken ct)
     {
-        var found = credentials(registry);
+        var found = await credentials(registry, ct);
         if (alreadyTried)
             throw new RegistryAuthenticationException(registry, found is null
                 ? "access denied to anonymous clients"

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text.Json;
 using Polly;
 using Polly.Retry;
@@ -10,13 +12,18 @@ using ILogger = Serilog.ILogger;
 namespace Slipway.Delivery.Registry;
 
 /// <summary>Outcome of a push: the image by digest, whether the registry already held it, and what was uploaded.</summary>
-public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int BlobsUploaded, long BytesUploaded);
+public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int BlobsUploaded, long BytesUploaded)
+{
+    /// <summary>Blobs the registry linked from another of its repositories (cross-repository mount) instead of receiving them.</summary>
+    public int BlobsMounted { get; init; }
+}
 
 /// <summary>
 /// A client of the OCI distribution API v2 over HttpClient: push and pull of <see cref="OciImageLayout"/>s, tags and
 /// digests. Transient failures (connection refused, timeouts, 5xx, 429) are retried with exponential backoff (Polly),
 /// then reported as <see cref="RegistryUnavailableException"/>. Loopback registries are spoken to over http, others over https.
-/// Credentials come from <c>credentials</c> (default: ~/.docker/config.json); neither they nor Authorization headers are logged.
+/// Credentials come from <c>credentials</c> (default: ~/.docker/config.json and its credential helpers, see
+/// <see cref="DockerConfigCredentials.FindAsync"/>); neither they nor Authorization headers are logged.
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
@@ -28,17 +35,25 @@ public sealed class RegistryClient : IDisposable
     private readonly RegistryAuthenticator authenticator;
     private readonly RegistryRetryOptions retry;
     private readonly ResiliencePipeline pipeline;
+    // "registry|digest" -> a repository this client saw holding the blob; lets a push mount instead of upload.
+    private readonly ConcurrentDictionary<string, string> blobLocations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> plainHttpRegistries;
 
+    /// <param name="plainHttpRegistries">Registries (host[:port]) beyond loopback to speak plain http to, like Docker's "insecure-registries".</param>
     public RegistryClient(ILogger log, Func<string, RegistryCredentials?>? credentials = null,
-                          HttpMessageHandler? handler = null, RegistryRetryOptions? retry = null)
+                          HttpMessageHandler? handler = null, RegistryRetryOptions? retry = null,
+                          IReadOnlyCollection<string>? plainHttpRegistries = null)
     {
         this.log = log.ForContext<RegistryClient>();
+        this.plainHttpRegistries = new HashSet<string>(plainHttpRegistries ?? [], StringComparer.OrdinalIgnoreCase);
         this.retry = retry ?? RegistryRetryOptions.Default;
         http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = this.retry.ConnectTimeout }, disposeHandler: handler is null)
         {
             Timeout = this.retry.RequestTimeout,
         };
-        authenticator = new RegistryAuthenticator(http, credentials ?? (host => DockerConfigCredentials.Find(host)));
+        authenticator = new RegistryAuthenticator(http, credentials is null
+            ? (host, ct) => DockerConfigCredentials.FindAsync(host, ct: ct)
+            : (host, _) => Task.FromResult(credentials(host)));
         pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -76,6 +91,7 @@ public sealed class RegistryClient : IDisposable
 
         var alreadyPresent = await HasManifestAsync(byDigest, ct);
         var uploaded = 0;
+        var mounted = 0;
         long bytes = 0;
         if (alreadyPresent)
         {
@@ -88,11 +104,17 @@ public sealed class RegistryClient : IDisposable
                 if (await BlobExistsAsync(name, blob.Digest, ct))
                 {
                     log.Debug("Blob {Digest} already in {Repository}", blob.Digest, name.ToString());
-                    continue;
                 }
-                await UploadBlobAsync(name, image.BlobPath(blob.Digest), blob, ct);
-                uploaded++;
-                bytes += blob.Size;
+                else if (await UploadBlobAsync(name, image.BlobPath(blob.Digest), blob, MountSource(name, blob.Digest), ct))
+                {
+                    mounted++;
+                }
+                else
+                {
+                    uploaded++;
+                    bytes += blob.Size;
+                }
+                RememberBlob(name, blob.Digest);
             }
         }
 
@@ -102,14 +124,16 @@ public sealed class RegistryClient : IDisposable
         foreach (var reference in tagged)
             await PutManifestAsync(reference, manifest, image.Manifest, ct);
 
-        var served = await HeadManifestDigestAsync(byDigest, ct);
+        // Verify by content: GET the manifest by digest; GetManifestAsync checks the served bytes hash to that digest.
+        var (_, _, served) = await GetManifestAsync(byDigest, image.Manifest.Digest, ct);
         if (served != image.Manifest.Digest)
             throw new InvalidOperationException(
-                $"registry {name.Registry} does not serve {byDigest} after the push (it answered {served ?? "not found"}); check the registry's storage and logs.");
+                $"registry {name.Registry} serves {served} for {byDigest} after the push; check the registry's storage and logs.");
 
-        log.Information("Pushed {Image} ({Blobs} blobs, {Bytes} bytes uploaded{Tags})", byDigest.ToString(), uploaded, bytes,
-            tagged.Count == 0 ? "" : ", tags " + string.Join(", ", tags));
-        return new PushResult(byDigest, alreadyPresent, uploaded, bytes);
+        foreach (var blob in image.Blobs) RememberBlob(name, blob.Digest);
+        log.Information("Pushed {Image} ({Blobs} blobs, {Bytes} bytes uploaded, {Mounted} mounted{Tags})", byDigest.ToString(), uploaded, bytes,
+            mounted, tagged.Count == 0 ? "" : ", tags " + string.Join(", ", tags));
+        return new PushResult(byDigest, alreadyPresent, uploaded, bytes) { BlobsMounted = mounted };
     }
 
     public async Task<bool> HasManifestAsync(ImageReference byDigest, CancellationToken ct = default) =>
@@ -119,7 +143,7 @@ public sealed class RegistryClient : IDisposable
     public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default)
     {
         var tags = new List<string>();
-        var next = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/tags/list");
+        var next = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/tags/list");
         while (next is not null)
         {
             var page = next;
@@ -147,20 +171,26 @@ public sealed class RegistryClient : IDisposable
     {
         try
         {
-            using var response = await http.GetAsync(new Uri(BaseUri(registryHost), "/v2/"), ct);
+            using var response = await http.GetAsync(new Uri(Endpoint(registryHost), "/v2/"), ct);
             return response.StatusCode == HttpStatusCode.OK
                    || response.Headers.Contains("Docker-Distribution-Api-Version")
                    || (response.StatusCode == HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.Count > 0);
         }
-        catch (Exception exception) when (IsTransient(exception, ct))
+        catch (Exception exception) when (IsTransient(exception, ct) || exception is HttpRequestException)
         {
             return false;
         }
     }
 
-    /// <summary>Pulls an image (by tag or digest) into an OCI layout, keeping the manifest bytes so the digest is unchanged.</summary>
+    /// <summary>
+    /// Pulls an image (by tag or digest; from a multi-platform index, this machine's linux image) into an OCI layout,
+    /// keeping the manifest bytes so the digest is unchanged. A layout already in <paramref name="directory"/> holding the
+    /// same manifest digest is reused without downloading anything.
+    /// </summary>
     public async Task<OciImageLayout> PullAsync(ImageReference reference, string directory, CancellationToken ct = default)
     {
+        if (reference.Digest is not null && ExistingLayout(directory, reference.Digest) is { } cached)
+            return cached;
         var (manifest, mediaType, digest) = await GetManifestAsync(reference, reference.ManifestReference, ct);
         if (OciMediaTypes.IsIndex(mediaType))
         {
@@ -171,18 +201,21 @@ public sealed class RegistryClient : IDisposable
         if (!OciMediaTypes.IsImageManifest(mediaType))
             throw new InvalidOperationException($"{reference} is a '{mediaType}', not an image manifest Slipway can pull.");
         var (config, layers, _) = OciJson.ParseImageManifest(manifest, $"manifest of {reference}");
+        if (ExistingLayout(directory, digest) is { } existing)
+            return existing;
 
         using var writer = new OciLayoutWriter(directory);
         foreach (var blob in layers.Prepend(config).DistinctBy(blob => blob.Digest))
         {
             await ExecuteAsync(reference.Registry, async token =>
             {
-                var uri = new Uri(BaseUri(reference.Registry), $"/v2/{reference.Repository}/blobs/{blob.Digest}");
+                var uri = new Uri(Endpoint(reference.Registry), $"/v2/{reference.Repository}/blobs/{blob.Digest}");
                 using var response = await SendAsync(reference, () => new HttpRequestMessage(HttpMethod.Get, uri), token, HttpCompletionOption.ResponseHeadersRead);
                 await EnsureSuccessAsync(reference.Registry, $"downloading blob {blob.Digest} of {reference.Repository}", response, token);
                 await using var content = await response.Content.ReadAsStreamAsync(token);
                 return await writer.AddBlobAsync(content, blob.MediaType, blob.Digest, token);
             }, ct);
+            RememberBlob(reference, blob.Digest);
         }
         var layout = await writer.CommitAsync(manifest, mediaType, ct);
         log.Information("Pulled {Image} into {Directory}", reference.WithDigest(digest).ToString(), layout.Directory);
@@ -191,19 +224,38 @@ public sealed class RegistryClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
+    private OciImageLayout? ExistingLayout(string directory, string manifestDigest)
+    {
+        if (!File.Exists(Path.Combine(directory, "index.json"))) return null;
+        try
+        {
+            var layout = OciImageLayout.Open(directory);
+            if (layout.Manifest.Digest != manifestDigest) return null;
+            log.Debug("{Directory} already holds {Digest}; not pulling", layout.Directory, manifestDigest);
+            return layout;
+        }
+        catch (InvalidOciLayoutException)
+        {
+            return null;   // broken or foreign: pull replaces it
+        }
+    }
+
     // ---- manifests and blobs ----
 
-    private async Task<string?> HeadManifestDigestAsync(ImageReference reference, CancellationToken ct) =>
-        await ExecuteAsync(reference.Registry, async token =>
+    private async Task<string?> HeadManifestDigestAsync(ImageReference reference, CancellationToken ct)
+    {
+        var (found, digest) = await ExecuteAsync(reference.Registry, async token =>
         {
             var uri = ManifestUri(reference, reference.ManifestReference);
             using var response = await SendAsync(reference, () => ManifestRequest(HttpMethod.Head, uri), token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (response.StatusCode == HttpStatusCode.NotFound) return (false, (string?)null);
             await EnsureSuccessAsync(reference.Registry, $"looking up manifest {reference}", response, token);
-            if (response.Headers.TryGetValues("Docker-Content-Digest", out var values)) return values.First();
-            // Registries need not send the header on HEAD: hash the manifest itself.
-            return (await GetManifestAsync(reference, reference.ManifestReference, token)).Digest;
+            return (true, response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.First() : null);
         }, ct);
+        if (!found) return null;
+        // Registries need not send Docker-Content-Digest on HEAD: then hash the manifest itself.
+        return digest ?? (await GetManifestAsync(reference, reference.ManifestReference, ct)).Digest;
+    }
 
     private async Task<(byte[] Manifest, string MediaType, string Digest)> GetManifestAsync(ImageReference reference, string manifestReference, CancellationToken ct) =>
         await ExecuteAsync(reference.Registry, async token =>
@@ -246,27 +298,43 @@ public sealed class RegistryClient : IDisposable
     private async Task<bool> BlobExistsAsync(ImageReference repository, string digest, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
-            var uri = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/blobs/{digest}");
+            var uri = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/blobs/{digest}");
             using var response = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Head, uri), token);
             if (response.StatusCode == HttpStatusCode.NotFound) return false;
             await EnsureSuccessAsync(repository.Registry, $"checking blob {digest}", response, token);
             return true;
         }, ct);
 
-    /// <summary>Monolithic upload: POST a session, then PUT the whole file with ?digest=. A retry starts a fresh session.</summary>
-    private async Task UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, CancellationToken ct) =>
+    private void RememberBlob(ImageReference repository, string digest) =>
+        blobLocations[$"{repository.Registry}|{digest}"] = repository.Repository;
+
+    private string? MountSource(ImageReference repository, string digest) =>
+        blobLocations.TryGetValue($"{repository.Registry}|{digest}", out var source) && source != repository.Repository ? source : null;
+
+    /// <summary>
+    /// Monolithic upload: POST a session, then PUT the whole file with ?digest=. With <paramref name="mountFrom"/> the POST
+    /// first asks the registry to link the blob from that repository; true when it did (201), else the upload proceeds.
+    /// A retry starts a fresh session.
+    /// </summary>
+    private async Task<bool> UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, string? mountFrom, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
-            var start = new Uri(BaseUri(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
+            var start = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
+            var post = mountFrom is null ? start : WithQuery(start, $"mount={Uri.EscapeDataString(blob.Digest)}&from={Uri.EscapeDataString(mountFrom)}");
             Uri location;
-            using (var session = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, start) { Content = new ByteArrayContent([]) }, token))
+            using (var session = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, post) { Content = new ByteArrayContent([]) }, token))
             {
                 await EnsureSuccessAsync(repository.Registry, $"starting the upload of blob {blob.Digest}", session, token);
+                if (mountFrom is not null && session.StatusCode == HttpStatusCode.Created)
+                {
+                    log.Debug("Blob {Digest} mounted from {Source}", blob.Digest, mountFrom);
+                    return true;
+                }
                 location = session.Headers.Location
                     ?? throw new InvalidDataException($"registry {repository.Registry} started an upload without a Location header.");
             }
             var target = WithQuery(location.IsAbsoluteUri ? location : new Uri(start, location), "digest=" + Uri.EscapeDataString(blob.Digest));
-            log.Debug("Uploading blob {Digest} ({Size} bytes)", blob.Digest, blob.Size);
+            log.Information("Uploading blob {Digest} ({Size:0.0} MB) to {Repository}", blob.Digest, blob.Size / 1048576.0, repository.ToString());
             using var response = await SendAsync(repository, () =>
             {
                 var content = new StreamContent(File.OpenRead(path), 1 << 16);
@@ -275,7 +343,7 @@ public sealed class RegistryClient : IDisposable
                 return new HttpRequestMessage(HttpMethod.Put, target) { Content = content };
             }, token);
             await EnsureSuccessAsync(repository.Registry, $"uploading blob {blob.Digest}", response, token);
-            return true;
+            return false;
         }, ct);
 
     // ---- plumbing ----
@@ -331,11 +399,17 @@ public sealed class RegistryClient : IDisposable
         {
             throw new RegistryUnavailableException(registry, retry.MaxRetryAttempts + 1, Describe(exception), exception);
         }
+        catch (HttpRequestException exception) when (exception.InnerException is AuthenticationException)
+        {
+            throw new RegistryUnavailableException(registry, 1, $"the TLS handshake failed ({exception.InnerException.Message})", exception,
+                "if it serves plain http, declare it as a plain-http registry (like Docker's insecure-registries), else fix its certificate.");
+        }
     }
 
     private static bool IsTransient(Exception exception, CancellationToken ct) => exception switch
     {
         TransientRegistryResponseException => true,
+        HttpRequestException { InnerException: AuthenticationException } => false,   // TLS misconfiguration: retrying cannot help
         HttpRequestException => true,
         SocketException or IOException => true,
         OperationCanceledException => !ct.IsCancellationRequested,   // HttpClient's timeout, not the caller's cancellation
@@ -359,8 +433,8 @@ public sealed class RegistryClient : IDisposable
         return request;
     }
 
-    private static Uri ManifestUri(ImageReference reference, string manifestReference) =>
-        new(BaseUri(reference.Registry), $"/v2/{reference.Repository}/manifests/{manifestReference}");
+    private Uri ManifestUri(ImageReference reference, string manifestReference) =>
+        new(Endpoint(reference.Registry), $"/v2/{reference.Repository}/manifests/{manifestReference}");
 
     private static Uri? NextPage(Uri current, HttpResponseMessage response)
     {
@@ -383,6 +457,9 @@ public sealed class RegistryClient : IDisposable
         builder.Query = existing.Length == 0 ? parameter : existing + "&" + parameter;
         return builder.Uri;
     }
+
+    private Uri Endpoint(string registryHost) =>
+        plainHttpRegistries.Contains(registryHost) ? new Uri($"http://{registryHost}/") : BaseUri(registryHost);
 
     /// <summary>Loopback registries speak http (as Docker treats them as insecure); all others https. docker.io is served by registry-1.docker.io.</summary>
     public static Uri BaseUri(string registryHost)

@@ -3,9 +3,9 @@ using System.Net;
 namespace Slipway.Delivery.Registry;
 
 /// <summary>The registry did not answer usefully (unreachable, timing out or failing with 5xx/429) even after the retries.</summary>
-public sealed class RegistryUnavailableException(string registry, int attempts, string problem, Exception? inner = null) : Exception(
+public sealed class RegistryUnavailableException(string registry, int attempts, string problem, Exception? inner = null, string? fix = null) : Exception(
     $"registry {registry} unreachable after {attempts} attempt{(attempts == 1 ? "" : "s")}: {problem}; " +
-    "start it with ./build.sh Infrastructure or set --registry to a running registry.", inner)
+    (fix ?? "start it with ./build.sh Infrastructure or set --registry to a running registry."), inner)
 {
     public string Registry { get; } = registry;
     public int Attempts { get; } = attempts;

@@ -55,6 +55,17 @@ public sealed class ImageReferenceTests
     }
 
     [Fact]
+    public void With_expressions_are_validated_too()
+    {
+        var reference = ImageReference.Parse("127.0.0.1:5000/beacon:1.0.0");
+
+        Assert.Equal("127.0.0.1:5000/beacon:2", (reference with { Tag = "2" }).ToString());
+        Assert.Throws<FormatException>(() => reference with { Repository = "Upper" });
+        var (registry, repository, tag, digest) = reference;
+        Assert.Equal(("127.0.0.1:5000", "beacon", "1.0.0", (string?)null), (registry, repository, tag, digest));
+    }
+
+    [Fact]
     public void ManifestReference_prefers_the_digest()
     {
         Assert.Equal(Digest, ImageReference.Parse("127.0.0.1:5000/beacon:1@" + Digest).ManifestReference);

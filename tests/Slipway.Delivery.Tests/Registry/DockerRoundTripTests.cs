@@ -61,6 +61,42 @@ public sealed class DockerRoundTripTests(RegistryFixture registry) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task An_image_docker_pushed_pulls_as_a_docker_manifest_and_pushes_elsewhere_with_the_same_digest()
+    {
+        using var docker = await DockerEngine.ConnectAsync(cancellationToken: Ct);
+        var dockerPushed = ImageReference.Parse($"{registry.Host}/docker-pushed-{Guid.NewGuid().ToString("N")[..8]}:1");
+        try
+        {
+            var tar = temp.Combine("root.tar");
+            await TestImages.WriteTarAsync(tar, ("etc/origin", "pushed by docker"));
+            await using (var rootfs = File.OpenRead(tar))
+                await docker.Images.CreateImageAsync(
+                    new ImagesCreateParameters { FromSrc = "-", Repo = dockerPushed.WithoutTagOrDigest().ToString(), Tag = dockerPushed.Tag },
+                    rootfs, null, new Progress<JSONMessage>(), Ct);
+            var errors = new List<string>();
+            await docker.Images.PushImageAsync(dockerPushed.ToString(), new ImagePushParameters(), new AuthConfig(),
+                new Progress<JSONMessage>(message => { if (message.Error is not null) lock (errors) errors.Add(message.Error.Message ?? "error"); }), Ct);
+            Assert.Empty(errors);
+
+            using var client = new RegistryClient(log.Logger, _ => null);
+            var digest = await client.ResolveDigestAsync(dockerPushed, Ct);
+            Assert.NotNull(digest);
+            var pulled = await client.PullAsync(dockerPushed, temp.Combine("pulled"), Ct);
+            Assert.Equal(digest, pulled.Manifest.Digest);
+            Assert.Equal(OciMediaTypes.DockerManifest, pulled.Manifest.MediaType);
+
+            var copy = ImageReference.Parse($"{registry.Host}/copied");
+            var pushed = await client.PushAsync(pulled, copy, ["1"], Ct);
+            Assert.Equal(digest, pushed.Pushed.Digest);
+            Assert.Equal(2, pushed.BlobsMounted);
+        }
+        finally
+        {
+            await RemoveAsync(docker, dockerPushed.ToString());
+        }
+    }
+
     private static async Task RemoveAsync(DockerClient docker, string image)
     {
         try

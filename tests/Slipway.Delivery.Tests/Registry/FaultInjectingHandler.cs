@@ -10,6 +10,7 @@ internal sealed class FaultInjectingHandler : DelegatingHandler
 {
     private readonly List<Func<HttpRequestMessage, HttpResponseMessage?>> faults = [];
     private readonly List<Action<HttpResponseMessage>> rewrites = [];
+
     private int requests;
 
     public FaultInjectingHandler() : base(new SocketsHttpHandler()) { }

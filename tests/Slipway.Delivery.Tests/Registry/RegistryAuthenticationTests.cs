@@ -56,6 +56,15 @@ public sealed class RegistryAuthenticationTests : IDisposable
         await AssertPushAndPullAsync(registry, repository, image);
         Assert.True(tokens.TokensIssued >= 2, $"expected a pull token and a push token, got {tokens.TokensIssued}");
 
+        // A cross-repository mount needs a token for both repositories.
+        using (var client = new RegistryClient(log.Logger, _ => Valid))
+        {
+            await client.PushAsync(image, repository, ["1.0.0"], Ct);
+            var mounted = await client.PushAsync(image, ImageReference.Parse($"{registry.Host}/private/other"), ["1"], Ct);
+            Assert.Equal(0, mounted.BlobsUploaded);
+            Assert.True(await client.HasManifestAsync(mounted.Pushed, Ct));
+        }
+
         using var anonymous = new RegistryClient(log.Logger, _ => null);
         var refused = await Assert.ThrowsAsync<RegistryAuthenticationException>(() => anonymous.ListTagsAsync(repository, Ct));
         Assert.Contains("refuses anonymous access", refused.Message);

@@ -48,6 +48,27 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     }
 
     [Fact]
+    public async Task Pulling_into_a_layout_that_already_holds_the_image_downloads_nothing()
+    {
+        var image = await TestImages.CreateAsync(temp.Path, "cached pull");
+        var repository = Repository("cached");
+        using (var client = Client())
+            await client.PushAsync(image, repository, ["1"], Ct);
+        var target = temp.Combine("cache");
+
+        using var handler = new FaultInjectingHandler();
+        using var counting = new RegistryClient(log.Logger, _ => null, handler);
+        await counting.PullAsync(repository.WithTag("1"), target, Ct);
+        var first = handler.Requests;
+        var again = await counting.PullAsync(repository.WithDigest(image.Manifest.Digest), target, Ct);
+        var byTag = await counting.PullAsync(repository.WithTag("1"), target, Ct);
+
+        Assert.Equal(first, handler.Requests - 1);   // only the tag's manifest was fetched again
+        Assert.Equal(image.Manifest.Digest, again.Manifest.Digest);
+        Assert.Equal(image.Manifest.Digest, byTag.Manifest.Digest);
+    }
+
+    [Fact]
     public async Task A_second_push_uploads_nothing_and_still_tags()
     {
         using var client = Client();
@@ -79,6 +100,22 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
         Assert.False(pushed.AlreadyPresent);
         Assert.Equal(0, pushed.BlobsUploaded);
         Assert.True(await client.HasManifestAsync(repository.WithDigest(second.Manifest.Digest), Ct));
+    }
+
+    [Fact]
+    public async Task Blobs_this_client_saw_in_another_repository_are_mounted_not_uploaded()
+    {
+        using var client = Client();
+        var image = await TestImages.CreateAsync(temp.Path, "mount me");
+        await client.PushAsync(image, Repository("slipway/base"), ["1"], Ct);
+        var target = Repository("app");
+
+        var pushed = await client.PushAsync(image, target, ["1"], Ct);
+
+        Assert.Equal(0, pushed.BlobsUploaded);
+        Assert.Equal(2, pushed.BlobsMounted);
+        var pulled = await client.PullAsync(target.WithTag("1"), temp.Combine("pulled"), Ct);
+        Assert.Equal(image.Manifest.Digest, pulled.Manifest.Digest);
     }
 
     [Fact]

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Slipway.Build;
+
+partial class Build
+{
+    [Parameter("Test projects to run, by name (default: every project under tests/)")]
+    readonly string[] TestProjects = [];
+
+    AbsolutePath TestResultsDirectory => ArtifactsDirectory / "test-results";
+
+    /// <summary>Runs every test project (Microsoft.Testing.Platform) with TRX and Cobertura coverage; the last line printed is the tally.</summary>
+    Target Test => _ => _
+        .Description("Runs the test projects; TRX and coverage under .nuke/artifacts/test-results")
+        .DependsOn(Compile, Infrastructure) // integration tests need the Docker engine, docker-registry and mmdebstrap
+        .Executes(async () =>
+        {
+            var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
+            TestResultsDirectory.CreateOrCleanDirectory();
+            var crashed = new List<string>();
+            foreach (var project in projects)
+            {
+                var name = project.NameWithoutExtension;
+                var exitCode = await RunAllowingFailureAsync("dotnet",
+                [
+                    "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
+                    "--results-directory", TestResultsDirectory,
+                    "--report-trx", "--report-trx-filename", $"{name}.trx",
+                    "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
+                ]);
+                if (exitCode != 0 && !(TestResultsDirectory / $"{name}.trx").FileExists())
+                {
+                    crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
+                }
+            }
+
+            var (passed, failed) = CountResults(TestResultsDirectory.GlobFiles("*.trx"));
+            AddClosingLine($"tests: {passed} passed, {failed} failed");
+            if (failed > 0 || crashed.Count > 0)
+            {
+                var problems = new List<string>();
+                if (failed > 0)
+                {
+                    problems.Add($"{failed} test(s) failed; see the TRX files in {TestResultsDirectory.RelativeTo(RootDirectory)}.");
+                }
+                if (crashed.Count > 0)
+                {
+                    problems.Add($"No results from {string.Join(", ", crashed)}: the test run itself failed (see its output above).");
+                }
+                throw new InvalidOperationException(string.Join(" ", problems));
+            }
+        });
+
+    IReadOnlyList<AbsolutePath> SelectTestProjects()
+    {
+        var all = TestsDirectory.GlobFiles("*.csproj");
+        if (TestProjects.Length == 0)
+        {
+            return all;
+        }
+        var unknown = TestProjects.Where(p => !all.Any(a => a.NameWithoutExtension.Equals(p, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Unknown test project(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", all.Select(a => a.NameWithoutExtension))}.");
+        }
+        return all.Where(a => TestProjects.Contains(a.NameWithoutExtension, StringComparer.OrdinalIgnoreCase)).ToList();
+    }
+
+    /// <summary>Sums the ResultSummary counters of TRX files (the format VSTest and MTP both write).</summary>
+    static (int Passed, int Failed) CountResults(IEnumerable<AbsolutePath> trxFiles)
+    {
+        XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+        int passed = 0, failed = 0;
+        foreach (var file in trxFiles)
+        {
+            var counters = XDocument.Load(file).Descendants(ns + "Counters").FirstOrDefault()
+                ?? throw new InvalidOperationException($"{file} has no ResultSummary counters; is it a TRX file?");
+            int Read(string attribute) => int.Parse(counters.Attribute(attribute)?.Value ?? "0", CultureInfo.InvariantCulture);
+            passed += Read("passed");
+            failed += Read("failed") + Read("error") + Read("timeout") + Read("aborted");
+        }
+        return (passed, failed);
+    }
+}

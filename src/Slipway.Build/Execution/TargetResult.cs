@@ -1,0 +1,20 @@
+namespace Slipway.Build;
+
+public enum TargetStatus
+{
+    Succeeded,
+    Failed,
+    Skipped,
+    NotRun,
+}
+
+/// <summary>What happened to one planned target. <see cref="Error"/> is masked; <see cref="SkipReason"/> says why it was skipped.</summary>
+public sealed record TargetResult(string Name, TargetStatus Status, TimeSpan Duration, string? Error = null, string? SkipReason = null);
+
+public enum BuildVerbosity
+{
+    Quiet,
+    Minimal,
+    Normal,
+    Verbose,
+}

@@ -1,1 +1,0 @@
-namespace Slipway.Build; internal static class Placeholder { }

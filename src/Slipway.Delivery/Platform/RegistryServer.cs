@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Slipway.Delivery.Platform;
+
+/// <summary>
+/// The local OCI registry: CNCF distribution (Debian's docker-registry) serving <c>host:port</c>, with its
+/// configuration, data, log and pid file under <c>.nuke/platform/registry</c>. Reuses a registry that already
+/// answers there; refuses a port that something else holds.
+/// </summary>
+/// <remarks>
+/// Where no docker-registry binary can be had but images can be pulled, the same server runs as the
+/// <c>registry:2</c> image (port published on 127.0.0.1, data as a bind mount). That path is not implemented:
+/// this machine can pull no image, so it could not be tested.
+/// </remarks>
+public sealed class RegistryServer
+{
+    public const string Binary = "/usr/bin/docker-registry";
+    const string InstallHint =
+        "Install the CNCF distribution registry (Debian/Ubuntu: 'sudo apt-get install docker-registry'), " +
+        "or run one yourself on that address (for example 'docker run -d -p 127.0.0.1:5000:5000 registry:2').";
+
+    readonly IPlatformHost _host;
+    readonly AptInstaller _apt;
+    readonly Serilog.ILogger _log;
+    readonly HttpClient _http;
+    readonly TimeSpan _startTimeout;
+
+    public RegistryServer(IPlatformHost host, AptInstaller apt, Serilog.ILogger log, HttpClient? http = null, TimeSpan? startTimeout = null)
+    {
+        _host = host;
+        _apt = apt;
+        _log = log;
+        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        _startTimeout = startTimeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    public static string DirectoryUnder(string platformDirectory) => Path.Combine(platformDirectory, "registry");
+
+    public async Task<LocalRegistryState> EnsureAsync(string address, string platformDirectory, CancellationToken cancellationToken)
+    {
+        var (host, port) = ParseAddress(address);
+        var probe = await ProbeAsync(address, cancellationToken);
+        switch (probe.Kind)
+        {
+            case AnswerKind.Registry:
+                _log.Information("Registry already answering at {Address}; reusing it", address);
+                return new LocalRegistryState(address, Started: false);
+            case AnswerKind.SomethingElse:
+                throw new PlatformSetupException(
+                    $"Port {port} on {host} is taken by something that is not an OCI registry ({probe.Description}). " +
+                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+        }
+        if (!CanBind(host, port, out var bindError))
+            throw new PlatformSetupException(
+                $"Port {port} on {host} cannot be used ({bindError}) yet no HTTP server answers there. " +
+                $"Free it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+
+        await _apt.EnsureAsync("docker-registry", Binary, InstallHint, cancellationToken);
+
+        var directory = DirectoryUnder(platformDirectory);
+        var paths = new RegistryPaths(directory);
+        Directory.CreateDirectory(paths.Data);
+        await File.WriteAllTextAsync(paths.Config, Configuration(address, paths.Data), cancellationToken);
+
+        var pid = await _host.StartDetachedAsync(Binary, ["serve", paths.Config], paths.Log, cancellationToken);
+        await File.WriteAllTextAsync(paths.PidFile, pid.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        _log.Information("Started docker-registry (pid {Pid}) on {Address}, data {Data}", pid, address, paths.Data);
+
+        var deadline = DateTime.UtcNow + _startTimeout;
+        while (true)
+        {
+            probe = await ProbeAsync(address, cancellationToken);
+            if (probe.Kind == AnswerKind.Registry)
+            {
+                if (_host.CommandLineOf(pid) is not null)
+                    return new LocalRegistryState(address, Started: true);
+                // Another build started a registry on this address a moment before us; ours could not bind and exited.
+                File.Delete(paths.PidFile);
+                _log.Information("Another registry took {Address} first; reusing it", address);
+                return new LocalRegistryState(address, Started: false);
+            }
+            if (_host.CommandLineOf(pid) is null)
+                throw new PlatformSetupException(
+                    $"docker-registry exited right after starting; see {paths.Log}:{Environment.NewLine}" +
+                    DockerEngineProvisioner.LogTail(paths.Log));
+            if (DateTime.UtcNow > deadline)
+                throw new PlatformSetupException(
+                    $"docker-registry (pid {pid}) did not answer on http://{address}/v2/ within {_startTimeout.TotalSeconds:0} s " +
+                    $"({probe.Description}); see {paths.Log}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Stops the registry this platform started (by its pid file); a registry someone else runs is left alone.
+    /// Returns whether it stopped one.
+    /// </summary>
+    public async Task<bool> StopAsync(string platformDirectory, CancellationToken cancellationToken)
+    {
+        var paths = new RegistryPaths(DirectoryUnder(platformDirectory));
+        if (!File.Exists(paths.PidFile))
+            return false;
+        var pid = int.Parse((await File.ReadAllTextAsync(paths.PidFile, cancellationToken)).Trim(), CultureInfo.InvariantCulture);
+        var commandLine = _host.CommandLineOf(pid);
+        // A pid file can outlive its process and the pid be reused: only stop the registry serving our config.
+        var ours = commandLine is not null && commandLine.Contains(Binary, StringComparison.Ordinal)
+                                          && commandLine.Contains(paths.Config, StringComparison.Ordinal);
+        if (ours)
+        {
+            await _host.TerminateAsync(pid, TimeSpan.FromSeconds(10), cancellationToken);
+            _log.Information("Stopped docker-registry (pid {Pid})", pid);
+        }
+        File.Delete(paths.PidFile);
+        return ours;
+    }
+
+    public enum AnswerKind { Nothing, Registry, SomethingElse }
+
+    public sealed record Answer(AnswerKind Kind, string Description);
+
+    /// <summary>What answers GET http://address/v2/: a distribution registry, something else, or nothing.</summary>
+    public async Task<Answer> ProbeAsync(string address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"http://{address}/v2/", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.Headers.TryGetValues("Docker-Distribution-Api-Version", out var versions)
+                && versions.Contains("registry/2.0"))
+                return new Answer(AnswerKind.Registry, "distribution registry");
+            var server = response.Headers.Server.ToString();
+            return new Answer(AnswerKind.SomethingElse,
+                $"GET /v2/ answered {(int)response.StatusCode} {response.ReasonPhrase}" +
+                (server.Length > 0 ? $" from '{server}'" : "") + " without the Docker-Distribution-Api-Version: registry/2.0 header");
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return new Answer(AnswerKind.Nothing, "connection refused");
+        }
+        catch (HttpRequestException exception)
+        {
+            return new Answer(AnswerKind.SomethingElse, $"it does not speak HTTP: {exception.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new Answer(AnswerKind.SomethingElse, "it accepts connections but does not answer HTTP within the timeout");
+        }
+    }
+
+    static bool CanBind(string host, int port, out string error)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Parse(host), port);
+            listener.Start();
+            listener.Stop();
+            error = "";
+            return true;
+        }
+        catch (SocketException exception)
+        {
+            error = exception.Message;
+            return false;
+        }
+    }
+
+    /// <summary>The registry must listen on loopback only: an address is host:port with an IP host, e.g. 127.0.0.1:5000.</summary>
+    public static (string Host, int Port) ParseAddress(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon > 0 && IPAddress.TryParse(address[..colon], out var ip)
+            && int.TryParse(address[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536)
+        {
+            if (!IPAddress.IsLoopback(ip))
+                throw new PlatformSetupException(
+                    $"Registry address '{address}' is not on loopback; the embedded registry serves 127.0.0.1 only (e.g. --registry 127.0.0.1:5000).");
+            return (ip.ToString(), port);
+        }
+        throw new PlatformSetupException($"Registry address '{address}' is not host:port with an IP host; use e.g. --registry 127.0.0.1:5000.");
+    }
+
+    static string Configuration(string address, string dataDirectory) =>
+        $"""
+        # Written by Slipway's Infrastructure target; regenerated on every start.
+        version: 0.1
+        log:
+          level: info
+          formatter: text
+        storage:
+          filesystem:
+            rootdirectory: '{dataDirectory.Replace("'", "''")}'
+          delete:
+            enabled: true
+        http:
+          addr: {address}
+          headers:
+            X-Content-Type-Options: [nosniff]
+        health:
+          storagedriver:
+            enabled: false
+
+        """;
+
+    sealed record RegistryPaths(string Directory)
+    {
+        public string Config => Path.Combine(Directory, "config.yml");
+        public string Data => Path.Combine(Directory, "data");
+        public string Log => Path.Combine(Directory, "registry.log");
+        public string PidFile => Path.Combine(Directory, "registry.pid");
+    }
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Slipway.Delivery.Platform;
+using Slipway.Delivery.Registry;
+
+namespace Slipway.Delivery.Tests.Platform;
+
+/// <summary>
+/// A platform directory under /tmp with its own registry (started by <see cref="RegistryServer"/> on a free port) and the
+/// local base image ensured once, cold, into it. Everything is stopped and deleted afterwards.
+/// </summary>
+public sealed class LocalBaseFixture : IAsyncLifetime
+{
+    readonly TempDirectory _root = new("slipway-platform-base-");
+    readonly SystemHost _host = new();
+
+    public string PlatformDirectory => Path.Combine(_root.Path, ".nuke", "platform");
+    public string RegistryAddress { get; } = $"127.0.0.1:{FreePort.Next()}";
+    public DebianBaseRecipe Recipe { get; } = DebianBaseRecipe.ForHost();
+    public BaseImageState ColdState { get; private set; } = null!;
+    public TimeSpan ColdDuration { get; private set; }
+
+    public RegistryServer Server(Serilog.ILogger log) => new(_host, new AptInstaller(_host, log, allowInstall: false), log);
+
+    public BaseImageProvider Provider(Serilog.ILogger log, RegistryClient client) =>
+        new(new LocalBaseImageBuilder(_host, new AptInstaller(_host, log, allowInstall: false), log), client, log);
+
+    public async ValueTask InitializeAsync()
+    {
+        var log = TestLog.Create();
+        await Server(log).EnsureAsync(RegistryAddress, PlatformDirectory, CancellationToken.None);
+        using var client = new RegistryClient(log);
+        var watch = Stopwatch.StartNew();
+        ColdState = await Provider(log, client).EnsureAsync(BaseImageMode.Local, RegistryAddress, PlatformDirectory, Recipe);
+        ColdDuration = watch.Elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server(Serilog.Core.Logger.None).StopAsync(PlatformDirectory, CancellationToken.None);
+        _root.Dispose();
+    }
+}
+
+/// <summary>The local base is built once for all tests that only read it.</summary>
+[CollectionDefinition(Name)]
+public sealed class LocalBaseCollection : ICollectionFixture<LocalBaseFixture>
+{
+    public const string Name = "Local base image";
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Slipway.Delivery.Platform;
+
+namespace Slipway.Delivery.Tests.Platform;
+
+/// <summary>Against the real docker-registry binary, each test on its own free port and temporary root.</summary>
+public sealed class RegistryServerTests
+{
+    static RegistryServer Server()
+    {
+        var host = new SystemHost();
+        return new RegistryServer(host, new AptInstaller(host, TestLog.Create(), allowInstall: false), TestLog.Create());
+    }
+
+    [Fact]
+    public async Task Starts_a_registry_reuses_it_on_the_second_call_and_stops_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var root = new TempDirectory();
+        var address = $"127.0.0.1:{FreePort.Next()}";
+        var server = Server();
+        bool stopped;
+        try
+        {
+            var first = await server.EnsureAsync(address, root.Path, ct);
+            var second = await server.EnsureAsync(address, root.Path, ct);
+
+            Assert.Equal(new LocalRegistryState(address, Started: true), first);
+            Assert.Equal(new LocalRegistryState(address, Started: false), second);
+            Assert.Equal(RegistryServer.AnswerKind.Registry, (await server.ProbeAsync(address, ct)).Kind);
+            var directory = RegistryServer.DirectoryUnder(root.Path);
+            Assert.True(File.Exists(Path.Combine(directory, "config.yml")));
+            var pid = int.Parse(File.ReadAllText(Path.Combine(directory, "registry.pid")));
+            // Detached: the registry leads its own session, so it outlives the build that started it.
+            Assert.Equal(pid, SessionOf(pid));
+            Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(pid));
+            Assert.True(Directory.Exists(Path.Combine(directory, "data")));
+            Assert.True(File.Exists(Path.Combine(directory, "registry.log")));
+        }
+        finally
+        {
+            stopped = await server.StopAsync(root.Path, CancellationToken.None);
+        }
+        Assert.True(stopped);
+        Assert.Equal(RegistryServer.AnswerKind.Nothing, (await server.ProbeAsync(address, ct)).Kind);
+        Assert.False(File.Exists(Path.Combine(RegistryServer.DirectoryUnder(root.Path), "registry.pid")));
+    }
+
+    /// <summary>The session id of a process (field 6 of /proc/pid/stat, counted after the command name).</summary>
+    static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
+    }
+
+    [Fact]
+    public async Task A_stale_pid_file_stops_nothing()
+    {
+        using var root = new TempDirectory();
+        var directory = RegistryServer.DirectoryUnder(root.Path);
+        Directory.CreateDirectory(directory);
+        // Our own pid: alive, but not a registry serving this config.
+        File.WriteAllText(Path.Combine(directory, "registry.pid"), Environment.ProcessId.ToString());
+
+        Assert.False(await Server().StopAsync(root.Path, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(Path.Combine(directory, "registry.pid")));
+    }
+
+    [Fact]
+    public async Task A_port_held_by_another_HTTP_server_is_a_clear_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var root = new TempDirectory();
+        var port = FreePort.Next();
+        using var other = new HttpListener();
+        other.Prefixes.Add($"http://127.0.0.1:{port}/");
+        other.Start();
+        var answering = Task.Run(async () =>
+        {
+            while (other.IsListening)
+            {
+                HttpListenerContext context;
+                try { context = await other.GetContextAsync(); }
+                catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException) { return; }
+                context.Response.StatusCode = 200;
+                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes("hello, not a registry"), ct);
+                context.Response.Close();
+            }
+        }, ct);
+
+        var error = await Assert.ThrowsAsync<PlatformSetupException>(() => Server().EnsureAsync($"127.0.0.1:{port}", root.Path, ct));
+
+        Assert.Contains($"Port {port}", error.Message);
+        Assert.Contains("200", error.Message);
+        Assert.Contains("--registry", error.Message);
+        Assert.False(Directory.Exists(RegistryServer.DirectoryUnder(root.Path)));
+        other.Stop();
+        await answering;
+    }
+
+    [Fact]
+    public async Task A_port_held_by_something_that_does_not_speak_HTTP_is_a_clear_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var root = new TempDirectory();
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var accepting = Task.Run(async () =>
+        {
+            // Accept and answer garbage, like a database or SSH server would.
+            using var client = await silent.AcceptTcpClientAsync(ct);
+            await client.GetStream().WriteAsync("SSH-2.0-OpenSSH_9.2\r\n"u8.ToArray(), ct);
+            await Task.Delay(500, ct);
+        }, ct);
+
+        var error = await Assert.ThrowsAsync<PlatformSetupException>(() => Server().EnsureAsync($"127.0.0.1:{port}", root.Path, ct));
+
+        Assert.Contains($"Port {port}", error.Message);
+        Assert.Contains("--registry", error.Message);
+        await accepting;
+    }
+
+    [Theory]
+    [InlineData("localhost5000")]
+    [InlineData("registry.example.com:5000")]
+    [InlineData("127.0.0.1:99999")]
+    [InlineData("10.1.2.3:5000")]
+    public void A_bad_or_non_loopback_address_is_refused(string address)
+    {
+        var error = Assert.Throws<PlatformSetupException>(() => RegistryServer.ParseAddress(address));
+        Assert.Contains(address, error.Message);
+        Assert.Contains("127.0.0.1:5000", error.Message);
+    }
+
+    [Fact]
+    public async Task Stop_without_a_pid_file_does_nothing()
+    {
+        using var root = new TempDirectory();
+        Assert.False(await Server().StopAsync(root.Path, TestContext.Current.CancellationToken));
+    }
+}
