@@ -1,0 +1,163 @@
+using Docker.DotNet.Models;
+using Slipway.Delivery.Docker;
+using Slipway.Delivery.Oci;
+using Slipway.Delivery.Registry;
+using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Delivery.Tests.Oci;
+
+namespace Slipway.Delivery.Tests.Registry;
+
+/// <summary>Integration tests against a real CNCF distribution registry started for this class.</summary>
+public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+{
+    private readonly TempDirectory temp = new();
+    private readonly TestLog log = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => temp.Dispose();
+
+    private RegistryClient Client() => new(log.Logger, _ => null);
+
+    private ImageReference Repository(string name) => ImageReference.Parse($"{registry.Host}/{name}-{Guid.NewGuid().ToString("N")[..12]}");
+
+    [Fact]
+    public async Task Push_then_pull_by_digest_gives_the_same_manifest_digest()
+    {
+        using var client = Client();
+        var image = await TestImages.CreateAsync(temp.Path, "push and pull");
+        var repository = Repository("slipway/push-pull");
+
+        var pushed = await client.PushAsync(image, repository, ["1.0.0", "sha-abc1234"], Ct);
+
+        Assert.False(pushed.AlreadyPresent);
+        Assert.Equal(2, pushed.BlobsUploaded);
+        Assert.Equal(image.Config.Size + image.Layers[0].Size, pushed.BytesUploaded);
+        Assert.Equal(repository.WithDigest(image.Manifest.Digest), pushed.Pushed);
+        Assert.True(await client.HasManifestAsync(pushed.Pushed, Ct));
+
+        var pulled = await client.PullAsync(pushed.Pushed, temp.Combine("pulled"), Ct);
+        Assert.Equal(image.Manifest, pulled.Manifest);
+        Assert.Equal(image.Config, pulled.Config);
+        Assert.Equal(image.Layers, pulled.Layers);
+        Assert.Equal(await File.ReadAllBytesAsync(image.BlobPath(image.Layers[0].Digest), Ct),
+                     await File.ReadAllBytesAsync(pulled.BlobPath(pulled.Layers[0].Digest), Ct));
+
+        var pulledByTag = await client.PullAsync(repository.WithTag("1.0.0"), temp.Combine("pulled-by-tag"), Ct);
+        Assert.Equal(image.Manifest.Digest, pulledByTag.Manifest.Digest);
+    }
+
+    [Fact]
+    public async Task A_second_push_uploads_nothing_and_still_tags()
+    {
+        using var client = Client();
+        var image = await TestImages.CreateAsync(temp.Path, "idempotent");
+        var repository = Repository("idempotent");
+        await client.PushAsync(image, repository, ["1.0.0"], Ct);
+
+        var again = await client.PushAsync(image, repository, ["1.0.0", "1.0.1"], Ct);
+
+        Assert.True(again.AlreadyPresent);
+        Assert.Equal(0, again.BlobsUploaded);
+        Assert.Equal(0, again.BytesUploaded);
+        Assert.Equal(["1.0.0", "1.0.1"], (await client.ListTagsAsync(repository, Ct)).Order());
+        Assert.Equal(image.Manifest.Digest, await client.ResolveDigestAsync(repository.WithTag("1.0.1"), Ct));
+    }
+
+    [Fact]
+    public async Task Blobs_already_in_the_repository_are_skipped()
+    {
+        using var client = Client();
+        var repository = Repository("shared-layer");
+        var first = await TestImages.CreateAsync(temp.Path, "same layer", "first");
+        await client.PushAsync(first, repository, ["1"], Ct);
+        // Same layer, different manifest (annotation): only the manifest changes, no blob is uploaded again.
+        var second = await TestImages.CreateAsync(temp.Path, "same layer", "second", new Dictionary<string, string> { ["org.opencontainers.image.version"] = "2" });
+
+        var pushed = await client.PushAsync(second, repository, [], Ct);
+
+        Assert.False(pushed.AlreadyPresent);
+        Assert.Equal(0, pushed.BlobsUploaded);
+        Assert.True(await client.HasManifestAsync(repository.WithDigest(second.Manifest.Digest), Ct));
+    }
+
+    [Fact]
+    public async Task Tags_and_digests_of_unknown_images_are_empty_not_errors()
+    {
+        using var client = Client();
+        var repository = Repository("nothing-here");
+
+        Assert.Empty(await client.ListTagsAsync(repository, Ct));
+        Assert.Null(await client.ResolveDigestAsync(repository.WithTag("1.0.0"), Ct));
+        Assert.False(await client.HasManifestAsync(repository.WithDigest(Sha256Digest.Of("nothing"u8)), Ct));
+        Assert.True(await client.IsRegistryAsync(registry.Host, Ct));
+    }
+
+    [Fact]
+    public async Task Registry_errors_quote_the_code_and_message()
+    {
+        using var client = Client();
+        var missing = ImageReference.Parse($"{registry.Host}/missing@{Sha256Digest.Of("nothing"u8)}");
+
+        var error = await Assert.ThrowsAsync<RegistryRequestException>(() => client.PullAsync(missing, temp.Combine("pull"), Ct));
+
+        Assert.Contains("MANIFEST_UNKNOWN", error.Message);
+        Assert.Contains(registry.Host, error.Message);
+        Assert.Equal("MANIFEST_UNKNOWN", error.Errors[0].Code);
+        Assert.False(Directory.Exists(temp.Combine("pull")));
+    }
+
+    [Fact]
+    public async Task Docker_pulls_what_was_pushed_by_digest()
+    {
+        using var client = Client();
+        var image = await TestImages.CreateAsync(temp.Path, "docker pulls this");
+        var repository = Repository("docker-pull");
+        var pushed = await client.PushAsync(image, repository, ["1.0.0"], Ct);
+
+        using var docker = await DockerEngine.ConnectAsync(cancellationToken: Ct);
+        var errors = new List<string>();
+        var reference = pushed.Pushed.ToString();
+        try
+        {
+            await docker.Images.CreateImageAsync(
+                new ImagesCreateParameters { FromImage = repository.ToString(), Tag = image.Manifest.Digest },
+                null, new Progress<JSONMessage>(message => { if (message.Error is not null) lock (errors) errors.Add(message.Error.Message ?? "error without message"); }), Ct);
+            Assert.Empty(errors);
+
+            var inspected = await docker.Images.InspectImageAsync(reference, Ct);
+            Assert.Contains(reference, inspected.RepoDigests);
+            Assert.Equal(image.Config.Digest, inspected.ID);
+        }
+        finally
+        {
+            try
+            {
+                await docker.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = true }, CancellationToken.None);
+            }
+            catch (global::Docker.DotNet.DockerImageNotFoundException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_registry_gives_a_clear_error_after_the_retries()
+    {
+        var host = $"127.0.0.1:{RegistryFixture.FreePort()}";
+        using var client = new RegistryClient(log.Logger, _ => null, retry: new RegistryRetryOptions
+        {
+            MaxRetryAttempts = 2,
+            BaseDelay = TimeSpan.FromMilliseconds(10),
+            MaxDelay = TimeSpan.FromMilliseconds(50),
+        });
+        var image = await TestImages.CreateAsync(temp.Path, "nowhere");
+
+        var error = await Assert.ThrowsAsync<RegistryUnavailableException>(() =>
+            client.PushAsync(image, ImageReference.Parse($"{host}/beacon"), ["1.0.0"], Ct));
+
+        Assert.Equal($"registry {host} unreachable after 3 attempts: connection refused; start it with ./build.sh Infrastructure or set --registry to a running registry.", error.Message);
+        Assert.Equal(2, log.Lines.Count(line => line.Contains("retry", StringComparison.Ordinal)));
+        Assert.False(await client.IsRegistryAsync(host, Ct));
+    }
+}
