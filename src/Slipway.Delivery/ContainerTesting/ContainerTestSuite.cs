@@ -152,7 +152,7 @@ public static class ContainerTestSuite
     {
         try
         {
-            using var stream = await docker.Containers.GetContainerLogsAsync(containerId, false,
+            using var stream = await docker.Containers.GetContainerLogsAsync(containerId,
                 new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "50" }, cancellationToken);
             var (stdout, stderr) = await stream.ReadOutputToEndAsync(cancellationToken);
             return stdout + stderr;

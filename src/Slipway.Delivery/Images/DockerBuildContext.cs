@@ -38,7 +38,7 @@ internal static class DockerBuildContext
     private static async Task WriteFileAsync(TarWriter writer, string path, string name, DateTimeOffset time, CancellationToken cancellationToken)
     {
         // Root-owned and world-readable; executables keep their execute bits. The app user can read but not change the app.
-        var executable = (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+        var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
         var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         if (executable) mode |= UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         await using var data = File.OpenRead(path);

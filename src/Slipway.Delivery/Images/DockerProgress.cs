@@ -19,14 +19,14 @@ public sealed class DockerProgress(Serilog.ILogger log, string operation) : IPro
 
     public void Report(JSONMessage value)
     {
-        var error = value.Error?.Message is { Length: > 0 } detail ? detail : value.ErrorMessage;
+        var error = value.Error?.Message;
         if (!string.IsNullOrWhiteSpace(error))
         {
             _errors.Add(error.Trim());
             log.Error("docker {Operation}: {Error}", operation, error.Trim());
             return;
         }
-        if (value.Aux is { } aux && aux.TryGetValue("ID", out var id) && id?.ToString() is { Length: > 0 } text)
+        if (value.Aux?.ExtensionData is { } aux && aux.TryGetValue("ID", out var id) && id?.ToString() is { Length: > 0 } text)
             ImageId = text;
         if (!string.IsNullOrEmpty(value.Stream))
         {
@@ -37,7 +37,7 @@ public sealed class DockerProgress(Serilog.ILogger log, string operation) : IPro
             }
         }
         else if (!string.IsNullOrEmpty(value.Status))
-            log.Debug("docker {Operation}: {Status} {Id} {Progress}", operation, value.Status, value.ID, value.ProgressMessage);
+            log.Debug("docker {Operation}: {Status} {Id}", operation, value.Status, value.ID);
     }
 
     /// <summary>Throws an <see cref="ImageBuildException"/> quoting the engine's errors when there were any.</summary>

@@ -55,9 +55,7 @@ internal static class ReproducibleSdkImage
         }
 
         var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        Recreate(layoutDirectory);
-        Directory.Delete(layoutDirectory);
-        var layout = await OciImageLayout.CreateAsync(layoutDirectory, configBytes, compressedLayers, cancellationToken: cancellationToken);
+        var layout = await OciImageLayout.CreateAsync(layoutDirectory, configBytes, compressedLayers, ct: cancellationToken);
         Directory.Delete(extracted, recursive: true);
         foreach (var layer in compressedLayers) File.Delete(layer);
         return layout;
@@ -106,15 +104,9 @@ internal static class ReproducibleSdkImage
             }
         }
 
-        string diffId;
-        await using (var plain = File.OpenRead(plainTar))
-            diffId = "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(plain, cancellationToken));
-        await using (var plain = File.OpenRead(plainTar))
-        await using (var target = File.Create(gzipTarget))
-        await using (var gzip = new GZipStream(target, CompressionLevel.Optimal))
-            await plain.CopyToAsync(gzip, cancellationToken);
+        var layer = await OciLayer.GzipDeterministicAsync(plainTar, gzipTarget, cancellationToken);
         File.Delete(plainTar);
-        return diffId;
+        return layer.DiffId;
     }
 
     private static async Task EnsureGzipAsync(string source, string gzipTarget, CancellationToken cancellationToken)
