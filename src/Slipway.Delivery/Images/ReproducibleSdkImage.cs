@@ -26,12 +26,7 @@ internal static class ReproducibleSdkImage
         Recreate(extracted);
         await TarFile.ExtractToDirectoryAsync(sdkArchive, extracted, overwriteFiles: true, cancellationToken);
 
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(extracted, "manifest.json"), cancellationToken))?.AsArray()
-                       ?? throw new ImageBuildException($"The SDK archive {sdkArchive} has no manifest.json.");
-        if (manifest.Count != 1)
-            throw new ImageBuildException($"The SDK archive {sdkArchive} holds {manifest.Count} images; expected exactly one.");
-        var configPath = Path.Combine(extracted, (string)manifest[0]!["Config"]!);
-        var layerPaths = manifest[0]!["Layers"]!.AsArray().Select(layer => Path.Combine(extracted, (string)layer!)).ToList();
+        var (configPath, layerPaths) = await ImageArchiveFiles(sdkArchive, extracted, cancellationToken);
 
         var config = JsonNode.Parse(await File.ReadAllBytesAsync(configPath, cancellationToken))!.AsObject();
         var created = commitTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -59,6 +54,37 @@ internal static class ReproducibleSdkImage
         Directory.Delete(extracted, recursive: true);
         foreach (var layer in compressedLayers) File.Delete(layer);
         return layout;
+    }
+
+    /// <summary>
+    /// The config and layer files of the one image in an extracted archive. The SDK writes a docker-archive
+    /// (manifest.json) when the base is a Docker v2 image and an OCI layout (index.json) when the base is an OCI image.
+    /// </summary>
+    private static async Task<(string Config, List<string> Layers)> ImageArchiveFiles(string archive, string extracted, CancellationToken cancellationToken)
+    {
+        var dockerManifest = Path.Combine(extracted, "manifest.json");
+        if (File.Exists(dockerManifest))
+        {
+            var images = JsonNode.Parse(await File.ReadAllTextAsync(dockerManifest, cancellationToken))!.AsArray();
+            if (images.Count != 1)
+                throw new ImageBuildException($"The SDK archive {archive} holds {images.Count} images; expected exactly one.");
+            return (Path.Combine(extracted, (string)images[0]!["Config"]!),
+                    images[0]!["Layers"]!.AsArray().Select(layer => Path.Combine(extracted, (string)layer!)).ToList());
+        }
+
+        var indexPath = Path.Combine(extracted, "index.json");
+        if (!File.Exists(indexPath))
+            throw new ImageBuildException($"The SDK archive {archive} is neither a docker-archive nor an OCI layout (it holds " +
+                $"{string.Join(", ", Directory.EnumerateFileSystemEntries(extracted).Select(Path.GetFileName))}).");
+        string Blob(string digest) => Path.Combine(extracted, "blobs", "sha256", digest["sha256:".Length..]);
+        var index = JsonNode.Parse(await File.ReadAllTextAsync(indexPath, cancellationToken))!;
+        // One entry per tag, all naming the same manifest.
+        var manifests = index["manifests"]!.AsArray().Select(entry => (string)entry!["digest"]!).Distinct().ToList();
+        if (manifests.Count != 1)
+            throw new ImageBuildException($"The SDK archive {archive} holds {manifests.Count} image manifests; expected exactly one (a single runtime identifier).");
+        var manifest = JsonNode.Parse(await File.ReadAllBytesAsync(Blob(manifests[0]), cancellationToken))!;
+        return (Blob((string)manifest["config"]!["digest"]!),
+                manifest["layers"]!.AsArray().Select(layer => Blob((string)layer!["digest"]!)).ToList());
     }
 
     /// <summary>Rewrites one layer deterministically; returns its diff id (sha256 of the uncompressed tar).</summary>
