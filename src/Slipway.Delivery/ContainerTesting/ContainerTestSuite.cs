@@ -36,27 +36,32 @@ public static class ContainerTestSuite
         var port = options.ContainerPort ?? ExposedPort(inspected) ?? 8080;
         try
         {
-            containerId = await StartAsync(docker, image, options, port, cancellationToken);
-            var hostPort = await HostPortAsync(docker, containerId, port, cancellationToken);
-            var baseAddress = new Uri($"http://127.0.0.1:{hostPort}");
-            log.Information("Container {Container} of {Image} runs as {User}, port {Port} published on {Address}",
-                containerId[..12], image.LocalImageId, inspected.Config?.User, port, baseAddress);
-
-            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.LoadConcurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-            using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
-
-            var ready = await WaitReadyAsync(docker, http, containerId, options, cancellationToken);
-            checks.Add(ready);
-            if (ready.Passed)
-            {
-                checks.AddRange(await FunctionalChecks.RunAsync(http, image, options, cancellationToken));
-                var (figures, performance) = await LoadProbe.RunAsync(http, options, cancellationToken);
-                load = figures;
-                checks.Add(performance);
-            }
+            containerId = await CreateAsync(docker, image, options, port, cancellationToken);
+            var startFailure = await StartAsync(docker, containerId, cancellationToken);
+            if (startFailure is not null) checks.Add(startFailure);
             else
             {
-                log.Warning("Container output:{NewLine}{Logs}", Environment.NewLine, await LogsAsync(docker, containerId, cancellationToken));
+                var hostPort = await HostPortAsync(docker, containerId, port, cancellationToken);
+                var baseAddress = new Uri($"http://127.0.0.1:{hostPort}");
+                log.Information("Container {Container} of {Image} runs as {User}, port {Port} published on {Address}",
+                    containerId[..12], image.LocalImageId, inspected.Config?.User, port, baseAddress);
+
+                using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.LoadConcurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+                using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+                var ready = await WaitReadyAsync(docker, http, containerId, options, cancellationToken);
+                checks.Add(ready);
+                if (ready.Passed)
+                {
+                    checks.AddRange(await FunctionalChecks.RunAsync(http, image, options, cancellationToken));
+                    var (figures, performance) = await LoadProbe.RunAsync(http, options, cancellationToken);
+                    load = figures;
+                    checks.Add(performance);
+                }
+                else
+                {
+                    log.Warning("Container output:{NewLine}{Logs}", Environment.NewLine, await LogsAsync(docker, containerId, cancellationToken));
+                }
             }
             checks.Add(await FilesystemScan.RunAsync(docker, containerId, cancellationToken));
         }
@@ -70,6 +75,20 @@ public static class ContainerTestSuite
         log.Information("{Table}", report.ToText());
         if (!report.Passed && options.ThrowOnFailure) throw new ContainerTestFailedException(report);
         return report;
+    }
+
+    /// <summary>Starts the container; an entrypoint the engine cannot start (missing binary, bad user) is a failed check, not a crash.</summary>
+    private static async Task<ContainerCheck?> StartAsync(DockerClient docker, string containerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+            return null;
+        }
+        catch (DockerApiException exception)
+        {
+            return new ContainerCheck(CheckCategory.Functional, "container starts", false, exception.ResponseBody ?? exception.Message);
+        }
     }
 
     /// <summary>The image in the local engine; loaded from the build's OCI layout when the engine does not hold it.</summary>
@@ -93,7 +112,7 @@ public static class ContainerTestSuite
             .Select(key => int.TryParse(key.Split('/')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : (int?)null)
             .FirstOrDefault(p => p is not null);
 
-    private static async Task<string> StartAsync(DockerClient docker, BuiltImage image, ContainerTestOptions options, int port, CancellationToken cancellationToken)
+    private static async Task<string> CreateAsync(DockerClient docker, BuiltImage image, ContainerTestOptions options, int port, CancellationToken cancellationToken)
     {
         var portKey = $"{port.ToString(CultureInfo.InvariantCulture)}/tcp";
         var created = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
@@ -108,15 +127,6 @@ public static class ContainerTestSuite
                 PortBindings = new Dictionary<string, IList<PortBinding>> { [portKey] = [new PortBinding { HostIP = "127.0.0.1", HostPort = "" }] },
             },
         }, cancellationToken);
-        try
-        {
-            await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
-        }
-        catch
-        {
-            await docker.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
-            throw;
-        }
         return created.ID;
     }
 
