@@ -83,7 +83,8 @@ public sealed class ImageTestEnvironment : IAsyncLifetime
         {
             using var docker = await DockerEngine.ConnectAsync();
             var images = await docker.Images.ListImagesAsync(new ImagesListParameters { All = true });
-            foreach (var image in images.Where(i => (i.RepoTags ?? []).Any(tag => tag.StartsWith(RegistryHost + "/", StringComparison.Ordinal))))
+            // Tagged builds and the base the engine pulled by digest (which has no tag, only a repo digest).
+            foreach (var image in images.Where(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []).Any(name => name.StartsWith(RegistryHost + "/", StringComparison.Ordinal))))
             {
                 try { await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = true }); }
                 catch (global::Docker.DotNet.DockerApiException) { /* already gone or in use by another run */ }
