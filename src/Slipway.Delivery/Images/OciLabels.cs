@@ -14,7 +14,7 @@ public static class OciLabels
     /// <summary>The label values for a build: all derive from the commit, none from the clock.</summary>
     public static IReadOnlyDictionary<string, string> For(ImageBuildRequest request) => new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
-        [Source] = request.SourceUrl,
+        [Source] = Versioning.GitVersioning.WithoutCredentials(request.SourceUrl),
         [Revision] = request.Version.Commit,
         [Version] = request.Version.Version,
         [Created] = request.Version.CommitTimeRfc3339,

@@ -36,6 +36,23 @@ public static partial class GitVersioning
         return result;
     }
 
+    /// <summary>
+    /// The repository URL for the org.opencontainers.image.source label: the 'origin' remote with any credentials
+    /// removed (a token in a clone URL must never end up in an image), else file://&lt;directory&gt;.
+    /// </summary>
+    public static async Task<string> ReadSourceUrlAsync(string repositoryDirectory, CancellationToken cancellationToken = default)
+    {
+        var remote = await GitAsync(repositoryDirectory, ["remote", "get-url", "origin"], cancellationToken, allowFailure: true);
+        var url = remote.ExitCode == 0 ? remote.StandardOutput.Trim() : "";
+        return url.Length == 0 ? new Uri(Path.GetFullPath(repositoryDirectory)).AbsoluteUri : WithoutCredentials(url);
+    }
+
+    /// <summary>Removes user info from a URL (https://user:token@host/x -> https://host/x); scp-like git@host:x stays.</summary>
+    public static string WithoutCredentials(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 && uri.Scheme is "http" or "https" or "ssh" or "git"
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri
+            : url;
+
     /// <summary>The version <paramref name="height"/> commits above <paramref name="tag"/> (MinVer's default auto-increment: patch).</summary>
     public static string VersionAbove(string tag, int height)
     {

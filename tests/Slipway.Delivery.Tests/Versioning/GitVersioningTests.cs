@@ -111,4 +111,25 @@ public sealed class GitVersioningTests
     [Fact]
     public void A_non_version_tag_is_refused_with_the_expected_shape() =>
         Assert.Contains("MAJOR.MINOR.PATCH", Assert.Throws<VersioningException>(() => GitVersioning.VersionAbove("release", 1)).Message);
+
+    [Fact]
+    public async Task The_source_url_is_the_origin_remote_without_credentials()
+    {
+        await using var repo = await TempGitRepository.CreateAsync();
+        await repo.CommitAsync("one");
+        Assert.StartsWith("file:///", await GitVersioning.ReadSourceUrlAsync(repo.Directory, Ct));
+
+        await repo.GitAsync("remote", "add", "origin", "https://builder:s3cr3t-token@github.com/acme/slipway.git");
+        var url = await GitVersioning.ReadSourceUrlAsync(repo.Directory, Ct);
+
+        Assert.Equal("https://github.com/acme/slipway.git", url);
+        Assert.DoesNotContain("s3cr3t", url);
+    }
+
+    [Theory]
+    [InlineData("git@github.com:acme/slipway.git", "git@github.com:acme/slipway.git")]
+    [InlineData("https://github.com/acme/slipway", "https://github.com/acme/slipway")]
+    [InlineData("https://x-access-token:abc@github.com/acme/slipway", "https://github.com/acme/slipway")]
+    public void Credentials_are_removed_from_urls(string url, string expected) =>
+        Assert.Equal(expected, GitVersioning.WithoutCredentials(url));
 }
