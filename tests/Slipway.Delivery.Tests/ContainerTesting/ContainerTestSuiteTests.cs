@@ -82,6 +82,35 @@ public sealed class ContainerTestSuiteTests(ImageTestEnvironment environment)
         await AssertContainerGoneAsync(failure.Report.ContainerId!);
     }
 
+    [Fact]
+    public async Task An_image_missing_from_the_engine_is_loaded_from_its_oci_layout()
+    {
+        var image = await environment.GoodImageAsync();
+        using (var docker = await DockerEngine.ConnectAsync(cancellationToken: Ct))
+            await docker.Images.DeleteImageAsync(image.LocalImageId, new ImageDeleteParameters { Force = true }, Ct);
+
+        var report = await ContainerTestSuite.RunAsync(image,
+            new ContainerTestOptions { ArtifactsDirectory = environment.NewArtifactsDirectory(), LoadRequests = 20 }, new TestLog().Logger, Ct);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures.Select(f => $"{f.Name}: {f.Detail}")));
+        Assert.Equal(image.LocalImageId, report.LocalImageId);
+    }
+
+    [Fact]
+    public async Task A_p95_over_budget_fails_the_performance_check()
+    {
+        var image = await environment.GoodImageAsync();
+
+        var report = await ContainerTestSuite.RunAsync(image, new ContainerTestOptions
+        {
+            ArtifactsDirectory = environment.NewArtifactsDirectory(), LoadRequests = 50, P95Budget = TimeSpan.Zero, ThrowOnFailure = false,
+        }, new TestLog().Logger, Ct);
+
+        Assert.False(report.Passed);
+        Assert.Equal([CheckCategory.Performance], report.Failures.Select(f => f.Category));
+        Assert.True(report.ContainerRemoved);
+    }
+
     [Theory]
     [InlineData("DB_PASSWORD", "x", true)]
     [InlineData("GITHUB_TOKEN", "x", true)]
