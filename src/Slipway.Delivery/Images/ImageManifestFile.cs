@@ -59,6 +59,33 @@ public sealed record ImageManifestFile(
         return file;
     }
 
+    /// <summary>
+    /// The built image this file records, for targets that run in a later process than Containerize
+    /// (ContainerTest, Push). The OCI layout must still be on disk.
+    /// </summary>
+    public BuiltImage ToBuiltImage(string manifestFilePath)
+    {
+        if (!Enum.TryParse<ImageBuilderKind>(Builder, ignoreCase: true, out var builder))
+            throw new ImageBuildException($"image.json '{manifestFilePath}' names an unknown builder '{Builder}'. Run Containerize again.");
+        OciImageLayout layout;
+        try
+        {
+            layout = OciImageLayout.Open(Layout);
+        }
+        catch (Exception exception) when (exception is InvalidOciLayoutException or IOException)
+        {
+            throw new ImageBuildException($"image.json '{manifestFilePath}' points at the OCI layout '{Layout}', which is gone or damaged ({exception.Message}). Run Containerize again.", exception);
+        }
+        if (layout.Manifest.Digest != Digest)
+            throw new ImageBuildException($"The OCI layout '{Layout}' holds {layout.Manifest.Digest}, not {Digest} as image.json '{manifestFilePath}' says. Run Containerize again.");
+        var version = new Versioning.ServiceVersion(Version, Commit, ParsedCommitTime, Height: 0, Tag: null);
+        return new BuiltImage(ImageReference.Parse(Repository), Digest, Tags, version, builder, layout, LocalImageId, manifestFilePath);
+    }
+
+    /// <summary>Reads image.json and returns the image it records.</summary>
+    public static async Task<BuiltImage> ReadBuiltImageAsync(string path, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(path, cancellationToken)).ToBuiltImage(path);
+
     /// <summary>The image reference by digest, parsed.</summary>
     public ImageReference ParsedReference => ImageReference.Parse(Reference);
 

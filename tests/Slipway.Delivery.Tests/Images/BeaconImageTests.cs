@@ -17,7 +17,7 @@ public sealed class BeaconImageTests(ImageTestEnvironment environment)
 
     private ImageBuildRequest Request(BeaconCopy beacon, ImageBuilderKind builder, string artifacts, bool trimmed = false) =>
         new(new ServiceProject(beacon.Project, "beacon"), environment.Version, environment.BaseImage, environment.RegistryHost, artifacts,
-            "https://example.invalid/slipway", builder, trimmed);
+            ImageTestEnvironment.TestSourceUrl, builder, trimmed);
 
     [Theory]
     [InlineData(ImageBuilderKind.Sdk)]

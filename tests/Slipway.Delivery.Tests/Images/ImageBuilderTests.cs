@@ -42,6 +42,11 @@ public sealed class ImageBuilderTests(ImageTestEnvironment environment)
         Assert.Equal(builder.ToString().ToLowerInvariant(), manifest.Builder);
         Assert.Equal(inspected.ID, manifest.LocalImageId);
         Assert.Equal("2026-05-06T07:08:09Z", manifest.CommitTime);
+        var recorded = await ImageManifestFile.ReadBuiltImageAsync(Path.Combine(artifacts, "image.json"), Ct);
+        Assert.Equal(image.Reference, recorded.Reference);
+        Assert.Equal(image.Version.Commit, recorded.Version.Commit);
+        Assert.Equal(image.Version.CommitTime, recorded.Version.CommitTime);
+        Assert.Equal(image.Layout.Manifest, recorded.Layout.Manifest);
 
         // Runnable: it starts, gets ready and answers /healthz (a tiny load keeps this quick).
         var report = await ContainerTestSuite.RunAsync(image, new ContainerTestOptions { ArtifactsDirectory = artifacts, LoadRequests = 20, LoadConcurrency = 2 },

@@ -30,6 +30,9 @@ public sealed class ImageTestEnvironment : IAsyncLifetime
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "slipway-images-" + Guid.NewGuid().ToString("N")[..8]);
     public string RegistryHost => _registry.Host;
+
+    /// <summary>The source label of every image these tests build (how leftovers are recognised).</summary>
+    public const string TestSourceUrl = "https://example.invalid/slipway";
     public ImageReference BaseImage { get; private set; } = null!;
 
     /// <summary>A fixed version: tests need no Git history.</summary>
@@ -62,7 +65,7 @@ public sealed class ImageTestEnvironment : IAsyncLifetime
 
     public ImageBuildRequest Request(ImageBuilderKind builder, string artifactsDirectory, string? project = null, ImageReference? baseImage = null) =>
         new(new ServiceProject(project ?? CopyService(), "image-test-service"), Version, baseImage ?? BaseImage, RegistryHost,
-            artifactsDirectory, "https://example.invalid/slipway/image-test-service", builder);
+            artifactsDirectory, TestSourceUrl + "/image-test-service", builder);
 
     public Task<BuiltImage> BuildAsync(ImageBuilderKind builder, string artifactsDirectory) =>
         ImageBuilds.BuildAsync(Request(builder, artifactsDirectory), new TestLog().Logger, CancellationToken.None);
@@ -82,12 +85,18 @@ public sealed class ImageTestEnvironment : IAsyncLifetime
         try
         {
             using var docker = await DockerEngine.ConnectAsync();
+            // Tagged builds, the base the engine pulled by digest (no tag, only a repo digest), and images of these tests
+            // left untagged when a rebuild moved their tags. Newest first: children before the base they were built on.
             var images = await docker.Images.ListImagesAsync(new ImagesListParameters { All = true });
-            // Tagged builds and the base the engine pulled by digest (which has no tag, only a repo digest).
-            foreach (var image in images.Where(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []).Any(name => name.StartsWith(RegistryHost + "/", StringComparison.Ordinal))))
+            var ours = images
+                .Where(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []).Any(name => name.StartsWith(RegistryHost + "/", StringComparison.Ordinal)) ||
+                            (i.Labels?.TryGetValue(OciLabels.Source, out var source) == true && source.StartsWith(TestSourceUrl, StringComparison.Ordinal) &&
+                             (i.RepoTags ?? []).All(tag => tag == "<none>:<none>")))
+                .OrderByDescending(i => i.Created);
+            foreach (var image in ours)
             {
                 try { await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = true }); }
-                catch (global::Docker.DotNet.DockerApiException) { /* already gone or in use by another run */ }
+                catch (global::Docker.DotNet.DockerApiException) { /* already gone with its child, or in use */ }
             }
         }
         finally
