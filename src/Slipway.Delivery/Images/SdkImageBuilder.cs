@@ -38,11 +38,10 @@ public sealed class SdkImageBuilder : IImageBuilder
             $"-p:CustomAfterMicrosoftCommonTargets={settings}",
         ]);
         log.Information("dotnet publish -t:PublishContainer ({Project}) on {Base}", request.Service.ProjectPath, request.BaseImage);
-        await DotnetPublish.RunAsync(arguments, request, new Dictionary<string, string?>
-        {
-            // The local registry speaks plain HTTP.
-            ["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = request.BaseImage.Registry,
-        }, log, cancellationToken);
+        var environment = new Dictionary<string, string?>();
+        // The platform's local registry speaks plain HTTP; a remote base registry keeps TLS.
+        if (IsLoopback(request.BaseImage.Registry)) environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = request.BaseImage.Registry;
+        await DotnetPublish.RunAsync(arguments, request, environment, log, cancellationToken);
         if (!File.Exists(archive))
             throw new ImageBuildException($"'dotnet publish -t:PublishContainer' succeeded but wrote no archive at {archive}; is {request.Service.ProjectPath} an SDK-style .NET project?");
 
@@ -56,6 +55,12 @@ public sealed class SdkImageBuilder : IImageBuilder
 
         return new BuiltImage(request.Repository, layout.Manifest.Digest, request.Tags, request.Version, Kind, layout, imageId,
             ImageManifestFile.PathIn(request.ArtifactsDirectory));
+    }
+
+    internal static bool IsLoopback(string registry)
+    {
+        var host = registry.StartsWith('[') ? registry[1..registry.IndexOf(']')] : registry.Split(':')[0];
+        return host == "localhost" || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
     }
 
     /// <summary>An MSBuild file with the container properties and items (labels, port, environment) for this build.</summary>
