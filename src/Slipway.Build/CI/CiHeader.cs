@@ -8,7 +8,7 @@ internal static class CiHeader
     public static IReadOnlyList<string> Lines(string attributeName, CiFileJobs file, string secretsNote) =>
     [
         GeneratedLine,
-        $"source: the [{attributeName}] attributes of {file.BuildName} (build/); change them, run ./build.sh GenerateCi and commit",
+        $"source: the [{attributeName}] attributes of the {file.BuildName} build class; change them, run ./build.sh GenerateCi and commit",
         .. file.Secrets.Count == 0 ? Array.Empty<string>() : [secretsNote],
     ];
 

@@ -41,7 +41,7 @@ internal static class GitHubActionsWriter
         {
             new YamlMap
             {
-                { "name", "Check out (full history: the pipeline reads commit times and trailers)" },
+                { "name", "Check out with full history" }, // the pipeline reads commit times and trailers
                 { "uses", "actions/checkout@v4" },
                 { "with", new YamlMap { { "fetch-depth", 0 } } },
             },
