@@ -34,6 +34,26 @@ public class ActionValidatorTests
         var result = await RunAsync(validator, workflow);
 
         Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Additional property 'runs-onn' is not allowed", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_repository_s_committed_workflows_pass_action_validator()
+    {
+        var validator = await InstallValidatorAsync();
+        var repository = AbsolutePath.Create(AppContext.BaseDirectory);
+        while (!(repository / "build.sh").FileExists() || !(repository / ".nuke").DirectoryExists())
+        {
+            repository = repository.Parent ?? throw new InvalidOperationException($"No repository root (build.sh and .nuke/) above {AppContext.BaseDirectory}.");
+        }
+        var workflows = (repository / ".github" / "workflows").GlobFiles("*.yml", recursive: false);
+        Assert.NotEmpty(workflows);
+
+        foreach (var workflow in workflows)
+        {
+            var result = await RunAsync(validator, workflow);
+            Assert.True(result.ExitCode == 0, $"action-validator {Version} rejected {workflow.RelativeTo(repository)}:\n{result.StandardOutput}\n{result.StandardError}");
+        }
     }
 
     private static Task<BufferedCommandResult> RunAsync(string validator, AbsolutePath workflow) =>
