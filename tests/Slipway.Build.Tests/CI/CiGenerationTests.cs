@@ -179,6 +179,19 @@ public class CiGenerationTests
         Assert.False(azureStages["publish"].Children.ContainsKey("lockBehavior")); // no environment, no group: nothing to lock
     }
 
+    [Fact]
+    public void A_concurrency_group_without_an_environment_is_a_resource_group_or_a_locked_environment()
+    {
+        var gitLab = Map(Parse(Content(typeof(AllSecretsBuild), ".gitlab-ci.yml")), "deliver");
+        var azureStage = (YamlMappingNode)((YamlSequenceNode)Parse(Content(typeof(AllSecretsBuild), "azure-pipelines.yml"))["stages"])[0];
+        var deployment = (YamlMappingNode)((YamlSequenceNode)azureStage["jobs"])[0];
+
+        Assert.Equal("deploy-eu", Text(gitLab["resource_group"]));
+        Assert.False(gitLab.Children.ContainsKey("environment"));
+        Assert.Equal("sequential", Text(azureStage["lockBehavior"]));
+        Assert.Equal("deploy-eu", Text(deployment["environment"])); // Azure locks environments, not named groups
+    }
+
     [Theory]
     [InlineData(typeof(UnknownTargetBuild), "invokes unknown target 'Tset'. Did you mean 'Test'?")]
     [InlineData(typeof(PlainSecretBuild), "imports 'Registry' as a secret, but the parameter is not [Secret]")]
@@ -279,6 +292,8 @@ public class CiGenerationTests
     }
 
     [GitHubActions("deploy", "deliver", OnPushBranches = ["main"], ImportAllSecrets = true, ConcurrencyGroup = "deploy-eu")]
+    [GitLabCI("deliver", OnPushBranches = ["main"], ConcurrencyGroup = "deploy-eu")]
+    [AzurePipelines("deliver", OnPushBranches = ["main"], ConcurrencyGroup = "deploy-eu")]
     private sealed class AllSecretsBuild : SlipwayBuild
     {
         [Parameter("Registry password"), Secret] readonly string? RegistryPassword = null;
