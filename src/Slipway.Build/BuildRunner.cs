@@ -118,6 +118,7 @@ public static class BuildRunner
             CheckSchema(root / BuildSchema.RelativePath, schema, logger);
 
             var plan = ExecutionPlan.Create(InvokedTargets(graph, commandLine, bound.EngineSettings));
+            CiConfigurations.Check(build, graph, parameters, plan, root, logger);
             var skips = PresetSkips(plan, graph, commandLine, bound.EngineSettings);
 
             if (commandLine.Has(EngineOptions.Plan))
