@@ -1,5 +1,7 @@
 using CliWrap;
 using Slipway.Build;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 /// <summary>Slipway's pipeline. Targets live in partials by concern (Build.Compile.cs, Build.Test.cs...).</summary>
 partial class Build : SlipwayBuild
@@ -21,6 +23,24 @@ partial class Build : SlipwayBuild
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"{program} {string.Join(" ", arguments)} exited with code {exitCode}.");
+        }
+    }
+
+    /// <summary>Writes a Spectre.Console table (or any renderable) into the build log, line by line, so masking applies.</summary>
+    void LogRenderable(IRenderable renderable)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 140;
+        console.Write(renderable);
+        foreach (var line in writer.ToString().TrimEnd().Split('\n'))
+        {
+            Log.Information("{Line:l}", line.TrimEnd());
         }
     }
 

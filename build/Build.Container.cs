@@ -1,0 +1,84 @@
+using Slipway.Build;
+using Slipway.Delivery.ContainerTesting;
+using Slipway.Delivery.Images;
+using Slipway.Delivery.Registry;
+using Slipway.Delivery.Versioning;
+
+partial class Build
+{
+    [Parameter("Image builder: sdk (daemonless dotnet publish) or docker (Dockerfile through the engine)")]
+    readonly ImageBuilderKind Builder = ImageBuilderKind.Sdk;
+
+    [Parameter("The service to deliver: its .csproj, relative to the root (its directory holds the Dockerfile)")]
+    readonly string ServiceProject = "src/Beacon/Beacon.csproj";
+
+    [Parameter("The service's repository name in the registry")]
+    readonly string ImageName = "beacon";
+
+    [Parameter("The HTTP port the service listens on inside its container")]
+    readonly int ServicePort = 8080;
+
+    [Parameter("ContainerTest fails when the p95 latency of its bounded load exceeds this many milliseconds")]
+    readonly int P95BudgetMs = 500;
+
+    [Parameter("Registry user for Push (default: ~/.docker/config.json or none)")]
+    readonly string? RegistryUsername = null;
+
+    [Parameter("Registry password or token for Push"), Secret]
+    readonly string? RegistryPassword = null;
+
+    AbsolutePath ImageFile => ArtifactsDirectory / ImageManifestFile.FileName;
+
+    Target Containerize => _ => _
+        .Description("Builds the service's OCI image; its reference and digest go to .nuke/artifacts/image.json")
+        .DependsOn(Compile, Infrastructure)
+        .Executes(async () =>
+        {
+            var version = await GitVersioning.ReadAsync(RootDirectory, Log, CancellationToken);
+            var request = new ImageBuildRequest(
+                new ServiceProject(RootDirectory / ServiceProject, ImageName, ServicePort),
+                version,
+                Platform!.BaseImage.Reference,
+                Registry,
+                ArtifactsDirectory,
+                await GitVersioning.ReadSourceUrlAsync(RootDirectory, CancellationToken),
+                Builder);
+            await ImageBuilds.BuildAsync(request, Log, CancellationToken);
+        });
+
+    Target ContainerTest => _ => _
+        .Description("Runs the image as a container on 127.0.0.1: functional, security, compliance and performance checks")
+        .DependsOn(Containerize)
+        .Executes(async () =>
+        {
+            var image = await ImageManifestFile.ReadBuiltImageAsync(ImageFile, CancellationToken);
+            var report = await ContainerTestSuite.RunAsync(image, new ContainerTestOptions
+            {
+                ArtifactsDirectory = ArtifactsDirectory,
+                ContainerPort = ServicePort,
+                P95Budget = TimeSpan.FromMilliseconds(P95BudgetMs),
+                ThrowOnFailure = false,
+            }, Log, CancellationToken);
+            LogRenderable(report.ToTable());
+            if (!report.Passed)
+            {
+                throw new InvalidOperationException(
+                    $"Container test failed: {string.Join("; ", report.Failures.Select(f => $"{f.Name}: {f.Detail}"))}");
+            }
+        });
+
+    Target Push => _ => _
+        .Description("Pushes the tested image to the registry (skipped when it holds the digest), verified by digest")
+        .DependsOn(ContainerTest)
+        .Executes(async () =>
+        {
+            var image = await ImageManifestFile.ReadBuiltImageAsync(ImageFile, CancellationToken);
+            using var registry = new RegistryClient(Log, RegistryUsername is null
+                ? null // ~/.docker/config.json and its credential helpers
+                : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+            var result = await registry.PushAsync(image.Layout, image.Repository, image.Tags, CancellationToken);
+            Log.Information(result.AlreadyPresent
+                ? "{Reference} was already in the registry; tags {Tags} set"
+                : "Pushed {Reference} with tags {Tags}", result.Pushed, image.Tags);
+        });
+}
