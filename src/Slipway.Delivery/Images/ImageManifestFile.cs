@@ -87,9 +87,11 @@ public sealed record ImageManifestFile(
         (await ReadAsync(path, cancellationToken)).ToBuiltImage(path);
 
     /// <summary>The image reference by digest, parsed.</summary>
+    [JsonIgnore]
     public ImageReference ParsedReference => ImageReference.Parse(Reference);
 
     /// <summary>The commit time as a date.</summary>
+    [JsonIgnore]
     public DateTimeOffset ParsedCommitTime => DateTimeOffset.Parse(CommitTime, CultureInfo.InvariantCulture);
 
     private void Validate(string path)
