@@ -1,0 +1,68 @@
+using System.Net;
+using Serilog;
+using Slipway.Agent.Api;
+using Slipway.Agent.Backends;
+using Slipway.Agent.Backends.Docker;
+using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Routing;
+using Slipway.Agent.Sync;
+using Slipway.Delivery.Docker;
+
+namespace Slipway.Agent;
+
+/// <summary>Builds the agent: options, the Docker backend and router, the pull loop, the API. Tests build it with their own arguments.</summary>
+public static class AgentHost
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "Slipway.Agent" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, AgentOptions.SwitchMappings.ToDictionary());
+        var options = AgentOptions.From(builder.Configuration);
+
+        logger ??= new LoggerConfiguration()
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Environment}{Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        builder.Services.AddSerilog(logger, dispose: false);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.ApiPort));
+
+        Directory.CreateDirectory(options.WorkDir);
+        var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
+        var router = new EdgeRouter(logger);
+        var backend = new DockerEnvironmentBackend(docker, router,
+            new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout), logger);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(docker);
+        builder.Services.AddSingleton(router);
+        builder.Services.AddSingleton<IEnvironmentBackend>(backend);
+        builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
+        builder.Services.AddSingleton(new StatusBoard(options.Environments));
+        builder.Services.AddSingleton<SyncTrigger>();
+        builder.Services.AddSingleton<Synchronizer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
+
+        var app = builder.Build();
+        app.MapAgentApi(options);
+        var lifetime = app.Lifetime;
+        lifetime.ApplicationStarted.Register(() => WritePid(options.PidFile));
+        lifetime.ApplicationStopped.Register(() => RemovePid(options.PidFile));
+        return app;
+    }
+
+    static void WritePid(string? pidFile)
+    {
+        if (pidFile is null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
+        File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    static void RemovePid(string? pidFile)
+    {
+        if (pidFile is not null && File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            File.Delete(pidFile);
+    }
+}
