@@ -1,0 +1,97 @@
+using System.Text;
+using k8s;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Slipway.Delivery.Manifests;
+
+/// <summary>
+/// Writes Kubernetes objects as canonical YAML: keys sorted ordinally at every level (as kubectl prints them),
+/// multi-line strings as literal blocks, "\n" line ends, no anchors — so the same objects always give the same bytes.
+/// </summary>
+public static class ManifestYaml
+{
+    public static string Serialize(object kubernetesObject)
+    {
+        // KubernetesYaml knows the model's field names, IntOrString, quantities and quoting; we only canonicalise its output.
+        var stream = new YamlStream();
+        stream.Load(new StringReader(KubernetesYaml.Serialize(kubernetesObject)));
+        var root = Canonical(stream.Documents[0].RootNode);
+
+        var builder = new StringBuilder();
+        using (var writer = new StringWriter(builder) { NewLine = "\n" })
+        {
+            var emitter = new Emitter(writer, new EmitterSettings(bestIndent: 2, bestWidth: int.MaxValue, isCanonical: false,
+                maxSimpleKeyLength: 1024, skipAnchorName: true, indentSequences: true, newLine: "\n"));
+            emitter.Emit(new StreamStart());
+            emitter.Emit(new DocumentStart(null, null, isImplicit: true));
+            new YamlDocument(root).RootNode.Accept(new EmittingVisitor(emitter));
+            emitter.Emit(new DocumentEnd(isImplicit: true));
+            emitter.Emit(new StreamEnd());
+        }
+        var text = builder.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+        return text.EndsWith('\n') ? text : text + "\n";
+    }
+
+    /// <summary>Counts the YAML documents in a text; <paramref name="problem"/> explains a syntax error (with line and column).</summary>
+    public static int CountDocuments(string text, out string? problem)
+    {
+        problem = null;
+        var count = 0;
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                if (parser.Current is DocumentStart) count++;
+            }
+        }
+        catch (YamlException exception)
+        {
+            problem = $"line {exception.Start.Line}, column {exception.Start.Column}: {exception.Message}";
+        }
+        return count;
+    }
+
+    private static YamlNode Canonical(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => new YamlMappingNode(mapping.Children
+            .OrderBy(pair => ((YamlScalarNode)pair.Key).Value, StringComparer.Ordinal)
+            .Select(pair => new KeyValuePair<YamlNode, YamlNode>(pair.Key, Canonical(pair.Value)))),
+        YamlSequenceNode sequence => new YamlSequenceNode(sequence.Children.Select(Canonical)),
+        YamlScalarNode { Value: { } value } scalar when value.Contains('\n') && !value.Contains('\t') &&
+                                                          !value.Split('\n').Any(line => line.EndsWith(' ')) =>
+            new YamlScalarNode(value) { Style = ScalarStyle.Literal, Tag = scalar.Tag },
+        _ => node,
+    };
+
+    /// <summary>Emits a representation node tree event by event (YamlStream.Save would add document markers).</summary>
+    private sealed class EmittingVisitor(IEmitter emitter) : IYamlVisitor
+    {
+        public void Visit(YamlStream stream) { }
+        public void Visit(YamlDocument document) { }
+
+        public void Visit(YamlScalarNode scalar) =>
+            emitter.Emit(new Scalar(AnchorName.Empty, scalar.Tag, scalar.Value ?? "", scalar.Style,
+                isPlainImplicit: scalar.Tag.IsEmpty, isQuotedImplicit: scalar.Tag.IsEmpty));
+
+        public void Visit(YamlSequenceNode sequence)
+        {
+            emitter.Emit(new SequenceStart(AnchorName.Empty, sequence.Tag, sequence.Tag.IsEmpty, SequenceStyle.Block));
+            foreach (var child in sequence.Children) child.Accept(this);
+            emitter.Emit(new SequenceEnd());
+        }
+
+        public void Visit(YamlMappingNode mapping)
+        {
+            emitter.Emit(new MappingStart(AnchorName.Empty, mapping.Tag, mapping.Tag.IsEmpty, MappingStyle.Block));
+            foreach (var (key, value) in mapping.Children)
+            {
+                key.Accept(this);
+                value.Accept(this);
+            }
+            emitter.Emit(new MappingEnd());
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace Slipway.Delivery.Manifests;
+
+/// <summary>The file names, labels and annotations the config repo contract fixes (see deploy/README.md).</summary>
+public static class SlipwayMetadata
+{
+    public const string DeploymentFile = "deployment.yaml";
+    public const string ServiceFile = "service.yaml";
+    public const string ConfigMapFile = "configmap.yaml";
+    public static readonly IReadOnlyList<string> EnvironmentFiles = [ConfigMapFile, DeploymentFile, ServiceFile];
+
+    /// <summary>Folder of an environment inside the config repo, with forward slashes.</summary>
+    public static string EnvironmentFolder(string environment) => $"environments/{environment}";
+
+    public const string NameLabel = "app.kubernetes.io/name";
+    public const string EnvironmentLabel = "slipway.dev/environment";
+    public const string StrategyAnnotation = "slipway.dev/strategy";
+    /// <summary>Canary steps as "weight:pauseSeconds,..." e.g. "10:30,50:30" (canary strategy only).</summary>
+    public const string CanaryStepsAnnotation = "slipway.dev/canary-steps";
+    public const string HostPortAnnotation = "slipway.dev/host-port";
+    /// <summary>On the ConfigMap: <see cref="ConfigHash"/> of its data, what the service reports it runs with.</summary>
+    public const string ConfigHashAnnotation = "slipway.dev/config-hash";
+    /// <summary>On the Deployment: the env var the image digest is passed in (so the service can report it).</summary>
+    public const string DigestEnvAnnotation = "slipway.dev/image-digest-env";
+
+    public static readonly IReadOnlyList<string> Strategies = ["rolling", "blue-green", "canary"];
+}

@@ -1,0 +1,74 @@
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Delivery.Tests.Manifests;
+
+public sealed class EnvironmentSettingsTests
+{
+    private static ManifestException RenderFailsAfter(string file, Func<string, string> edit, string environment = "staging")
+    {
+        using var deploy = DeployFolder.Copy();
+        deploy.Edit(file, edit);
+        return Assert.Throws<ManifestException>(() => ManifestRenderer.Render(deploy.Path, environment, DeployFolder.Image));
+    }
+
+    [Fact]
+    public void An_unknown_field_is_an_error_naming_file_and_line()
+    {
+        var exception = RenderFailsAfter("environments/staging.yaml", text => text.Replace("replicas:", "replica:", StringComparison.Ordinal));
+        Assert.Contains("staging.yaml (line", exception.Message);
+        Assert.Contains("replica", exception.Message);
+    }
+
+    [Fact]
+    public void A_host_port_out_of_range_is_an_error() =>
+        Assert.Contains("hostPort is 70000", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("hostPort: 8081", "hostPort: 70000", StringComparison.Ordinal)).Message);
+
+    [Fact]
+    public void An_unknown_strategy_is_an_error() =>
+        Assert.Contains("strategy.type is 'big-bang'", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("type: rolling", "type: big-bang", StringComparison.Ordinal)).Message);
+
+    [Fact]
+    public void Canary_steps_must_increase() =>
+        Assert.Contains("weight 10 must be greater than the previous step's (50)", RenderFailsAfter("environments/production.yaml",
+            text => text.Replace("weight: 10", "weight: 60", StringComparison.Ordinal).Replace("weight: 50", "weight: 10", StringComparison.Ordinal)
+                        .Replace("weight: 60", "weight: 50", StringComparison.Ordinal), "production").Message);
+
+    [Fact]
+    public void An_unknown_flag_is_an_error_listing_the_known_ones()
+    {
+        var exception = RenderFailsAfter("environments/staging.yaml", text => text.Replace("Greeting.V2:", "Greeting.V3:", StringComparison.Ordinal));
+        Assert.Contains("flags.Greeting.V3: no such feature flag", exception.Message);
+        Assert.Contains("Greeting.V2, Greeting.Style", exception.Message);
+    }
+
+    [Fact]
+    public void An_unknown_variant_is_an_error() =>
+        Assert.Contains("defaultVariant 'shouty' is not a variant", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("defaultVariant: friendly", "defaultVariant: shouty", StringComparison.Ordinal)).Message);
+
+    [Fact]
+    public void A_missing_environment_lists_the_known_ones()
+    {
+        var exception = Assert.Throws<ManifestException>(() => ManifestRenderer.Render(DeployFolder.Repository, "qa", DeployFolder.Image));
+        Assert.Contains("no settings for this environment", exception.Message);
+        Assert.Contains("production, staging", exception.Message);
+    }
+
+    [Fact]
+    public void An_invalid_environment_name_is_an_error() =>
+        Assert.Contains("environment name 'Staging!' is invalid",
+            Assert.Throws<ManifestException>(() => ManifestRenderer.Render(DeployFolder.Repository, "Staging!", DeployFolder.Image)).Message);
+
+    [Fact]
+    public void Settings_keep_yaml_types_in_json()
+    {
+        var settings = EnvironmentSettings.Parse("hostPort: 8081\nsettings:\n  Faults:\n    ErrorRate: 0.25\n    LatencyMs: 100\n  Greeting:\n    Message: \"42\"\n    Enabled: true\n", "test.yaml");
+        var faults = settings.Settings!["Faults"]!;
+        Assert.Equal(0.25m, faults["ErrorRate"]!.GetValue<decimal>());
+        Assert.Equal(100, faults["LatencyMs"]!.GetValue<long>());
+        Assert.Equal("42", settings.Settings["Greeting"]!["Message"]!.GetValue<string>());
+        Assert.True(settings.Settings["Greeting"]!["Enabled"]!.GetValue<bool>());
+    }
+}
