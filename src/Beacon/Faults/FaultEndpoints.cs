@@ -1,0 +1,37 @@
+namespace Beacon.Faults;
+
+public static class FaultEndpoints
+{
+    /// <summary>/fault/status/{code} answers that status; /fault/delay/{ms} waits, then answers 200.</summary>
+    public static IEndpointRouteBuilder MapFaults(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/fault/status/{code:int}", (int code) =>
+        {
+            if (code is < 200 or > 599)
+                return Problem($"Status {code} cannot be injected: use a status from 200 to 599.");
+            // These statuses must not carry a body.
+            if (code is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
+                return Results.StatusCode(code);
+            return Results.Json(new FaultAnswer(code, "status"), BeaconJsonContext.Default.FaultAnswer, statusCode: code);
+        });
+
+        endpoints.MapGet("/fault/delay/{ms:int}", async (int ms, TimeProvider time, CancellationToken aborted) =>
+        {
+            if (ms is < 0 or > Faults.MaxLatencyMs)
+                return Problem($"A delay of {ms} ms cannot be injected: use 0 to {Faults.MaxLatencyMs} ms.");
+            await Task.Delay(TimeSpan.FromMilliseconds(ms), time, aborted);
+            return Results.Json(new DelayAnswer(StatusCodes.Status200OK, "delay", ms), BeaconJsonContext.Default.DelayAnswer);
+        });
+
+        return endpoints;
+    }
+
+    static IResult Problem(string error) =>
+        Results.Json(new ErrorAnswer(error), BeaconJsonContext.Default.ErrorAnswer, statusCode: StatusCodes.Status400BadRequest);
+}
+
+public sealed record FaultAnswer(int Status, string Fault);
+
+public sealed record DelayAnswer(int Status, string Fault, int DelayMs);
+
+public sealed record ErrorAnswer(string Error);
