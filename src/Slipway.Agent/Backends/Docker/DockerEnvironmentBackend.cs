@@ -245,7 +245,9 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
                 Memory = spec.MemoryBytes ?? 0,
                 NanoCPUs = spec.NanoCpus ?? 0,
                 ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
-                Tmpfs = spec.ReadOnlyRootFilesystem ? new Dictionary<string, string> { ["/tmp"] = "rw,noexec,nosuid,size=64m" } : null!,
+                // emptyDir volumes are tmpfs; a read-only root filesystem still gets a writable /tmp.
+                Tmpfs = spec.ScratchDirectories.Concat(spec.ReadOnlyRootFilesystem ? ["/tmp"] : []).Distinct()
+                    .ToDictionary(path => path, _ => $"rw,nosuid,nodev,size=64m,mode=1777"),
                 SecurityOpt = spec.NoNewPrivileges ? ["no-new-privileges"] : null!,
                 CapDrop = spec.DropAllCapabilities ? ["ALL"] : null!,
             },

@@ -31,6 +31,7 @@ public sealed record WorkloadSpec(
     IReadOnlyList<string> Env,
     string? User,
     IReadOnlyList<ConfigMount> Mounts,
+    IReadOnlyList<string> ScratchDirectories,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ConfigMaps,
     long? MemoryBytes,
     long? NanoCpus,
@@ -91,12 +92,18 @@ public sealed record WorkloadSpec(
         if (manifests.ConfigMap.Metadata?.Name is { } configMapName)
             configMaps[configMapName] = new Dictionary<string, string>(manifests.ConfigMap.Data ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         var mounts = new List<ConfigMount>();
+        var scratch = new List<string>();
         foreach (var mount in container.VolumeMounts ?? [])
         {
             var volume = pod.Volumes?.FirstOrDefault(v => v.Name == mount.Name)
                          ?? throw new FormatException($"deployment.yaml: volumeMount '{mount.Name}' names no volume of the pod.");
+            if (volume.EmptyDir is not null)
+            {
+                scratch.Add(mount.MountPath);
+                continue;
+            }
             var source = volume.ConfigMap?.Name
-                         ?? throw new FormatException($"deployment.yaml: volume '{volume.Name}' is not a configMap; the docker backend mounts configMaps only.");
+                         ?? throw new FormatException($"deployment.yaml: volume '{volume.Name}' is neither a configMap nor an emptyDir; the docker backend mounts only those.");
             if (!configMaps.ContainsKey(source))
                 throw new FormatException($"deployment.yaml: volume '{volume.Name}' mounts ConfigMap '{source}', but configmap.yaml defines '{manifests.ConfigMap.Metadata?.Name}'.");
             mounts.Add(new ConfigMount(source, mount.MountPath));
@@ -112,7 +119,7 @@ public sealed record WorkloadSpec(
 
         return new WorkloadSpec(
             manifests.Environment, app, container.Image, deployment.Spec.Replicas ?? 1, HashTemplate(deployment.Spec.Template),
-            ports, targetPort, hostPort, readiness, Probe(container.LivenessProbe, "livenessProbe"), env, user, mounts, configMaps,
+            ports, targetPort, hostPort, readiness, Probe(container.LivenessProbe, "livenessProbe"), env, user, mounts, scratch, configMaps,
             memory, nanoCpus, security?.ReadOnlyRootFilesystem == true, security?.AllowPrivilegeEscalation == false,
             security?.Capabilities?.Drop?.Contains("ALL") == true);
     }
