@@ -1,0 +1,134 @@
+using System.Formats.Tar;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Slipway.Delivery.Docker;
+
+[assembly: AssemblyFixture(typeof(Slipway.Agent.Tests.Infrastructure.BeaconImages))]
+
+namespace Slipway.Agent.Tests.Infrastructure;
+
+/// <summary>
+/// Two runnable Beacon images (variants "a" and "b": same app, different image config, so different digests) pushed
+/// to a throw-away registry, so manifests pin them by digest and the agent pulls them as it would in production.
+/// The base is a minimal Debian rootfs made once with mmdebstrap and cached as <see cref="BaseImage"/>.
+/// </summary>
+public sealed class BeaconImages : IAsyncLifetime
+{
+    public const string BaseImage = "slipway-test/base:agent";
+    public const string TestLabel = "slipway-test";
+
+    readonly string runId = Guid.NewGuid().ToString("N")[..8];
+    TestRegistry? registry;
+    DockerClient? docker;
+    string? workDirectory;
+
+    public string ImageA { get; private set; } = "";
+    public string ImageB { get; private set; } = "";
+    public string LabelValue => $"agent-{runId}";
+
+    public async ValueTask InitializeAsync()
+    {
+        docker = await DockerEngine.ConnectAsync();
+        registry = await TestRegistry.StartAsync();
+        workDirectory = Directory.CreateTempSubdirectory("slipway-agent-images-").FullName;
+        await EnsureBaseImageAsync(docker, workDirectory);
+
+        var publish = Path.Combine(workDirectory, "app");
+        await Processes.RunAsync("dotnet", ["publish", Path.Combine(Processes.RepositoryRoot(), "src", "Beacon"), "-c", "Release", "-r", "linux-x64",
+            "--self-contained", "-o", publish, "-p:DebugType=none"]);
+        ImageA = await BuildAndPushAsync(docker, publish, "a");
+        ImageB = await BuildAndPushAsync(docker, publish, "b");
+    }
+
+    async Task<string> BuildAndPushAsync(DockerClient client, string publish, string variant)
+    {
+        var repository = $"{registry!.Host}/slipway-agent-test/beacon";
+        var tag = $"{variant}-{runId}";
+        using var context = new MemoryStream();
+        await using (var tar = new TarWriter(context, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var dockerfile = new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile")
+            {
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"""
+                    FROM {BaseImage}
+                    COPY app/ /app/
+                    LABEL {TestLabel}={LabelValue} {TestLabel}.variant={variant}
+                    ENV DOTNET_gcServer=0
+                    USER 1654
+                    ENTRYPOINT ["/app/Beacon"]
+                    """)),
+            };
+            await tar.WriteEntryAsync(dockerfile);
+            foreach (var file in Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories))
+                await tar.WriteEntryAsync(file, "app/" + Path.GetRelativePath(publish, file));
+        }
+        context.Position = 0;
+        var errors = new List<string>();
+        await client.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [$"{repository}:{tag}"], Remove = true, ForceRemove = true },
+            context, [], new Dictionary<string, string>(), new Progress<JSONMessage>(m => { if (m.Error?.Message is { } e) errors.Add(e); }));
+        if (errors.Count > 0) throw new InvalidOperationException($"docker build of Beacon variant {variant} failed: {string.Join("; ", errors)}");
+
+        await client.Images.PushImageAsync(repository, new ImagePushParameters { Tag = tag }, new AuthConfig(),
+            new Progress<JSONMessage>(m => { if (m.Error?.Message is { } e) errors.Add(e); }));
+        if (errors.Count > 0) throw new InvalidOperationException($"push of Beacon variant {variant} failed: {string.Join("; ", errors)}");
+        var inspected = await client.Images.InspectImageAsync($"{repository}:{tag}");
+        var reference = inspected.RepoDigests.Single(d => d.StartsWith(repository + "@", StringComparison.Ordinal));
+        // Drop the local copy so the agent really pulls by digest from the registry.
+        await client.Images.DeleteImageAsync($"{repository}:{tag}", new ImageDeleteParameters { Force = true });
+        return reference;
+    }
+
+    /// <summary>The minimal rootfs: Debian's essential set plus what a self-contained .NET app needs (libstdc++, zlib).</summary>
+    static async Task EnsureBaseImageAsync(DockerClient client, string workDirectory)
+    {
+        try
+        {
+            await client.Images.InspectImageAsync(BaseImage);
+            return;
+        }
+        catch (DockerImageNotFoundException)
+        {
+        }
+        var rootfs = Path.Combine(workDirectory, "rootfs.tar");
+        await Processes.RunAsync("mmdebstrap", ["--variant=essential", "--include=libstdc++6,zlib1g,ca-certificates", "bookworm", rootfs, AptMirror()]);
+        await using var tar = File.OpenRead(rootfs);
+        var separator = BaseImage.LastIndexOf(':');
+        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromSrc = "-", Repo = BaseImage[..separator], Tag = BaseImage[(separator + 1)..] },
+            tar, new AuthConfig(), new Progress<JSONMessage>());
+    }
+
+    /// <summary>The host's Debian mirror, from deb822 .sources files or sources.list.</summary>
+    static string AptMirror()
+    {
+        var files = Directory.Exists("/etc/apt/sources.list.d") ? Directory.GetFiles("/etc/apt/sources.list.d") : [];
+        foreach (var line in files.Concat(File.Exists("/etc/apt/sources.list") ? ["/etc/apt/sources.list"] : []).SelectMany(File.ReadLines))
+        {
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("URIs:", StringComparison.Ordinal) && !trimmed.Contains("security", StringComparison.Ordinal))
+                return trimmed["URIs:".Length..].Trim().Split(' ')[0];
+            if (trimmed.StartsWith("deb ", StringComparison.Ordinal) && !trimmed.Contains("security", StringComparison.Ordinal))
+                return trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(p => p.Contains("://", StringComparison.Ordinal));
+        }
+        return "http://deb.debian.org/debian";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (docker is not null)
+        {
+            var images = await docker.Images.ListImagesAsync(new ImagesListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{TestLabel}={LabelValue}"] = true } },
+            });
+            foreach (var image in images)
+            {
+                try { await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = true }); }
+                catch (DockerApiException) { }
+            }
+            docker.Dispose();
+        }
+        if (registry is not null) await registry.DisposeAsync();
+        if (workDirectory is not null) Directory.Delete(workDirectory, recursive: true);
+    }
+}
