@@ -97,19 +97,17 @@ public sealed class BeaconImages : IAsyncLifetime
             tar, new AuthConfig(), new Progress<JSONMessage>());
     }
 
-    /// <summary>The host's Debian mirror, from deb822 .sources files or sources.list.</summary>
+    /// <summary>The host's Debian mirror (the first bookworm archive in its apt sources, not security nor third-party repos).</summary>
     static string AptMirror()
     {
-        var files = Directory.Exists("/etc/apt/sources.list.d") ? Directory.GetFiles("/etc/apt/sources.list.d") : [];
-        foreach (var line in files.Concat(File.Exists("/etc/apt/sources.list") ? ["/etc/apt/sources.list"] : []).SelectMany(File.ReadLines))
-        {
-            var trimmed = line.Trim();
-            if (trimmed.StartsWith("URIs:", StringComparison.Ordinal) && !trimmed.Contains("security", StringComparison.Ordinal))
-                return trimmed["URIs:".Length..].Trim().Split(' ')[0];
-            if (trimmed.StartsWith("deb ", StringComparison.Ordinal) && !trimmed.Contains("security", StringComparison.Ordinal))
-                return trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(p => p.Contains("://", StringComparison.Ordinal));
-        }
-        return "http://deb.debian.org/debian";
+        var files = (Directory.Exists("/etc/apt/sources.list.d") ? Directory.GetFiles("/etc/apt/sources.list.d") : [])
+            .Concat(File.Exists("/etc/apt/sources.list") ? ["/etc/apt/sources.list"] : []);
+        var candidates = files.SelectMany(File.ReadLines)
+            .Select(line => line.Trim())
+            .SelectMany(line => line.StartsWith("URIs:", StringComparison.Ordinal) ? line["URIs:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                : line.StartsWith("deb ", StringComparison.Ordinal) ? line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Contains("://", StringComparison.Ordinal))
+                : []);
+        return candidates.FirstOrDefault(uri => uri.TrimEnd('/').EndsWith("/debian", StringComparison.Ordinal)) ?? "http://deb.debian.org/debian";
     }
 
     public async ValueTask DisposeAsync()

@@ -37,10 +37,18 @@ sealed class TestRegistry : IAsyncDisposable
             """);
         registry.process = Cli.Wrap("/usr/bin/docker-registry").WithArguments(["serve", config])
             .WithValidation(CommandResultValidation.None)
+            // Both streams to files: with stdout closed the registry dies of SIGPIPE at its first log line.
+            .WithStandardOutputPipe(PipeTarget.ToFile(Path.Combine(directory, "registry.out")))
+            .WithStandardErrorPipe(PipeTarget.ToFile(Path.Combine(directory, "registry.log")))
             .ExecuteAsync(registry.stop.Token);
         using var http = new HttpClient();
         for (var attempt = 0; attempt < 100; attempt++)
         {
+            if (registry.process.Task.IsCompleted)
+            {
+                var exited = await registry.process;
+                throw new InvalidOperationException($"docker-registry exited ({exited.ExitCode}): {await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"))}");
+            }
             try
             {
                 using var response = await http.GetAsync($"http://{registry.Host}/v2/");
@@ -51,8 +59,9 @@ sealed class TestRegistry : IAsyncDisposable
             }
             await Task.Delay(100);
         }
+        var log = await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"));
         await registry.DisposeAsync();
-        throw new InvalidOperationException($"docker-registry did not answer on {registry.Host}.");
+        throw new InvalidOperationException($"docker-registry did not answer on {registry.Host}: {log}");
     }
 
     public async ValueTask DisposeAsync()
