@@ -24,21 +24,26 @@ public static class AgentHost
         var options = AgentOptions.From(builder.Configuration);
 
         logger ??= new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+            // YARP's own probe failures repeat what the agent logs about its replicas, with stack traces.
+            .MinimumLevel.Override("Yarp.ReverseProxy.Health", Serilog.Events.LogEventLevel.Error)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Environment}{Message:lj}{NewLine}{Exception}")
+            .WriteTo.Console(outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
         builder.Services.AddSerilog(logger, dispose: false);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.ApiPort));
 
         Directory.CreateDirectory(options.WorkDir);
         var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
-        var router = new EdgeRouter(logger);
-        var backend = new DockerEnvironmentBackend(docker, router,
-            new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout), logger);
+        var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(docker);
-        builder.Services.AddSingleton(router);
-        builder.Services.AddSingleton<IEnvironmentBackend>(backend);
+        // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
+        builder.Services.AddSingleton(_ => docker);
+        builder.Services.AddSingleton(_ => new EdgeRouter(logger));
+        builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
+            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();

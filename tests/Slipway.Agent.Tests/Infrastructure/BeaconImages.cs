@@ -28,16 +28,21 @@ public sealed class BeaconImages : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        var log = TestLogger.Create("fixture");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         docker = await DockerEngine.ConnectAsync();
         registry = await TestRegistry.StartAsync();
         workDirectory = Directory.CreateTempSubdirectory("slipway-agent-images-").FullName;
         await EnsureBaseImageAsync(docker, workDirectory);
+        log.Information("Base image ready at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);
 
         var publish = Path.Combine(workDirectory, "app");
         await Processes.RunAsync("dotnet", ["publish", Path.Combine(Processes.RepositoryRoot(), "src", "Beacon"), "-c", "Release", "-r", "linux-x64",
             "--self-contained", "-o", publish, "-p:DebugType=none"]);
+        log.Information("Beacon published at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);
         ImageA = await BuildAndPushAsync(docker, publish, "a");
         ImageB = await BuildAndPushAsync(docker, publish, "b");
+        log.Information("Images {A} and {B} pushed at {Seconds:0.0}s", ImageA, ImageB, clock.Elapsed.TotalSeconds);
     }
 
     async Task<string> BuildAndPushAsync(DockerClient client, string publish, string variant)
