@@ -124,7 +124,7 @@ public sealed class ConvergenceTests(BeaconImages images)
         await agent.StartAsync(environments: "staging,production");
         await agent.WaitForAsync("staging", head);
         await agent.WaitForAsync("production", head);
-        TestContext.Current.TestOutputHelper?.WriteLine($"Disaster recovery: staging and production (2 replicas each) restored in {clock.Elapsed.TotalSeconds:0.0}s");
+        Figures.Report($"Disaster recovery: staging and production (2 replicas each) restored in {clock.Elapsed.TotalSeconds:0.0}s");
 
         Assert.Equal(images.ImageB.Split('@')[1], (await agent.VersionAsync(stagingPort)).ImageDigest);
         Assert.Equal(images.ImageA.Split('@')[1], (await agent.VersionAsync(productionPort)).ImageDigest);

@@ -24,7 +24,7 @@ public sealed class RollingUpdateTests(BeaconImages images)
         await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atRollout + 50, "load continues after the rollout", seconds: 30);
         var result = await load.StopAsync();
 
-        TestContext.Current.TestOutputHelper?.WriteLine(
+        Figures.Report(
             $"Rolling update of 2 replicas under load: {result.Failed} failed of {result.Total} requests ({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
         Assert.Equal(images.ImageB.Split('@')[1], status.ImageDigest);
         Assert.True(result.Total > 100, $"only {result.Total} requests were made");
