@@ -14,7 +14,7 @@ public sealed class AgentProcessTests : IAsyncDisposable
     {
         var cancellation = TestContext.Current.CancellationToken;
         var configRepo = Path.Combine(root, "config.git");
-        await Processes.RunAsync("git", ["init", "--quiet", "--bare", "--initial-branch=main", configRepo]);
+        await Processes.RunAsync("git", ["init", "--quiet", "--bare", "--initial-branch=main", configRepo], cancellationToken: cancellation);
         var port = Processes.FreePort();
         var settings = new AgentLaunchSettings
         {
