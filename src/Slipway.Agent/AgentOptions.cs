@@ -60,7 +60,7 @@ public sealed record AgentOptions
 
         var root = Path.GetFullPath(Get("Root") ?? Directory.GetCurrentDirectory());
         var platform = Path.Combine(root, ".nuke", "platform");
-        var workDir = Path.GetFullPath(Get("WorkDir") ?? Path.Combine(platform, "agent"));
+        var workDir = Path.GetFullPath(Get("WorkDir") ?? Path.Combine(platform, "agent"), root);
         var configRepo = Get("ConfigRepo") ?? Path.Combine(platform, "config.git");
         if (!configRepo.Contains("://", StringComparison.Ordinal) && !configRepo.Contains('@', StringComparison.Ordinal))
             configRepo = Path.GetFullPath(configRepo, root);

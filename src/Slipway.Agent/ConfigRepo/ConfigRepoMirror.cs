@@ -66,7 +66,7 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, params string[] arguments) =>
         GitAsync(workingDirectory, cancellationToken, allowFailure: false, arguments);
 
-    static async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments)
+    async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments)
     {
         var result = await Cli.Wrap("git")
             .WithArguments(arguments)
@@ -75,7 +75,8 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
-            throw new ConfigRepoException($"git {string.Join(' ', arguments.Where(a => !a.Contains("://", StringComparison.Ordinal)))} failed ({result.ExitCode}): {result.StandardError.Trim()}");
+            throw new ConfigRepoException(Sync.Synchronizer.Redact(Remote,
+                $"git {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}"));
         return result.ExitCode == 0 ? result.StandardOutput : "";
     }
 }

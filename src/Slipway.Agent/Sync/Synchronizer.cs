@@ -107,7 +107,9 @@ public sealed class Synchronizer(
             return;
         }
 
-        var progress = new Progress<BackendState>(p => board.Update(environment, s => s with
+        // Reported synchronously (not System.Progress, which posts to the thread pool): a late report must never
+        // overwrite the final state below.
+        var progress = new InlineProgress<BackendState>(p => board.Update(environment, s => s with
         {
             Health = EnvironmentHealth.Progressing, ReplicasReady = p.ReplicasReady, ReplicasDesired = p.ReplicasDesired,
         }));
@@ -208,10 +210,18 @@ public sealed class Synchronizer(
     static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
 
     /// <summary>A URL may carry a token (https://user:token@host/...): never log it.</summary>
-    public static string Redact(string remote) =>
+    public static string Redact(string remote) => Redact(remote, remote);
+
+    /// <summary><paramref name="text"/> with the credentials of <paramref name="remote"/>'s URL masked.</summary>
+    public static string Redact(string remote, string text) =>
         Uri.TryCreate(remote, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
-            ? remote.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal)
-            : remote;
+            ? text.Replace(uri.UserInfo, "***", StringComparison.Ordinal).Replace(Uri.UnescapeDataString(uri.UserInfo), "***", StringComparison.Ordinal)
+            : text;
+
+    sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 
     sealed record GoodRevision(string Revision, EnvironmentManifests Manifests);
 
