@@ -28,6 +28,10 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     readonly ConfigMapFiles configFiles = new(settings.ConfigRoot);
     readonly ConcurrentDictionary<string, int> livenessFailures = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkloadSpec> lastSpec = new(StringComparer.Ordinal);
+    // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
+    readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
+
+    void MarkReady(ManagedContainer container) => seenReady[container.Id] = true;
 
     public string Name => "docker";
 
@@ -69,11 +73,12 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         var current = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
         var old = running.Where(c => c.TemplateHash != spec.TemplateHash).OrderByDescending(c => c.Replica).ToList();
 
-        // Replicas of this template already running (say, started by an agent killed mid-rollout) count once ready.
+        // Readiness gates routing only: an unready replica leaves the router but is not replaced (as in Kubernetes);
+        // one that never became ready since it started (within the readiness timeout) is a failed start and goes.
         var ready = new List<ManagedContainer>();
-        var notReady = new List<ManagedContainer>();
+        var unready = new List<ManagedContainer>();
         foreach (var container in current)
-            (await WaitReadyAsync(spec, container, TimeSpan.FromSeconds(2), cancellationToken) ? ready : notReady).Add(container);
+            (await ProbeAsync(container, spec.Readiness, cancellationToken) ? ready : unready).Add(container);
         var oldReady = new List<ManagedContainer>();
         foreach (var container in old)
             if (await ProbeAsync(container, spec.Readiness, cancellationToken))
@@ -81,25 +86,31 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         await RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
         BackendState State(bool converged, string? problem) => new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem);
 
-        // A replica that stays unready past the timeout is replaced.
-        foreach (var container in notReady)
+        foreach (var container in unready.Where(c => !seenReady.ContainsKey(c.Id)).ToList())
         {
-            if (await WaitReadyAsync(spec, container, settings.ReadinessTimeout, cancellationToken))
+            // Started by an agent that stopped mid-rollout, most likely: give it the rest of its readiness time.
+            // Older than that and never seen ready here: kept out of the router, not replaced (as Kubernetes would).
+            var remaining = settings.ReadinessTimeout - (DateTime.UtcNow - container.Created);
+            if (remaining <= TimeSpan.Zero) continue;
+            if (await WaitReadyAsync(spec, container, remaining, cancellationToken))
             {
+                unready.Remove(container);
                 ready.Add(container);
                 await RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
             }
             else
             {
-                log.Warning("Replica {Container} is running but not ready; replacing it", container.Name);
+                log.Warning("Replica {Container} did not become ready within {Seconds:0}s of its start; replacing it", container.Name, settings.ReadinessTimeout.TotalSeconds);
+                unready.Remove(container);
                 await RemoveContainerAsync(container.Id, cancellationToken);
             }
         }
+        foreach (var container in ready) MarkReady(container);
 
         // Rolling update with a surge of one: a new replica is ready and routed before an old one leaves.
-        while (ready.Count < spec.Replicas)
+        while (ready.Count + unready.Count < spec.Replicas)
         {
-            var taken = ready.Select(c => c.Replica).ToHashSet();
+            var taken = ready.Concat(unready).Select(c => c.Replica).ToHashSet();
             var replica = Enumerable.Range(0, int.MaxValue).First(i => !taken.Contains(i));
             progress?.Report(State(false, null));
             ManagedContainer created;
@@ -121,6 +132,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
                 return State(false, problem);
             }
             ready.Add(created);
+            MarkReady(created);
             await RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
             log.Information("Replica {Container} ready and routed ({Ready}/{Desired})", created.Name, ready.Count, spec.Replicas);
             progress?.Report(State(false, null));
@@ -137,12 +149,16 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             oldReady.Remove(leaving);
             await RetireAsync(spec, leaving, "replaced by the new template", log, cancellationToken, routed: ready.Concat(oldReady));
         }
-        // Scale down: the highest replica numbers leave first.
-        foreach (var extra in ready.OrderByDescending(c => c.Replica).Take(ready.Count - spec.Replicas).ToList())
+        // Scale down: unready replicas first, then the highest replica numbers.
+        var surplus = ready.Count + unready.Count - spec.Replicas;
+        foreach (var extra in unready.OrderByDescending(c => c.Replica).Concat(ready.OrderByDescending(c => c.Replica)).Take(Math.Max(0, surplus)).ToList())
         {
             ready.Remove(extra);
+            unready.Remove(extra);
             await RetireAsync(spec, extra, "scaled down", log, cancellationToken, routed: ready);
         }
+        if (unready.Count > 0)
+            return State(false, $"{unready.Count} replica(s) fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready");
 
         await CheckLivenessAsync(spec, ready, log, cancellationToken);
         return State(true, null);
@@ -295,6 +311,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         log.Information("Removing replica {Container}: {Reason}", container.Name, reason);
         await StopAndRemoveAsync(container.Id, cancellationToken);
         livenessFailures.TryRemove(container.Id, out _);
+        seenReady.TryRemove(container.Id, out _);
     }
 
     Task RouteAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> containers, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ public sealed record ManagedContainer(
     int Replica,
     string Revision,
     string State,
+    DateTime Created,
     IReadOnlyDictionary<int, int> HostPorts)
 {
     public bool IsRunning => State == "running";
@@ -28,6 +29,7 @@ public sealed record ManagedContainer(
             int.TryParse(labels.GetValueOrDefault(AgentLabels.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica) ? replica : -1,
             labels.GetValueOrDefault(AgentLabels.Revision, ""),
             response.State ?? "",
+            response.Created.ToUniversalTime(),
             (response.Ports ?? []).Where(p => p.PublicPort is > 0 && p.IP is "127.0.0.1")
                 .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value));
     }
