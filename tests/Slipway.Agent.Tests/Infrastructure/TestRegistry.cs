@@ -47,7 +47,9 @@ sealed class TestRegistry : IAsyncDisposable
             if (registry.process.Task.IsCompleted)
             {
                 var exited = await registry.process;
-                throw new InvalidOperationException($"docker-registry exited ({exited.ExitCode}): {await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"))}");
+                var output = await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"));
+                await registry.DisposeAsync();
+                throw new InvalidOperationException($"docker-registry exited ({exited.ExitCode}): {output}");
             }
             try
             {
