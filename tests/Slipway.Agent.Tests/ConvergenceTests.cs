@@ -105,6 +105,40 @@ public sealed class ConvergenceTests(BeaconImages images)
     }
 
     [Fact]
+    public async Task An_agent_process_killed_with_SIGKILL_mid_rollout_converges_when_started_again()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = Processes.FreePort();
+        var settings = agent.ProcessSettings(Processes.FreePort());
+        var logger = TestLogger.Create(agent.Instance);
+        using var client = AgentClient.ForPort(settings.ApiPort);
+        var cancellation = TestContext.Current.CancellationToken;
+        await AgentProcess.EnsureRunningAsync(settings, logger, cancellation);
+        await client.WaitForEnvironmentAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port),
+            TimeSpan.FromMinutes(3), cancellationToken: cancellation);
+
+        var next = await agent.Repo.CommitAsync("staging", images.ImageB, replicas: 2, hostPort: port);
+        await AgentUnderTest.EventuallyAsync(() => agent.ContainersAsync("staging"), c => c.Any(x => x.Image == images.ImageB),
+            "the rollout has created a replica of the new image");
+        using (var process = System.Diagnostics.Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(settings.PidFile, cancellation), System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(cancellation);
+        }
+        Assert.False(await client.IsRunningAsync(cancellation));
+
+        Assert.Equal(AgentStartOutcome.Started, await AgentProcess.EnsureRunningAsync(settings, logger, cancellation));
+        var status = await client.WaitForEnvironmentAsync("staging", next, TimeSpan.FromMinutes(3), cancellationToken: cancellation);
+
+        var after = await agent.ContainersAsync("staging");
+        Assert.Equal(2, after.Count);
+        Assert.All(after, c => Assert.Equal(images.ImageB, c.Image));
+        Assert.Equal(images.ImageB.Split('@')[1], status.ImageDigest);
+        Assert.Equal(images.ImageB.Split('@')[1], (await agent.VersionAsync(port)).ImageDigest);
+        Assert.True(await AgentProcess.StopAsync(settings.PidFile, logger, cancellationToken: cancellation));
+    }
+
+    [Fact]
     public async Task Disaster_recovery_restores_every_environment_from_Git()
     {
         await using var agent = await AgentUnderTest.CreateAsync();

@@ -62,6 +62,18 @@ sealed class AgentUnderTest : IAsyncDisposable
         await app.StartAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>How to run this same agent as a separate, detached process (the build's way).</summary>
+    public AgentLaunchSettings ProcessSettings(int apiPort) => new()
+    {
+        AgentPath = Path.Combine(AppContext.BaseDirectory, "Slipway.Agent.dll"),
+        LogFile = Path.Combine(directory, "agent.log"),
+        PidFile = Path.Combine(directory, "agent.pid"),
+        ApiPort = apiPort,
+        Arguments = ["--root", directory, "--config-repo", Repo.Bare, "--work-dir", Path.Combine(directory, "agent"), "--environments", "staging",
+            "--interval", "1", "--instance", Instance, "--drain", "1"],
+        Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = Secret },
+    };
+
     /// <summary>Stops the agent process-equivalent, leaving its containers running (as a crash would).</summary>
     public async Task StopAsync()
     {
@@ -114,6 +126,7 @@ sealed class AgentUnderTest : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        await AgentProcess.StopAsync(Path.Combine(directory, "agent.pid"), Serilog.Core.Logger.None);
         await AgentProcess.RemoveContainersAsync(Instance, Serilog.Core.Logger.None);
         Client?.Dispose();
         Http.Dispose();

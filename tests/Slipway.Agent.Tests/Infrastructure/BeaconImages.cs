@@ -40,23 +40,26 @@ public sealed class BeaconImages : IAsyncLifetime
         await Processes.RunAsync("dotnet", ["publish", Path.Combine(Processes.RepositoryRoot(), "src", "Beacon"), "-c", "Release", "-r", "linux-x64",
             "--self-contained", "-o", publish, "-p:DebugType=none"]);
         log.Information("Beacon published at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);
-        ImageA = await BuildAndPushAsync(docker, publish, "a");
-        ImageB = await BuildAndPushAsync(docker, publish, "b");
+        // Variant b is a only relabelled: same layers, another image config, another digest — built without a context upload.
+        var repository = $"{registry!.Host}/slipway-agent-test/beacon";
+        await BuildAsync(docker, $"{repository}:a-{runId}", $"FROM {BaseImage}\nCOPY app/ /app/\n", publish, "a");
+        await BuildAsync(docker, $"{repository}:b-{runId}", $"FROM {repository}:a-{runId}\n", null, "b");
+        ImageA = await PushAsync(docker, repository, $"a-{runId}");
+        ImageB = await PushAsync(docker, repository, $"b-{runId}");
+        foreach (var tag in (string[])[$"a-{runId}", $"b-{runId}"])
+            // Drop the local copies so the agent really pulls by digest from the registry.
+            await docker.Images.DeleteImageAsync($"{repository}:{tag}", new ImageDeleteParameters { Force = true });
         log.Information("Images {A} and {B} pushed at {Seconds:0.0}s", ImageA, ImageB, clock.Elapsed.TotalSeconds);
     }
 
-    async Task<string> BuildAndPushAsync(DockerClient client, string publish, string variant)
+    async Task BuildAsync(DockerClient client, string tag, string from, string? publish, string variant)
     {
-        var repository = $"{registry!.Host}/slipway-agent-test/beacon";
-        var tag = $"{variant}-{runId}";
         using var context = new MemoryStream();
         await using (var tar = new TarWriter(context, TarEntryFormat.Pax, leaveOpen: true))
         {
             var dockerfile = new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile")
             {
-                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"""
-                    FROM {BaseImage}
-                    COPY app/ /app/
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(from + $"""
                     LABEL {TestLabel}={LabelValue} {TestLabel}.variant={variant}
                     ENV DOTNET_gcServer=0
                     USER 1654
@@ -64,23 +67,25 @@ public sealed class BeaconImages : IAsyncLifetime
                     """)),
             };
             await tar.WriteEntryAsync(dockerfile);
-            foreach (var file in Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories))
-                await tar.WriteEntryAsync(file, "app/" + Path.GetRelativePath(publish, file));
+            if (publish is not null)
+                foreach (var file in Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories))
+                    await tar.WriteEntryAsync(file, "app/" + Path.GetRelativePath(publish, file));
         }
         context.Position = 0;
         var errors = new List<string>();
-        await client.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [$"{repository}:{tag}"], Remove = true, ForceRemove = true },
+        await client.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true, ForceRemove = true },
             context, [], new Dictionary<string, string>(), new Progress<JSONMessage>(m => { if (m.Error?.Message is { } e) errors.Add(e); }));
         if (errors.Count > 0) throw new InvalidOperationException($"docker build of Beacon variant {variant} failed: {string.Join("; ", errors)}");
+    }
 
+    static async Task<string> PushAsync(DockerClient client, string repository, string tag)
+    {
+        var errors = new List<string>();
         await client.Images.PushImageAsync(repository, new ImagePushParameters { Tag = tag }, new AuthConfig(),
             new Progress<JSONMessage>(m => { if (m.Error?.Message is { } e) errors.Add(e); }));
-        if (errors.Count > 0) throw new InvalidOperationException($"push of Beacon variant {variant} failed: {string.Join("; ", errors)}");
+        if (errors.Count > 0) throw new InvalidOperationException($"push of {repository}:{tag} failed: {string.Join("; ", errors)}");
         var inspected = await client.Images.InspectImageAsync($"{repository}:{tag}");
-        var reference = inspected.RepoDigests.Single(d => d.StartsWith(repository + "@", StringComparison.Ordinal));
-        // Drop the local copy so the agent really pulls by digest from the registry.
-        await client.Images.DeleteImageAsync($"{repository}:{tag}", new ImageDeleteParameters { Force = true });
-        return reference;
+        return inspected.RepoDigests.Single(d => d.StartsWith(repository + "@", StringComparison.Ordinal));
     }
 
     /// <summary>The minimal rootfs: Debian's essential set plus what a self-contained .NET app needs (libstdc++, zlib).</summary>
