@@ -1,0 +1,39 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+using Slipway.Delivery.AgentApi;
+
+namespace Slipway.Agent.Backends.Docker;
+
+/// <summary>A replica container as Docker reports it; everything the agent knows about it comes from its labels.</summary>
+public sealed record ManagedContainer(
+    string Id,
+    string Name,
+    string App,
+    string TemplateHash,
+    int Replica,
+    string Revision,
+    string State,
+    DateTime Created,
+    IReadOnlyDictionary<int, int> HostPorts)
+{
+    public bool IsRunning => State == "running";
+
+    public static ManagedContainer From(ContainerListResponse response)
+    {
+        IReadOnlyDictionary<string, string> labels = new Dictionary<string, string>(response.Labels ?? new Dictionary<string, string>());
+        return new ManagedContainer(
+            response.ID,
+            response.Names?.FirstOrDefault()?.TrimStart('/') ?? response.ID,
+            labels.GetValueOrDefault(AgentLabels.App, ""),
+            labels.GetValueOrDefault(AgentLabels.TemplateHash, ""),
+            int.TryParse(labels.GetValueOrDefault(AgentLabels.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica) ? replica : -1,
+            labels.GetValueOrDefault(AgentLabels.Revision, ""),
+            response.State ?? "",
+            response.Created.ToUniversalTime(),
+            (response.Ports ?? []).Where(p => p.PublicPort is > 0 && p.IP is "127.0.0.1")
+                .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value));
+    }
+
+    public Uri? Address(int containerPort) =>
+        HostPorts.TryGetValue(containerPort, out var hostPort) ? new Uri($"http://127.0.0.1:{hostPort}") : null;
+}

@@ -1,0 +1,39 @@
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Agent.Backends;
+
+/// <summary>
+/// Where an environment runs. The synchronizer hands it validated manifests every loop; the backend converges the
+/// environment onto them from its actual state (never from memory), so calling it again is always safe.
+/// Implementations: Docker (one machine, <see cref="Docker.DockerEnvironmentBackend"/>); Kubernetes comes later
+/// (server-side apply, rollout read from Deployment status).
+/// </summary>
+public interface IEnvironmentBackend
+{
+    string Name { get; }
+
+    /// <summary>What in these (already generally valid) manifests this backend cannot run; empty when it can.</summary>
+    IReadOnlyList<string> Check(EnvironmentManifests manifests);
+
+    /// <summary>Converges the environment onto <paramref name="manifests"/> at <paramref name="revision"/>, reporting progress as it goes.</summary>
+    Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken);
+
+    /// <summary>The environment as it runs now, without changing it.</summary>
+    Task<BackendState> GetStatusAsync(string environment, CancellationToken cancellationToken);
+
+    /// <summary>Removes everything the environment runs (Git no longer has it).</summary>
+    Task PruneAsync(string environment, CancellationToken cancellationToken);
+}
+
+/// <summary>What a backend reports about one environment.</summary>
+/// <param name="Converged">Every desired replica runs the desired template and is ready; nothing stale is left.</param>
+/// <param name="Problem">Why it is not converged (a replica that never became ready, a pull that failed...).</param>
+public sealed record BackendState(
+    string Environment,
+    int ReplicasReady,
+    int ReplicasDesired,
+    string? ImageDigest,
+    string? ConfigHash,
+    int? Port,
+    bool Converged,
+    string? Problem);

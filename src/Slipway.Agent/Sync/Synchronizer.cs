@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Serilog;
+using Slipway.Agent.Backends;
+using Slipway.Agent.ConfigRepo;
+using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Agent.Sync;
+
+/// <summary>
+/// The pull loop: fetch the config repo, validate each environment's folder at the head, apply the newest valid
+/// revision through the backend, report. Runs every interval and at once when the webhook asks.
+/// A refused revision never reaches the backend; the environment keeps converging onto its last good revision,
+/// which after a restart is found again by walking the environment's history in Git.
+/// </summary>
+public sealed class Synchronizer(
+    AgentOptions options, ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, SyncTrigger trigger, ILogger logger)
+    : BackgroundService
+{
+    const int HistoryDepth = 50;
+    readonly Dictionary<string, EnvironmentMemory> memory = options.Environments.ToDictionary(e => e, _ => new EnvironmentMemory());
+    string? lastHead;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sinceStart = Stopwatch.StartNew();
+        var convergedOnce = false;
+        logger.Information("Agent following {Repo} ({Branch}) for {Environments} every {Interval}s on the {Backend} backend",
+            Redact(mirror.Remote), options.Branch ?? "default branch", options.Environments, options.Interval.TotalSeconds, backend.Name);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SyncOnceAsync(stoppingToken);
+                if (!convergedOnce && options.Environments.All(e => board.Get(e).Health == EnvironmentHealth.Healthy))
+                {
+                    convergedOnce = true;
+                    // With nothing running before, this is the disaster-recovery time: Git to serving environments.
+                    logger.Information("All environments ({Environments}) converged {Seconds:0.0}s after the agent started",
+                        options.Environments, sinceStart.Elapsed.TotalSeconds);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                logger.Error(exception, "Sync failed");
+            }
+            if (await trigger.WaitAsync(options.Interval, stoppingToken))
+                logger.Information("Sync requested by webhook");
+        }
+    }
+
+    /// <summary>One pass: fetch, then every environment in parallel.</summary>
+    public async Task SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            lastHead = await mirror.FetchAsync(cancellationToken);
+            board.Fetched(lastHead, DateTimeOffset.UtcNow);
+        }
+        catch (ConfigRepoException exception)
+        {
+            // Keep converging onto what we have: drift is corrected even while the Git host is away.
+            logger.Warning("Fetching the config repo failed: {Error}", exception.Message);
+            board.FetchFailed(exception.Message);
+        }
+        await Task.WhenAll(options.Environments.Select(e => SyncEnvironmentAsync(e, lastHead, cancellationToken)));
+    }
+
+    async Task SyncEnvironmentAsync(string environment, string? head, CancellationToken cancellationToken)
+    {
+        var log = logger.ForContext("Environment", environment);
+        var state = memory[environment];
+        if (head is null)
+        {
+            board.Update(environment, s => s with { Health = EnvironmentHealth.Failed, LastError = $"The config repo {Redact(mirror.Remote)} has no commit on the followed branch yet; commit the environments first (./build.sh GitOpsCommit)." });
+            return;
+        }
+        board.Update(environment, s => s with { DesiredRevision = head });
+
+        if (state.EvaluatedRevision != head)
+        {
+            await EvaluateAsync(environment, head, state, log, cancellationToken);
+            state.EvaluatedRevision = head;
+        }
+
+        if (state.Absent)
+        {
+            await backend.PruneAsync(environment, cancellationToken);
+            board.Update(environment, s => s with
+            {
+                AppliedRevision = head, ReplicasReady = 0, ReplicasDesired = 0, ImageDigest = null, ConfigHash = null, Port = null, RefusedRevision = null,
+                Health = EnvironmentHealth.Failed, LastError = $"The config repo has no environments/{environment}/ at {Short(head)}; nothing runs there.",
+            });
+            return;
+        }
+        if (state.Good is not { } good)
+        {
+            board.Update(environment, s => s with
+            {
+                Health = EnvironmentHealth.Failed, RefusedRevision = state.Refused,
+                LastError = $"No valid revision of environments/{environment}/ in the last {HistoryDepth} commits. Newest refused: {state.RefusalError}",
+            });
+            return;
+        }
+
+        // Reported synchronously (not System.Progress, which posts to the thread pool): a late report must never
+        // overwrite the final state below.
+        var progress = new InlineProgress<BackendState>(p => board.Update(environment, s => s with
+        {
+            Health = EnvironmentHealth.Progressing, ReplicasReady = p.ReplicasReady, ReplicasDesired = p.ReplicasDesired,
+        }));
+        var clock = Stopwatch.StartNew();
+        BackendState result;
+        try
+        {
+            result = await backend.ApplyAsync(good.Manifests, good.Revision, progress, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            log.Error(exception, "Applying {Revision} failed", Short(good.Revision));
+            board.Update(environment, s => s with
+            {
+                Health = s.ReplicasReady > 0 ? EnvironmentHealth.Degraded : EnvironmentHealth.Failed,
+                LastError = $"Applying {Short(good.Revision)} failed: {exception.Message}",
+            });
+            return;
+        }
+
+        var previous = board.Get(environment);
+        var health = !result.Converged
+            ? result.ReplicasReady == 0 && result.ReplicasDesired > 0 ? EnvironmentHealth.Failed : EnvironmentHealth.Degraded
+            : state.Refused is not null ? EnvironmentHealth.Degraded
+            : EnvironmentHealth.Healthy;
+        board.Update(environment, s => s with
+        {
+            AppliedRevision = result.Converged ? good.Revision : s.AppliedRevision,
+            LastApplied = result.Converged && s.AppliedRevision != good.Revision ? DateTimeOffset.UtcNow : s.LastApplied,
+            ImageDigest = result.ImageDigest,
+            ConfigHash = result.ConfigHash,
+            ReplicasReady = result.ReplicasReady,
+            ReplicasDesired = result.ReplicasDesired,
+            Port = result.Port,
+            Health = health,
+            RefusedRevision = state.Refused,
+            LastError = result.Problem ?? state.RefusalError,
+        });
+        if (result.Converged && previous.AppliedRevision != good.Revision)
+            log.Information("{Environment} at {Revision}: {Ready}/{Desired} ready on 127.0.0.1:{Port} ({Seconds:0.0}s)",
+                environment, Short(good.Revision), result.ReplicasReady, result.ReplicasDesired, result.Port, clock.Elapsed.TotalSeconds);
+    }
+
+    async Task EvaluateAsync(string environment, string head, EnvironmentMemory state, ILogger log, CancellationToken cancellationToken)
+    {
+        var files = await mirror.ReadEnvironmentAsync(head, environment, cancellationToken);
+        if (files is null)
+        {
+            state.Absent = true;
+            state.Good = null;
+            state.Refused = null;
+            state.RefusalError = null;
+            return;
+        }
+        state.Absent = false;
+        var problems = Check(environment, files, out var manifests);
+        if (problems.Count == 0)
+        {
+            state.Good = new GoodRevision(head, manifests!);
+            state.Refused = null;
+            state.RefusalError = null;
+            return;
+        }
+        state.Refused = head;
+        state.RefusalError = $"Revision {Short(head)} refused for {environment}: {string.Join(" | ", problems)}";
+        log.Error("{Error}. Keeping the last good revision {Good}", state.RefusalError, state.Good is null ? "(searching history)" : Short(state.Good.Revision));
+        if (state.Good is not null) return;
+
+        // After a restart the last good revision is not in memory: it is the newest valid one in Git.
+        foreach (var revision in await mirror.HistoryAsync(head, environment, HistoryDepth, cancellationToken))
+        {
+            if (revision == head) continue;
+            var older = await mirror.ReadEnvironmentAsync(revision, environment, cancellationToken);
+            if (older is not null && Check(environment, older, out var olderManifests).Count == 0)
+            {
+                state.Good = new GoodRevision(revision, olderManifests!);
+                log.Information("Last good revision of {Environment} is {Revision}", environment, Short(revision));
+                return;
+            }
+        }
+    }
+
+    IReadOnlyList<string> Check(string environment, IReadOnlyDictionary<string, string> files, out EnvironmentManifests? manifests)
+    {
+        manifests = null;
+        try
+        {
+            manifests = EnvironmentManifests.Parse(environment, files);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return [exception.Message];
+        }
+        var problems = ManifestValidator.Validate(manifests);
+        return problems.Count > 0 ? problems : backend.Check(manifests);
+    }
+
+    static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
+
+    /// <summary>A URL may carry a token (https://user:token@host/...): never log it.</summary>
+    public static string Redact(string remote) => Redact(remote, remote);
+
+    /// <summary><paramref name="text"/> with the credentials of <paramref name="remote"/>'s URL masked.</summary>
+    public static string Redact(string remote, string text) =>
+        Uri.TryCreate(remote, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
+            ? text.Replace(uri.UserInfo, "***", StringComparison.Ordinal).Replace(Uri.UnescapeDataString(uri.UserInfo), "***", StringComparison.Ordinal)
+            : text;
+
+    sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    sealed record GoodRevision(string Revision, EnvironmentManifests Manifests);
+
+    sealed class EnvironmentMemory
+    {
+        public string? EvaluatedRevision { get; set; }
+        public GoodRevision? Good { get; set; }
+        public string? Refused { get; set; }
+        public string? RefusalError { get; set; }
+        public bool Absent { get; set; }
+    }
+}

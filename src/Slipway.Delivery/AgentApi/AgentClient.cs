@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Slipway.Delivery.AgentApi;
+
+/// <summary>Talks to a running agent's API (127.0.0.1:8090 by default): status, webhook trigger, waiting for a rollout.</summary>
+public sealed class AgentClient : IDisposable
+{
+    public static readonly Uri DefaultBaseAddress = new("http://127.0.0.1:8090/");
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    readonly HttpClient http;
+    readonly bool ownsHttp;
+
+    public AgentClient(Uri? baseAddress = null, HttpClient? httpClient = null)
+    {
+        BaseAddress = baseAddress ?? DefaultBaseAddress;
+        ownsHttp = httpClient is null;
+        http = httpClient ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static AgentClient ForPort(int apiPort) => new(new Uri($"http://127.0.0.1:{apiPort}/"));
+
+    /// <summary>True when the agent answers <c>GET /healthz</c>.</summary>
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            using var response = await http.GetAsync(new Uri(BaseAddress, "healthz"), timeout.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public async Task<AgentStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var status = await http.GetFromJsonAsync<AgentStatus>(new Uri(BaseAddress, "status"), Json, cancellationToken);
+            return status ?? throw new AgentUnavailableException(BaseAddress, "the agent answered /status with an empty body");
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
+        }
+    }
+
+    /// <summary>
+    /// Asks for an immediate sync through the signed webhook, as a Git host would. Throws
+    /// <see cref="AgentWebhookRejectedException"/> when the agent rejects the signature (wrong or unset secret).
+    /// </summary>
+    public async Task TriggerSyncAsync(string secret, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { source = "slipway", requestedAt = DateTimeOffset.UtcNow }, Json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "hooks/git"))
+        {
+            Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json" } } },
+        };
+        request.Headers.Add(WebhookSignature.HeaderName, WebhookSignature.Compute(secret, body));
+        request.Headers.Add("X-GitHub-Event", "push");
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                throw new AgentWebhookRejectedException(BaseAddress, await response.Content.ReadAsStringAsync(cancellationToken));
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>
+    /// Polls until <paramref name="environment"/> has <paramref name="revision"/> applied and is healthy. Throws
+    /// <see cref="AgentWaitException"/> at once when the agent refuses that revision, and at the timeout with the
+    /// agent's last reported state and error.
+    /// </summary>
+    public async Task<EnvironmentStatus> WaitForEnvironmentAsync(string environment, string revision, TimeSpan timeout,
+        IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        EnvironmentStatus? last = null;
+        string? lastProblem = null;
+        while (true)
+        {
+            try
+            {
+                var status = await GetStatusAsync(cancellationToken);
+                last = status.Find(environment);
+                lastProblem = last is null ? $"the agent does not manage an environment named '{environment}'" : last.LastError ?? status.LastFetchError;
+                if (last is not null)
+                {
+                    progress?.Report(last);
+                    if (SameRevision(last.AppliedRevision, revision) && last.Health == EnvironmentHealth.Healthy)
+                        return last;
+                    if (SameRevision(last.RefusedRevision, revision))
+                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                }
+            }
+            catch (AgentUnavailableException exception)
+            {
+                lastProblem = exception.Message;
+            }
+            if (DateTimeOffset.UtcNow >= deadline)
+                throw new AgentWaitException(environment, revision, last,
+                    $"'{environment}' did not reach revision {revision} healthy within {timeout.TotalSeconds:0}s " +
+                    $"(applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
+                    $"{last?.ReplicasReady ?? 0}/{last?.ReplicasDesired ?? 0} ready): {lastProblem ?? "no error reported"}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    static bool SameRevision(string? reported, string expected) =>
+        reported is not null && string.Equals(reported, expected, StringComparison.OrdinalIgnoreCase);
+
+    public void Dispose()
+    {
+        if (ownsHttp) http.Dispose();
+    }
+}
+
+public sealed class AgentUnavailableException(Uri baseAddress, string reason, Exception? inner = null) : Exception(
+    $"The Slipway agent at {baseAddress} does not answer ({reason}). Start it with './build.sh Infrastructure' " +
+    "and see .nuke/platform/agent.log.", inner);
+
+public sealed class AgentWebhookRejectedException(Uri baseAddress, string reason) : Exception(
+    $"The Slipway agent at {baseAddress} rejected the webhook signature ({reason.Trim()}). Use the same secret as the agent " +
+    "(SLIPWAY_AGENT_WEBHOOK_SECRET).");
+
+public sealed class AgentWaitException(string environment, string revision, EnvironmentStatus? lastStatus, string reason) : Exception(reason)
+{
+    public string Environment { get; } = environment;
+    public string Revision { get; } = revision;
+    public EnvironmentStatus? LastStatus { get; } = lastStatus;
+}

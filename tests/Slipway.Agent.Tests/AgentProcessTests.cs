@@ -1,0 +1,52 @@
+using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Delivery.AgentApi;
+
+namespace Slipway.Agent.Tests;
+
+/// <summary>The build's way to run the agent: detached in the background, found by its API, stopped by its pid file.</summary>
+public sealed class AgentProcessTests : IAsyncDisposable
+{
+    readonly string root = Directory.CreateTempSubdirectory("slipway-agent-process-").FullName;
+    readonly string instance = $"slipway-test-{Guid.NewGuid().ToString("N")[..8]}";
+
+    [Fact]
+    public async Task Starts_the_agent_detached_once_and_stops_it()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var configRepo = Path.Combine(root, "config.git");
+        await Processes.RunAsync("git", ["init", "--quiet", "--bare", "--initial-branch=main", configRepo], cancellationToken: cancellation);
+        var port = Processes.FreePort();
+        var settings = new AgentLaunchSettings
+        {
+            AgentPath = Path.Combine(AppContext.BaseDirectory, "Slipway.Agent.dll"),
+            LogFile = Path.Combine(root, "agent.log"),
+            PidFile = Path.Combine(root, "agent.pid"),
+            ApiPort = port,
+            Arguments = ["--root", root, "--config-repo", configRepo, "--environments", "staging", "--instance", instance],
+            Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = "process-secret" },
+        };
+        var logger = TestLogger.Create("process");
+
+        Assert.Equal(AgentStartOutcome.Started, await AgentProcess.EnsureRunningAsync(settings, logger, cancellation));
+        Assert.Equal(AgentStartOutcome.AlreadyRunning, await AgentProcess.EnsureRunningAsync(settings, logger, cancellation));
+        Assert.True(File.Exists(settings.PidFile));
+
+        using var client = AgentClient.ForPort(port);
+        var status = await AgentUnderTest.EventuallyAsync(() => client.GetStatusAsync(cancellation), s => s.LastFetch is not null, "the agent fetched");
+        Assert.Contains("no commit", status.Find("staging")!.LastError, StringComparison.Ordinal);
+        await client.TriggerSyncAsync("process-secret", cancellation);
+
+        Assert.True(await AgentProcess.StopAsync(settings.PidFile, logger, cancellationToken: cancellation));
+        Assert.False(await client.IsRunningAsync(cancellation));
+        Assert.False(File.Exists(settings.PidFile));
+        Assert.False(await AgentProcess.StopAsync(settings.PidFile, logger, cancellationToken: cancellation));
+        Assert.Contains("Agent following", await File.ReadAllTextAsync(settings.LogFile, cancellation), StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await AgentProcess.StopAsync(Path.Combine(root, "agent.pid"), Serilog.Core.Logger.None);
+        await AgentProcess.RemoveContainersAsync(instance, Serilog.Core.Logger.None);
+        Directory.Delete(root, recursive: true);
+    }
+}

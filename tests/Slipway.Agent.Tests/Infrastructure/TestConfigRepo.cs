@@ -1,0 +1,92 @@
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Agent.Tests.Infrastructure;
+
+/// <summary>A bare config repo with a working clone that commits rendered environments, as GitOpsCommit does.</summary>
+sealed class TestConfigRepo
+{
+    readonly string clone;
+
+    TestConfigRepo(string bare, string clone)
+    {
+        Bare = bare;
+        this.clone = clone;
+    }
+
+    public string Bare { get; }
+
+    public static async Task<TestConfigRepo> CreateAsync(string directory)
+    {
+        var bare = Path.Combine(directory, "config.git");
+        var clone = Path.Combine(directory, "config-work");
+        await Processes.RunAsync("git", ["init", "--quiet", "--bare", "--initial-branch=main", bare]);
+        await Processes.RunAsync("git", ["clone", "--quiet", bare, clone]);
+        await Git(clone, "config", "user.email", "tests@slipway.invalid");
+        await Git(clone, "config", "user.name", "Slipway tests");
+        await Git(clone, "checkout", "--quiet", "-b", "main");
+        return new TestConfigRepo(bare, clone);
+    }
+
+    /// <summary>Renders Beacon for <paramref name="environment"/> from deploy/base with these settings and commits it; returns the commit.</summary>
+    public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests") =>
+        CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience).Files, $"Deploy {image} to {environment}");
+
+    public async Task<string> CommitFilesAsync(string environment, IReadOnlyDictionary<string, string> files, string message)
+    {
+        var folder = Path.Combine(clone, "environments", environment);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        Directory.CreateDirectory(folder);
+        foreach (var (name, text) in files) await File.WriteAllTextAsync(Path.Combine(folder, name), text);
+        return await CommitAndPushAsync(message);
+    }
+
+    public async Task<string> RemoveEnvironmentAsync(string environment)
+    {
+        await Git(clone, "rm", "-r", "--quiet", $"environments/{environment}");
+        return await CommitAndPushAsync($"Remove {environment}");
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> FilesAsync(string environment) =>
+        Directory.GetFiles(Path.Combine(clone, "environments", environment))
+            .ToDictionary(f => Path.GetFileName(f), f => File.ReadAllText(f));
+
+    async Task<string> CommitAndPushAsync(string message)
+    {
+        await Git(clone, "add", "-A");
+        await Git(clone, "commit", "--quiet", "--allow-empty", "-m", message);
+        await Git(clone, "push", "--quiet", "origin", "main");
+        return (await Git(clone, "rev-parse", "HEAD")).Trim();
+    }
+
+    /// <summary>What GitOpsCommit would render: deploy/base plus a settings file for the environment.</summary>
+    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience)
+    {
+        var deploy = Directory.CreateTempSubdirectory("slipway-agent-deploy-").FullName;
+        try
+        {
+            var source = Path.Combine(Processes.RepositoryRoot(), "deploy", "base");
+            Directory.CreateDirectory(Path.Combine(deploy, "base"));
+            foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(deploy, "base", Path.GetFileName(file)));
+            Directory.CreateDirectory(Path.Combine(deploy, "environments"));
+            File.WriteAllText(Path.Combine(deploy, "environments", environment + ".yaml"), $"""
+                replicas: {replicas}
+                hostPort: {hostPort}
+                strategy:
+                  type: rolling
+                image:
+                  container: beacon
+                  digestEnv: BEACON_IMAGE_DIGEST
+                settings:
+                  Greeting:
+                    Audience: {audience}
+                """);
+            return ManifestRenderer.Render(deploy, environment, image);
+        }
+        finally
+        {
+            Directory.Delete(deploy, recursive: true);
+        }
+    }
+
+    static Task<string> Git(string directory, params string[] arguments) => Processes.RunAsync("git", arguments, directory);
+}
