@@ -32,6 +32,7 @@ partial class Build
     Target Containerize => _ => _
         .Description("Builds the service's OCI image; its reference and digest go to .nuke/artifacts/image.json")
         .DependsOn(Compile, Infrastructure)
+        .After(Test)
         .Executes(async () =>
         {
             var version = await GitVersioning.ReadAsync(RootDirectory, Log, CancellationToken);

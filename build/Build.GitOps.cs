@@ -1,4 +1,5 @@
 using Slipway.Build;
+using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Manifests;
@@ -14,6 +15,9 @@ partial class Build
 
     [Parameter("Token for an HTTPS config repo (e.g. a GitHub token)"), Secret]
     readonly string? ConfigRepoToken = null;
+
+    [Parameter("How long Deploy waits for the agent to apply and report the environment healthy, in seconds")]
+    readonly int DeployTimeoutSeconds = 300;
 
     [Parameter("How long SmokeTest retries before it fails, in seconds")]
     readonly int SmokeTimeoutSeconds = 60;
@@ -33,7 +37,7 @@ partial class Build
 
     Target GitOpsCommit => _ => _
         .Description("Renders deploy/ for --environment with the image digest of image.json and commits it to the config repo")
-        .After(Push)
+        .DependsOn(Push)
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
@@ -49,9 +53,39 @@ partial class Build
     /// <summary>The config-repo revision GitOpsCommit left the environment at (Deploy waits for the agent to apply it).</summary>
     string? DeployedRevision;
 
+    Target Deploy => _ => _
+        .Description("GitOpsCommit, then waits until the agent reports --environment applied at that revision and healthy")
+        .DependsOn(GitOpsCommit, Infrastructure)
+        .Executes(async () =>
+        {
+            using var agent = AgentClient.ForPort(AgentPort);
+            await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
+            var lastReported = "";
+            var status = await agent.WaitForEnvironmentAsync(Environment, DeployedRevision!, TimeSpan.FromSeconds(DeployTimeoutSeconds),
+                new InlineProgress<EnvironmentStatus>(s =>
+                {
+                    var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, applied {Short(s.AppliedRevision)}";
+                    if (line != lastReported)
+                    {
+                        Log.Information("{Environment} {Progress:l}", Environment, line);
+                        lastReported = line;
+                    }
+                }), CancellationToken);
+            Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
+                Environment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+        });
+
+    static string Short(string? revision) => revision is null ? "none" : revision[..Math.Min(8, revision.Length)];
+
+    /// <summary>Reports on the caller's thread, in order (System.Progress posts to the thread pool).</summary>
+    sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     Target SmokeTest => _ => _
         .Description("Smoke-tests --environment on its stable port against what the config repo says it runs")
-        .After(GitOpsCommit)
+        .After(Deploy)
         .Executes(async () =>
         {
             var manifests = await OpenConfigRepository().ReadEnvironmentAsync(Environment, cancellationToken: CancellationToken)

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Slipway.Build;
+using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Platform;
 
 partial class Build
@@ -20,11 +22,73 @@ partial class Build
     /// <summary>What Infrastructure found or brought up; later targets build on it.</summary>
     PlatformState? Platform;
 
+    [Parameter("Port of the agent's status API and webhook on 127.0.0.1")]
+    readonly int AgentPort = 8090;
+
+    AbsolutePath PlatformDirectory => RootDirectory / ".nuke" / "platform";
+    AbsolutePath AgentDirectory => PlatformDirectory / "agent";
+    AbsolutePath AgentPidFile => AgentDirectory / "agent.pid";
+    AbsolutePath AgentBinaries => PlatformDirectory / "agent-bin";
+
+    /// <summary>The HMAC secret of the agent's webhook: made once per platform, kept beside it (mode 600), never logged.</summary>
+    AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
+
     Target Infrastructure => _ => _
-        .Description("Brings up the embedded platform: Docker engine, local registry, base image (idempotent)")
-        .Executes(async () => Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken));
+        .Description("Brings up the embedded platform: Docker engine, local registry, base image, agent (idempotent)")
+        .Executes(async () =>
+        {
+            Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken);
+            await EnsureAgentAsync();
+        });
 
     Target PlatformDown => _ => _
-        .Description("Stops the platform's registry (its data and the config repo stay)")
-        .Executes(() => EmbeddedPlatform.StopRegistryAsync(PlatformOptions, Log, CancellationToken));
+        .Description("Stops the agent, the environments' containers and the registry (their data and the config repo stay)")
+        .Executes(async () =>
+        {
+            await AgentProcess.StopAsync(AgentPidFile, Log, cancellationToken: CancellationToken);
+            var removed = await AgentProcess.RemoveContainersAsync(AgentInstance, Log, CancellationToken);
+            Log.Information("Removed {Count} environment container(s)", removed);
+            await EmbeddedPlatform.StopRegistryAsync(PlatformOptions, Log, CancellationToken);
+        });
+
+    const string AgentInstance = "slipway";
+
+    /// <summary>
+    /// Starts the agent unless one answers. It runs from its own published copy, so rebuilding the solution never
+    /// replaces the files of a running agent; a new agent build takes effect after PlatformDown.
+    /// </summary>
+    async Task EnsureAgentAsync()
+    {
+        using var client = AgentClient.ForPort(AgentPort);
+        if (await client.IsRunningAsync(CancellationToken))
+        {
+            Log.Information("Agent already running on 127.0.0.1:{Port}", AgentPort);
+            return;
+        }
+        await RunAsync("dotnet", ["publish", RootDirectory / "src" / "Slipway.Agent" / "Slipway.Agent.csproj",
+            "--configuration", "Release", "--output", AgentBinaries, "-nologo", "-v", "quiet"]);
+        await AgentProcess.EnsureRunningAsync(new AgentLaunchSettings
+        {
+            AgentPath = AgentBinaries / "Slipway.Agent.dll",
+            LogFile = PlatformDirectory / "agent.log",
+            PidFile = AgentPidFile,
+            ApiPort = AgentPort,
+            Arguments = ["--root", RootDirectory, "--instance", AgentInstance],
+            Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret() },
+        }, Log, CancellationToken);
+    }
+
+    string AgentWebhookSecret()
+    {
+        if (!AgentWebhookSecretFile.FileExists())
+        {
+            AgentDirectory.CreateDirectory();
+            File.WriteAllText(AgentWebhookSecretFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(AgentWebhookSecretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        return File.ReadAllText(AgentWebhookSecretFile).Trim();
+    }
 }

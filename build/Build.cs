@@ -6,8 +6,13 @@ using Spectre.Console.Rendering;
 /// <summary>Slipway's pipeline. Targets live in partials by concern (Build.Compile.cs, Build.Test.cs...).</summary>
 partial class Build : SlipwayBuild
 {
-    /// <summary>Runs the default target (Test) unless others are named: <c>./build.sh [targets] [--parameters]</c>.</summary>
-    public static Task<int> Main(string[] args) => BuildRunner.RunAsync<Build>(args, x => x.Test);
+    /// <summary>Runs the default target (Pipeline) unless others are named: <c>./build.sh [targets] [--parameters]</c>.</summary>
+    public static Task<int> Main(string[] args) => BuildRunner.RunAsync<Build>(args, x => x.Pipeline);
+
+    /// <summary>The story a user lives, from a commit to a running environment; issue by issue it grows to production.</summary>
+    Target Pipeline => _ => _
+        .Description("The whole pipeline on the embedded default: Compile, Test, Containerize, ContainerTest, Push, Deploy and SmokeTest")
+        .DependsOn(Test, Deploy, SmokeTest);
 
     [Parameter("Configuration to build: Debug or Release")]
     readonly Configuration Configuration = Configuration.Release;
