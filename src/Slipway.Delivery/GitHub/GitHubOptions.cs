@@ -3,8 +3,11 @@ namespace Slipway.Delivery.GitHub;
 /// <summary>How Slipway talks to GitHub. The token is a secret: never logged, never put in a message.</summary>
 public sealed record GitHubOptions
 {
-    /// <summary>A token with contents, pull-requests, deployments and statuses write access (a PAT or an app token).</summary>
-    public required string Token { get; init; }
+    /// <summary>
+    /// A token with contents, pull-requests, deployments and statuses write access (a PAT or an app token). Empty:
+    /// the GitHub features are off.
+    /// </summary>
+    public string Token { get; init; } = "";
 
     /// <summary>The Git host config-repo URLs must name: github.com, or a GitHub Enterprise Server host.</summary>
     public string Host { get; init; } = "github.com";
@@ -41,6 +44,10 @@ public sealed record GitHubOptions
 
     /// <summary>Timeout of one HTTP request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Never prints the token (a record's generated ToString would).</summary>
+    public override string ToString() =>
+        $"GitHubOptions {{ Host = {Host}, ApiBaseAddress = {EffectiveApiBaseAddress}, Token = {(Token.Length == 0 ? "(none)" : "***")}, MergeMethod = {MergeMethod} }}";
 
     /// <summary>The API address Octokit is given (before it appends /api/v3/ for non-github.com hosts).</summary>
     public Uri EffectiveApiBaseAddress =>
