@@ -67,7 +67,7 @@ public sealed class GitHubDelivery
         ArgumentNullException.ThrowIfNull(options);
         if (!GitHubRepository.TryParse(configRepositoryUrl, options.Host, out var config, out var reason))
         {
-            log.Information("GitHub features are off: the config repo {Url} is not a GitHub repository ({Reason}); promotions commit directly, no GitHub deployments or statuses",
+            log.Information("GitHub features are off: the config repo {Url:l} is not a GitHub repository ({Reason:l}); promotions commit directly, no GitHub deployments or statuses",
                 GitHubRepository.Redact(configRepositoryUrl), reason);
             return null;
         }
@@ -78,7 +78,7 @@ public sealed class GitHubDelivery
         }
         GitHubRepository? source = null;
         if (sourceRepositoryUrl is not null && !GitHubRepository.TryParse(sourceRepositoryUrl, options.Host, out source, out var sourceReason))
-            log.Information("Commit statuses are off: the source repo {Url} is not a GitHub repository ({Reason})",
+            log.Information("Commit statuses are off: the source repo {Url:l} is not a GitHub repository ({Reason:l})",
                 GitHubRepository.Redact(sourceRepositoryUrl), sourceReason);
         log.Information("GitHub features are on: pull requests and deployments in {Config}, commit statuses in {Source}",
             config, source?.ToString() ?? "(none)");
@@ -101,7 +101,7 @@ public sealed class GitHubDelivery
         {
             pullRequest = await client.CreatePullRequestAsync(ConfigRepository,
                 new GitHubNewPullRequest(request.Title, request.Branch, request.BaseBranch, body), cancellationToken);
-            log.Information("Opened pull request #{Number} to promote {Image} to {Environment}: {Url}",
+            log.Information("Opened pull request #{Number} to promote {Image} to {Environment}: {Url:l}",
                 pullRequest.Number, request.Trailers.Image, request.Environment, pullRequest.HtmlUrl);
         }
         catch (GitHubApiException exception) when (exception.StatusCode == HttpStatusCode.UnprocessableEntity &&
@@ -111,7 +111,7 @@ public sealed class GitHubDelivery
                            ?? throw new GitHubDeliveryException(
                                $"GitHub says a pull request from {request.Branch} exists, but none is open in {ConfigRepository}; delete the branch or reopen its pull request");
             pullRequest = await client.UpdatePullRequestAsync(ConfigRepository, existing.Number, request.Title, body, cancellationToken);
-            log.Information("Pull request #{Number} for {Branch} was already open; updated its description: {Url}",
+            log.Information("Pull request #{Number} for {Branch:l} was already open; updated its description: {Url:l}",
                 pullRequest.Number, request.Branch, pullRequest.HtmlUrl);
         }
         return new PromotionPullRequest(pullRequest.Number, pullRequest.HtmlUrl, request.Branch, request.BaseBranch, request.Title,
@@ -127,7 +127,7 @@ public sealed class GitHubDelivery
     {
         ArgumentNullException.ThrowIfNull(pullRequest);
         var started = time.GetTimestamp();
-        log.Information("Waiting up to {Timeout} for an approving review of pull request #{Number} ({Url})",
+        log.Information("Waiting up to {Timeout:l} for an approving review of pull request #{Number} ({Url:l})",
             Format(timeout), pullRequest.Number, pullRequest.HtmlUrl);
         var lastReason = "no review was read";
         while (true)
@@ -139,22 +139,22 @@ public sealed class GitHubDelivery
                 var decision = ReviewDecision.Decide(current, reviews);
                 if (decision.Outcome != ApprovalOutcome.Pending)
                 {
-                    if (decision.IsApproved) log.Information("Promotion to {Environment} approved: {Reason}", pullRequest.Environment, decision.Reason);
-                    else log.Warning("Promotion to {Environment} rejected: {Reason}", pullRequest.Environment, decision.Reason);
+                    if (decision.IsApproved) log.Information("Promotion to {Environment} approved: {Reason:l}", pullRequest.Environment, decision.Reason);
+                    else log.Warning("Promotion to {Environment} rejected: {Reason:l}", pullRequest.Environment, decision.Reason);
                     return decision;
                 }
-                if (decision.Reason != lastReason) log.Information("Pull request #{Number}: {Reason}", pullRequest.Number, decision.Reason);
+                if (decision.Reason != lastReason) log.Information("Pull request #{Number}: {Reason:l}", pullRequest.Number, decision.Reason);
                 lastReason = decision.Reason;
             }
             catch (GitHubApiException exception) when (exception.IsTransient)
             {
-                log.Warning("Reading the reviews of pull request #{Number} failed; trying again: {Problem}", pullRequest.Number, exception.Message);
+                log.Warning("Reading the reviews of pull request #{Number} failed; trying again: {Problem:l}", pullRequest.Number, exception.Message);
             }
 
             if (!await PauseAsync(started, timeout, cancellationToken))
             {
                 var reason = $"no decision on pull request #{pullRequest.Number} within {Format(timeout)} ({lastReason}); review it at {pullRequest.HtmlUrl} and run the promotion again";
-                log.Warning("Promotion to {Environment} timed out: {Reason}", pullRequest.Environment, reason);
+                log.Warning("Promotion to {Environment} timed out: {Reason:l}", pullRequest.Environment, reason);
                 return new ApprovalDecision(ApprovalOutcome.TimedOut, null, null, reason);
             }
         }
@@ -171,7 +171,7 @@ public sealed class GitHubDelivery
         var started = time.GetTimestamp();
         long? noChecksSince = null;
         var lastWaiting = "";
-        log.Information("Waiting up to {Timeout} for the checks of pull request #{Number} to pass, then merging ({Method})",
+        log.Information("Waiting up to {Timeout:l} for the checks of pull request #{Number} to pass, then merging ({Method:l})",
             Format(timeout), pullRequest.Number, options.MergeMethod);
         while (true)
         {
@@ -190,7 +190,7 @@ public sealed class GitHubDelivery
                 if (verdict.Outcome == ChecksOutcome.Failed)
                 {
                     var reason = $"checks failed on pull request #{current.Number} ({Short(current.HeadSha)}): {string.Join(", ", verdict.Failing)}";
-                    log.Error("Not merging: {Reason}", reason);
+                    log.Error("Not merging: {Reason:l}", reason);
                     return new MergeDecision(MergeOutcome.ChecksFailed, null, verdict.Failing, reason);
                 }
 
@@ -201,27 +201,27 @@ public sealed class GitHubDelivery
                 if (ready)
                 {
                     if (noChecksAtAll)
-                        log.Information("No status or check run reported on {Sha} within {Grace}: merging without checks (set RequiredChecks to demand some)",
+                        log.Information("No status or check run reported on {Sha} within {Grace:l}: merging without checks (set RequiredChecks to demand some)",
                             Short(current.HeadSha), Format(options.NoChecksGracePeriod));
                     else
-                        log.Information("All {Count} check(s) passed on {Sha}: {Checks}", verdict.Checks.Count, Short(current.HeadSha),
+                        log.Information("All {Count} check(s) passed on {Sha}: {Checks:l}", verdict.Checks.Count, Short(current.HeadSha),
                             string.Join(", ", verdict.Checks.Select(check => check.Name)));
                     return await MergeAsync(pullRequest, current, cancellationToken);
                 }
 
                 var waiting = noChecksAtAll ? "no checks reported yet" : string.Join(", ", verdict.Waiting);
-                if (waiting != lastWaiting) log.Information("Pull request #{Number}: waiting for {Checks}", current.Number, waiting);
+                if (waiting != lastWaiting) log.Information("Pull request #{Number}: waiting for {Checks:l}", current.Number, waiting);
                 lastWaiting = waiting;
             }
             catch (GitHubApiException exception) when (exception.IsTransient)
             {
-                log.Warning("Reading the checks of pull request #{Number} failed; trying again: {Problem}", pullRequest.Number, exception.Message);
+                log.Warning("Reading the checks of pull request #{Number} failed; trying again: {Problem:l}", pullRequest.Number, exception.Message);
             }
 
             if (!await PauseAsync(started, timeout, cancellationToken))
             {
                 var reason = $"the checks of pull request #{pullRequest.Number} did not finish within {Format(timeout)} (waiting for {(lastWaiting.Length == 0 ? "an answer from GitHub" : lastWaiting)})";
-                log.Warning("Not merging: {Reason}", reason);
+                log.Warning("Not merging: {Reason:l}", reason);
                 return new MergeDecision(MergeOutcome.TimedOut, null, [], reason);
             }
         }
@@ -239,7 +239,7 @@ public sealed class GitHubDelivery
         var merged = await client.MergePullRequestAsync(ConfigRepository, request, cancellationToken);
         if (!merged.Merged || merged.Sha.Length == 0)
             throw new GitHubDeliveryException($"GitHub did not merge pull request #{current.Number}: {merged.Message}");
-        log.Information("Merged pull request #{Number} ({Method}) as {Sha}", current.Number, request.Method, Short(merged.Sha));
+        log.Information("Merged pull request #{Number} ({Method:l}) as {Sha}", current.Number, request.Method, Short(merged.Sha));
 
         if (options.DeleteBranchAfterMerge)
         {
@@ -247,7 +247,7 @@ public sealed class GitHubDelivery
             catch (GitHubApiException exception)
             {
                 // The promotion is done; a leftover branch is untidy, not wrong.
-                log.Warning("Merged, but could not delete branch {Branch}: {Problem}", pullRequest.Branch, exception.Message);
+                log.Warning("Merged, but could not delete branch {Branch:l}: {Problem:l}", pullRequest.Branch, exception.Message);
             }
         }
         return new MergeDecision(MergeOutcome.Merged, merged.Sha, [], $"pull request #{current.Number} merged as {Short(merged.Sha)}");
@@ -295,7 +295,7 @@ public sealed class GitHubDelivery
         ArgumentNullException.ThrowIfNull(deployment);
         await client.CreateDeploymentStatusAsync(ConfigRepository, deployment.Id,
             new GitHubNewDeploymentStatus(state, description, deployment.EnvironmentUrl, deployment.LogUrl), cancellationToken);
-        log.Information("GitHub deployment {Id} to {Environment}: {State} ({Description})", deployment.Id, deployment.Environment, state, description);
+        log.Information("GitHub deployment {Id} to {Environment}: {State} ({Description:l})", deployment.Id, deployment.Environment, state, description);
     }
 
     // ---------------------------------------------------------------- commit statuses

@@ -44,7 +44,7 @@ public sealed class OctokitGitHubClient : IGitHubClient
                     Delay = options.RetryDelay,
                     OnRetry = arguments =>
                     {
-                        this.log.Warning("GitHub call failed ({Problem}); attempt {Attempt} of {Max} in {Delay:0} ms",
+                        this.log.Warning("GitHub call failed ({Problem:l}); attempt {Attempt} of {Max} in {Delay:0} ms",
                             arguments.Outcome.Exception?.Message, arguments.AttemptNumber + 2, options.MaxAttempts,
                             arguments.RetryDelay.TotalMilliseconds);
                         return ValueTask.CompletedTask;
