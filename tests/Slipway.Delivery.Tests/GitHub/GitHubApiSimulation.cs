@@ -266,7 +266,10 @@ public sealed class GitHubApiSimulation : IDisposable
         ["user"] = User(Author),
         ["head"] = new JsonObject { ["ref"] = branch, ["sha"] = headSha, ["label"] = $"{Owner}:{branch}" },
         ["base"] = new JsonObject { ["ref"] = baseBranch, ["sha"] = new string('b', 40), ["label"] = $"{Owner}:{baseBranch}" },
+        // GitHub sends merged_at and closed_at; Octokit derives PullRequest.Merged from merged_at.
         ["merged"] = merged,
+        ["merged_at"] = merged ? "2026-11-28T10:05:00Z" : null,
+        ["closed_at"] = state == "closed" ? "2026-11-28T10:05:00Z" : null,
         ["merge_commit_sha"] = mergeSha,
         ["draft"] = false,
         ["created_at"] = "2026-11-28T10:00:00Z",

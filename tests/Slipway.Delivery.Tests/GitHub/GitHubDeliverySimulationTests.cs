@@ -246,6 +246,30 @@ public sealed class GitHubDeliverySimulationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pull_request_someone_merged_on_GitHub_is_taken_as_merged_without_merging_again()
+    {
+        github.Simulation.PullRequestStates(7, Branch, HeadSha, ("closed", true, MergeSha));
+
+        var decision = await github.Delivery().MergeWhenChecksPassAsync(OpenedPullRequest(), TimeSpan.FromMinutes(1), Cancel);
+
+        Assert.Equal((MergeOutcome.Merged, MergeSha), (decision.Outcome, decision.MergeSha));
+        Assert.Empty(github.Simulation.To("PUT", $"{Repo}/pulls/7/merge"));
+        Assert.Empty(github.Simulation.To("GET", $"{Repo}/commits/{HeadSha}/check-runs"));
+    }
+
+    [Fact]
+    public async Task Waiting_for_approval_stops_when_the_build_is_cancelled()
+    {
+        github.Simulation.PullRequestStates(7, Branch, HeadSha, ("open", false, null));
+        github.Simulation.Reviews(7);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            github.Delivery().WaitForApprovalAsync(OpenedPullRequest(), TimeSpan.FromMinutes(10), cancellation.Token));
+    }
+
+    [Fact]
     public async Task Each_deploy_is_a_GitHub_deployment_of_the_config_commit_with_in_progress_then_success_statuses()
     {
         github.Simulation.DeploymentCreated(901, MergeSha, "production");
