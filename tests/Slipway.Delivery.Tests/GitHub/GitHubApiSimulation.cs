@@ -72,6 +72,12 @@ public sealed class GitHubApiSimulation : IDisposable
     public void Reviews(int number, params JsonArray[] lists) =>
         Sequence(Request.Create().WithPath($"{RepoPath()}/pulls/{number}/reviews").UsingGet(), (lists.Length == 0 ? [[]] : lists).Select(list => (200, (JsonNode)list)).ToArray());
 
+    /// <summary>GET pulls/{number}/reviews answers 502 <paramref name="failures"/> times (GitHub having a bad minute), then the list.</summary>
+    public void ReviewsAfterOutage(int number, int failures, JsonArray reviews) =>
+        Sequence(Request.Create().WithPath($"{RepoPath()}/pulls/{number}/reviews").UsingGet(),
+            Enumerable.Repeat((502, (JsonNode)new JsonObject { ["message"] = "Server Error" }), failures)
+                .Append((200, (JsonNode)reviews)).ToArray());
+
     public static JsonObject Review(long id, string reviewer, string state, string body, string commitId, DateTimeOffset submittedAt) => new()
     {
         ["id"] = id,

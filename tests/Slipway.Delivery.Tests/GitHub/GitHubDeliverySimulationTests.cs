@@ -100,6 +100,20 @@ public sealed class GitHubDeliverySimulationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_GitHub_outage_while_waiting_is_waited_out()
+    {
+        github.Simulation.PullRequestStates(7, Branch, HeadSha, ("open", false, null));
+        github.Simulation.ReviewsAfterOutage(7, failures: 4,
+            [GitHubApiSimulation.Review(3, "alice", "APPROVED", "ok", HeadSha, DateTimeOffset.Parse("2026-11-28T10:00:00Z"))]);
+
+        var decision = await github.Delivery().WaitForApprovalAsync(OpenedPullRequest(), TimeSpan.FromMinutes(1), Cancel);
+
+        Assert.Equal(ApprovalOutcome.Approved, decision.Outcome);
+        Assert.Equal(5, github.Simulation.To("GET", $"{Repo}/pulls/7/reviews").Count);
+        Assert.Contains("Reading the reviews of pull request #7 failed; trying again", github.Log.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_request_for_changes_rejects_with_the_reviewer_s_comment()
     {
         github.Simulation.PullRequestStates(7, Branch, HeadSha, ("open", false, null));
