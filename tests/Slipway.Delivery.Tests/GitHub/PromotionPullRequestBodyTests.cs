@@ -1,0 +1,39 @@
+using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.GitHub;
+
+namespace Slipway.Delivery.Tests.GitHub;
+
+public sealed class PromotionPullRequestBodyTests
+{
+    private static readonly DeploymentTrailers Trailers = GitHubSimulationFixture.Trailers();
+
+    [Fact]
+    public void A_diff_containing_a_fence_cannot_close_the_body_s_code_block()
+    {
+        var body = PromotionPullRequestBody.Render(new PromotionPullRequestRequest("b", "main", "t", Trailers,
+            "+ script: |\n+   ```\n+   echo hi\n+   ```", PromotionEvidence.None));
+
+        Assert.Contains("````diff\n+ script: |", body.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("No smoke test results were recorded.", body, StringComparison.Ordinal);
+        Assert.Contains("No canary analysis ran for this promotion.", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_canary_is_shown_as_failed()
+    {
+        var body = PromotionPullRequestBody.Render(new PromotionPullRequestRequest("b", "main", "t", Trailers, "d", new PromotionEvidence
+        {
+            CanaryAnalysis = new CanaryAnalysisEvidence(false, [new CanaryMeasurement(25, "error rate", 0.2, 0.001, 0.01, false)]),
+        }));
+
+        Assert.Contains("Result: **failed**", body, StringComparison.Ordinal);
+        Assert.Contains("| 25% | error rate | 0.2 | 0.001 | 0.01 | ❌ failed |", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Branch_names_carry_the_environment_and_the_short_digest()
+    {
+        Assert.Equal("slipway/promote-production-4f1c2b3a4d5e", PromotionBranch.For("production", GitHubSimulationFixture.Image));
+        Assert.Equal("4f1c2b3a4d5e", PromotionBranch.ShortDigest(GitHubSimulationFixture.Digest));
+    }
+}
