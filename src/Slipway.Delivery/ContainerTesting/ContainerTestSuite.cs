@@ -72,7 +72,6 @@ public static class ContainerTestSuite
 
         var report = new ContainerTestReport(image.Reference.ToString(), image.LocalImageId, containerId, checks, load, startedAt, stopwatch.Elapsed, removed);
         await report.WriteAsync(Path.Combine(options.ArtifactsDirectory, ContainerTestReport.FileName), cancellationToken);
-        log.Information("{Table}", report.ToText());
         if (!report.Passed && options.ThrowOnFailure) throw new ContainerTestFailedException(report);
         return report;
     }
