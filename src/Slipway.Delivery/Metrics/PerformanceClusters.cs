@@ -33,7 +33,7 @@ public enum PerformanceCluster
 /// between medium and low, and medium is the nearer); longer low;</item>
 /// <item>change failure rate: the report states one typical rate per cluster and they are not ordered (medium 10% is
 /// below high 20%), so a rate is placed in the cluster whose stated rate is nearest (ties go to the better cluster):
-/// up to 7.5% elite, 7.5–15% medium, 15–30% high, above 30% low.</item>
+/// up to 7.5% elite, above that and below 15% medium, 15% to 30% high, above 30% low.</item>
 /// </list>
 /// </summary>
 public static class PerformanceClusters
