@@ -56,7 +56,7 @@ public sealed class RunRecordStore
                 await File.AppendAllTextAsync(path, "\n", token);
             await File.AppendAllTextAsync(path, line, new UTF8Encoding(false), token);
         }, message, cancellationToken);
-        log.Information("Recorded run {Run} in {File} ({Outcome})", masked.RunId, file, result.Outcome);
+        log.Information("Recorded run {Run:l} in {File:l} ({Outcome:l})", masked.RunId, file, result.Outcome);
         return result;
     }
 
@@ -80,7 +80,7 @@ public sealed class RunRecordStore
                 number++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 var record = Parse(line, out var problem);
-                if (record is null) log.Warning("Skipping {File} line {Line}: {Problem}", file, number, problem);
+                if (record is null) log.Warning("Skipping {File:l} line {Line}: {Problem:l}", file, number, problem);
                 else if (record.Start >= from && record.Start < to) records.Add(record);
             }
         }
