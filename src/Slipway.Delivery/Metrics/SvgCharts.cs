@@ -38,7 +38,8 @@ public static class SvgCharts
             if (day.Failed > 0) Rect(svg, x, Top + PlotHeight - okHeight - failedHeight, barWidth, failedHeight, Failed, $"{date}: {day.Failed} deployment(s) that failed", rounded: true);
             if (day.Rollbacks > 0)
                 svg.Append(CultureInfo.InvariantCulture, $"""<path data-mark="" d="M{F(x + barWidth / 2)} {F(Top + PlotHeight + 4)} l5 8 h-10 z" fill="{Rollback}"><title>{Escape($"{date}: {day.Rollbacks} rollback(s)")}</title></path>""");
-            if (index % labelEvery == 0 || index == days.Count - 1)
+            // Every labelEvery-th day from the last one backwards, so the latest day is always named and labels never collide.
+            if ((days.Count - 1 - index) % labelEvery == 0)
                 Text(svg, Left + slot * index + slot / 2, Height - 14, day.Day.ToString("MMM d", CultureInfo.InvariantCulture), "middle");
         }
         Legend(svg, [(Deploy, "held"), (Failed, "failed"), (Rollback, "rollback")]);
@@ -101,10 +102,14 @@ public static class SvgCharts
             var label = failure.RestoredBy is null
                 ? $"deploy {Short(failure.Deployment)} failed {Time(failure.FailedAt)}; not restored yet"
                 : $"deploy {Short(failure.Deployment)} failed {Time(failure.FailedAt)}; restored by {(failure.RestoredByFix ? "fix" : "rollback")} {Short(failure.RestoredBy)} after {Humanize.Duration(failure.RecoveryTime)}";
-            svg.Append(CultureInfo.InvariantCulture, $"""<rect data-mark="" x="{F(from)}" y="{F(failureLane - 9)}" width="{F(Math.Max(3, to - from))}" height="18" rx="4" fill="{Failed}" fill-opacity="{(failure.RestoredBy is null ? "0.25" : "0.55")}"><title>{Escape(label)}</title></rect>""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<circle data-mark="" cx="{F(from)}" cy="{F(failureLane)}" r="5" fill="{Failed}"><title>{Escape(label)}</title></circle>""");
+            // The failed deploy joined to its outage; the outage band (often a few pixels: minutes in a month), the failure (red)
+            // above the lane and the restore (green) below it, so neither hides the other, and the recovery time written beside.
+            svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{F(from)}" x2="{F(from)}" y1="{F(deployLane)}" y2="{F(failureLane)}" stroke="{Failed}" stroke-width="1.5" stroke-dasharray="3 3"/>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<rect data-mark="" x="{F(from)}" y="{F(failureLane - 5)}" width="{F(Math.Max(2, to - from))}" height="10" rx="3" fill="{Failed}" fill-opacity="{(failure.RestoredBy is null ? "0.25" : "0.5")}"><title>{Escape(label)}</title></rect>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<path data-mark="" d="M{F(from)} {F(failureLane - 6)} l-6 -10 h12 z" fill="{Failed}"><title>{Escape(label)}</title></path>""");
             if (failure.RestoredAt is { } restored)
-                svg.Append(CultureInfo.InvariantCulture, $"""<path data-mark="" d="M{F(X(restored))} {F(failureLane - 7)} l7 7 l-7 7 l-7 -7 z" fill="{Restore}"><title>{Escape(label)}</title></path>""");
+                svg.Append(CultureInfo.InvariantCulture, $"""<path data-mark="" d="M{F(X(restored))} {F(failureLane + 6)} l-6 10 h12 z" fill="{Restore}"><title>{Escape(label)}</title></path>""");
+            Text(svg, Math.Max(from, to) + 9, failureLane + 4, failure.RecoveryTime is { } took ? Humanize.Duration(took) : "open", "start", "label");
         }
         foreach (var deployment in report.Deployments)
         {
@@ -124,7 +129,7 @@ public static class SvgCharts
         var rowHeight = 26.0;
         var height = Top + rowHeight * stages.Count + 36;
         var left = 140.0;
-        var plotWidth = Width - left - Right - 60;
+        var plotWidth = Width - left - Right - 150;   // room for the value and the bottleneck label
         var max = Math.Max(1, stages.Max(stage => stage.P90.TotalSeconds));
         var svg = Open("stages", "Stage durations", height);
         for (var index = 0; index < stages.Count; index++)
