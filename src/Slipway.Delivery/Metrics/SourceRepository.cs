@@ -15,7 +15,9 @@ public sealed class SourceRepository
     public SourceRepository(string path, Serilog.ILogger log)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        this.path = Path.GetFullPath(path);
+        this.path = System.IO.Path.GetFullPath(path);
+        if (!Directory.Exists(this.path))
+            throw new DirectoryNotFoundException($"source repository {this.path} does not exist: pass the service's Git clone (the build's root)");
         git = new GitCli(null, "", "Slipway", "slipway@localhost", log.ForContext<SourceRepository>());
     }
 

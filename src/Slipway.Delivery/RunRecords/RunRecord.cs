@@ -67,7 +67,7 @@ public sealed partial record RunRecord(
             Environment = Environment is null ? null : mask(Environment),
             Image = Image is null ? null : mask(Image),
             SourceCommit = SourceCommit is null ? null : mask(SourceCommit),
-            Stages = Stages.Select(stage => stage with { Name = mask(stage.Name) }).ToList(),
+            Stages = Stages?.Select(stage => stage with { Name = mask(stage.Name) }).ToList()!,
         };
     }
 

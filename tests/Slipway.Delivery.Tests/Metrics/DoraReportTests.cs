@@ -107,6 +107,9 @@ public sealed partial class DoraReportTests : IAsyncLifetime
         Assert.Equal([TimeSpan.FromMinutes(25), TimeSpan.FromHours(2)], report.Failures.Select(failure => failure.RecoveryTime!.Value));
         Assert.Equal(TimeSpan.FromMinutes(72.5), report.RecoveryTime.Median);
         var table = output.ToString();
+        var keep = Path.Combine(AppContext.BaseDirectory, "dora-report");   // kept to look at, beside the screenshot
+        Directory.CreateDirectory(keep);
+        await File.WriteAllTextAsync(Path.Combine(keep, "table.txt"), table, TestContext.Current.CancellationToken);
         foreach (var text in new[] { "Deployment frequency", "Lead time for changes", "Change failure rate", "Failed deployment recovery time",
                      "Mean time to failure", "Deployment rework rate", "Pipeline cycle time", "bottleneck: Promote", "Accelerate State of DevOps Report 2024" })
             Assert.Contains(text, table);
