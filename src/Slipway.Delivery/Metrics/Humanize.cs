@@ -10,6 +10,7 @@ public static class Humanize
         if (value is not { } duration) return "—";
         return duration.TotalSeconds switch
         {
+            0 => "0 s",
             < 1 => $"{duration.TotalMilliseconds:0} ms",
             < 60 => $"{duration.TotalSeconds:0.#} s",
             < 3600 => $"{duration.TotalMinutes:0.#} min",

@@ -187,6 +187,9 @@ public sealed partial class DoraReportTests : IAsyncLifetime
         Assert.Equal("ready", StatusElement().Match(dom).Groups["status"].Value);
         Assert.Contains("No deployments in this window", dom);
         Assert.Contains("No pipeline runs recorded in this window", dom);
+        var keep = Path.Combine(AppContext.BaseDirectory, "dora-report");
+        Directory.CreateDirectory(keep);
+        await chromium.ScreenshotAsync(artifacts.HtmlPath, Path.Combine(keep, "dora-empty.png"), 1280, 1100, TestContext.Current.CancellationToken);
     }
 
     [GeneratedRegex("""(src|href)\s*=\s*["']?(https?:|//)|@import|url\(\s*["']?https?:""", RegexOptions.IgnoreCase)]
