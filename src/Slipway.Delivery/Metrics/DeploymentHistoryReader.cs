@@ -28,7 +28,7 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
             .Where(commit => commit.Deployment?.Environment == environment)
             .ToList();
         var skipped = commits.Count(commit => commit.Deployment is not null) - ordered.Count;
-        if (skipped > 0) log.Warning("{Count} commit(s) under environments/{Environment}/ name another environment in their trailers; left out", skipped, environment);
+        if (skipped > 0) log.Warning("{Count} commit(s) under environments/{Environment:l}/ name another environment in their trailers; left out", skipped, environment);
         return await FromCommitsAsync(environment, ordered, sourceRepository, log, cancellationToken);
     }
 
@@ -47,7 +47,7 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
             {
                 var reverted = events.LastOrDefault(previous => previous.IsNamedBy(target));
                 kind = reverted?.Kind == DeploymentKind.Rollback ? DeploymentKind.Redeploy : DeploymentKind.Rollback;
-                if (reverted is null) log.Warning("Rollback {Sha} reverts {Target}, which is no deployment of {Environment}; counted as a rollback",
+                if (reverted is null) log.Warning("Rollback {Sha:l} reverts {Target:l}, which is no deployment of {Environment:l}; counted as a rollback",
                     commit.Sha[..12], target, environment);
             }
 
@@ -63,7 +63,7 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
                         : await sourceRepository.CommitsBetweenAsync(previousSource, trailers.SourceCommit, cancellationToken);
                     if (found is null && !missingSourceReported)
                     {
-                        log.Warning("Source commit {Commit} (or its predecessor {Previous}) is not in {Repository}; crediting head commits only " +
+                        log.Warning("Source commit {Commit:l} (or its predecessor {Previous:l}) is not in {Repository:l}; crediting head commits only " +
                                     "(fetch the full history for exact lead times)", trailers.SourceCommit, previousSource ?? "-", sourceRepository.Location);
                         missingSourceReported = true;
                     }
