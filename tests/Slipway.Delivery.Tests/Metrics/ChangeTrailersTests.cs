@@ -1,0 +1,28 @@
+using Slipway.Delivery.Metrics;
+
+namespace Slipway.Delivery.Tests.Metrics;
+
+public sealed class ChangeTrailersTests
+{
+    [Fact]
+    public void A_fix_trailer_round_trips_through_the_parsed_trailers()
+    {
+        var lines = ChangeTrailers.ToLines("fix", "3f2a9c1d0b7e");
+        Assert.Equal(["Slipway-Change-Type: fix", "Slipway-Fix-Of: 3f2a9c1d0b7e"], lines);
+
+        var trailers = lines.Select(line => line.Split(": ", 2)).ToDictionary(parts => parts[0], parts => parts[1]);
+        Assert.True(ChangeTrailers.IsFix(trailers));
+        Assert.Equal("3f2a9c1d0b7e", ChangeTrailers.FixOf(trailers));
+        Assert.False(ChangeTrailers.IsFix(new Dictionary<string, string> { ["Slipway-Change-Type"] = "feature" }));
+        Assert.True(ChangeTrailers.IsFix(new Dictionary<string, string> { ["Slipway-Fix-Of"] = "3f2a9c1d0b7e" }));   // implies fix
+        Assert.False(ChangeTrailers.IsFix(new Dictionary<string, string>()));
+    }
+
+    [Theory]
+    [InlineData("Fix", null, "change type 'Fix' is invalid")]
+    [InlineData("fix\nSlipway-Environment: production", null, "is invalid")]
+    [InlineData("fix", "not-a-commit", "is not a commit id")]
+    [InlineData("feature", "3f2a9c1d0b7e", "marks a fix")]
+    public void Malformed_values_are_refused_with_the_reason(string changeType, string? fixOf, string expected) =>
+        Assert.Contains(expected, Assert.Throws<ArgumentException>(() => ChangeTrailers.ToLines(changeType, fixOf)).Message);
+}

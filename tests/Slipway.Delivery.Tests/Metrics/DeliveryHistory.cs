@@ -1,0 +1,100 @@
+using CliWrap;
+using CliWrap.Buffered;
+using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Metrics;
+using Slipway.Delivery.Tests.ConfigRepo;
+
+namespace Slipway.Delivery.Tests.Metrics;
+
+/// <summary>
+/// Throw-away real Git repositories with a history written at chosen instants: a service's source repo and a config repo
+/// (bare, with a clone the test commits through git directly, so committer dates and trailers are exactly as given).
+/// </summary>
+public sealed class DeliveryHistory : IDisposable
+{
+    private readonly GitSandbox sandbox = new();
+    private readonly Dictionary<string, string> imageOfSource = [];
+    private int images;
+
+    private DeliveryHistory() { }
+
+    public string SourceDirectory => Path.Combine(sandbox.Root, "source");
+    private string ConfigClone => Path.Combine(sandbox.Root, "writer");
+    public CollectingSink Logs => sandbox.Logs;
+    public string Root => sandbox.Root;
+
+    public static async Task<DeliveryHistory> CreateAsync()
+    {
+        var history = new DeliveryHistory();
+        Directory.CreateDirectory(history.SourceDirectory);
+        await GitAsync(history.SourceDirectory, null, "init", "-q", "--initial-branch=main");
+        await GitAsync(history.sandbox.Root, null, "init", "-q", "--bare", "--initial-branch=main", history.sandbox.BareRepository);
+        await GitAsync(history.sandbox.Root, null, "clone", "-q", history.sandbox.BareRepository, history.ConfigClone);
+        await File.WriteAllTextAsync(Path.Combine(history.ConfigClone, "README.md"), "config repo\n");
+        await GitAsync(history.ConfigClone, "2026-01-01T00:00:00Z", "add", "README.md");
+        await GitAsync(history.ConfigClone, "2026-01-01T00:00:00Z", "commit", "-q", "-m", "Seed the config repo");
+        await GitAsync(history.ConfigClone, null, "push", "-q", "origin", "HEAD:main");
+        return history;
+    }
+
+    /// <summary>A reader's view of the config repo (its own clone, like another machine's).</summary>
+    public ConfigRepository Repository(string clone = "reader") => sandbox.Repository(clone);
+
+    /// <summary>A source commit made at <paramref name="when"/> (ISO 8601 with offset); returns its id.</summary>
+    public async Task<string> SourceCommitAsync(string when, string message = "change")
+    {
+        await File.AppendAllTextAsync(Path.Combine(SourceDirectory, "app.txt"), $"{message} {when}\n");
+        await GitAsync(SourceDirectory, when, "add", "app.txt");
+        await GitAsync(SourceDirectory, when, "commit", "-q", "-m", message);
+        return (await GitAsync(SourceDirectory, null, "rev-parse", "HEAD")).Trim();
+    }
+
+    /// <summary>A deploy of <paramref name="sourceCommit"/> committed to environments/&lt;env&gt;/ at <paramref name="when"/>.</summary>
+    public Task<string> DeployAsync(string when, string sourceCommit, string? changeType = null, string? fixOf = null, string environment = "production")
+    {
+        var extra = changeType is null ? [] : ChangeTrailers.ToLines(changeType, fixOf);
+        return CommitAsync(when, environment, sourceCommit, $"Deploy {sourceCommit[..8]} to {environment}", null, extra);
+    }
+
+    /// <summary>A rollback at <paramref name="when"/> reverting <paramref name="configCommit"/>, putting <paramref name="restoredSource"/> back.</summary>
+    public Task<string> RollbackAsync(string when, string configCommit, string restoredSource, string environment = "production") =>
+        CommitAsync(when, environment, restoredSource, $"Roll back {environment}: revert {configCommit[..12]}", configCommit, []);
+
+    private async Task<string> CommitAsync(string when, string environment, string sourceCommit, string subject, string? rollbackOf, IReadOnlyList<string> extra)
+    {
+        if (!imageOfSource.TryGetValue(sourceCommit, out var image))
+            imageOfSource[sourceCommit] = image = "127.0.0.1:5000/beacon@sha256:" + (++images).ToString("x64");
+        var sourceTime = (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
+        var folder = Path.Combine(ConfigClone, "environments", environment);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "deployment.yaml"), $"image: {image}\n");
+        var trailers = new DeploymentTrailers(environment, image, sourceCommit, DateTimeOffset.Parse(sourceTime, System.Globalization.CultureInfo.InvariantCulture),
+            "run-" + when, rollbackOf).ToLines().Concat(extra);
+        var message = $"{subject}\n\n{string.Join('\n', trailers)}\n";
+        await GitAsync(ConfigClone, when, "add", "-A");
+        await RunGitAsync(ConfigClone, when, ["commit", "-q", "--allow-empty", "-F", "-"], message);
+        await GitAsync(ConfigClone, null, "push", "-q", "origin", "HEAD:main");
+        return (await GitAsync(ConfigClone, null, "rev-parse", "HEAD")).Trim();
+    }
+
+    private static Task<string> GitAsync(string directory, string? when, params string[] arguments) => RunGitAsync(directory, when, arguments, null);
+
+    private static async Task<string> RunGitAsync(string directory, string? when, string[] arguments, string? input)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["GIT_AUTHOR_NAME"] = "Test", ["GIT_AUTHOR_EMAIL"] = "test@localhost",
+            ["GIT_COMMITTER_NAME"] = "Test", ["GIT_COMMITTER_EMAIL"] = "test@localhost",
+            ["GIT_CONFIG_GLOBAL"] = "/dev/null", ["GIT_CONFIG_NOSYSTEM"] = "1",
+        };
+        if (when is not null) environment["GIT_AUTHOR_DATE"] = environment["GIT_COMMITTER_DATE"] = when;
+        var command = Cli.Wrap("git").WithArguments(["-c", "commit.gpgsign=false", .. arguments]).WithWorkingDirectory(directory)
+            .WithEnvironmentVariables(environment).WithValidation(CommandResultValidation.None);
+        if (input is not null) command = command.WithStandardInputPipe(PipeSource.FromString(input));
+        var result = await command.ExecuteBufferedAsync();
+        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)}: {result.StandardError}");
+        return result.StandardOutput;
+    }
+
+    public void Dispose() => sandbox.Dispose();
+}
