@@ -7,8 +7,10 @@ using Slipway.Delivery.SmokeTesting;
 
 partial class Build
 {
-    [Parameter("Environment to deploy or test: staging or production")]
-    readonly string Environment = "staging";
+    [Parameter("Environment: staging or production (GitOpsCommit, Deploy and SmokeTest default to staging, Metrics to production)")]
+    readonly string? Environment = null;
+
+    string DeployEnvironment => Environment ?? "staging";
 
     [Parameter("Config repo: a Git URL or path (default: the embedded bare repo .nuke/platform/config.git)")]
     readonly string? ConfigRepo = null;
@@ -41,13 +43,13 @@ partial class Build
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
-            var trailers = new DeploymentTrailers(Environment, image.Reference, image.Commit, image.ParsedCommitTime, RunId);
+            var trailers = new DeploymentTrailers(DeployEnvironment, image.Reference, image.Commit, image.ParsedCommitTime, RunId);
             var result = await new GitOpsCommitter(OpenConfigRepository(), Log)
                 .RenderAndCommitAsync(DeployDirectory, trailers, CancellationToken);
             DeployedRevision = result.Sha;
             Log.Information(result.Changed
                 ? "Committed {Environment} at {Revision} ({Attempts} push attempt(s))"
-                : "{Environment} already at {Revision}: nothing to commit", Environment, result.Sha, result.PushAttempts);
+                : "{Environment} already at {Revision}: nothing to commit", DeployEnvironment, result.Sha, result.PushAttempts);
         });
 
     /// <summary>The config-repo revision GitOpsCommit left the environment at (Deploy waits for the agent to apply it).</summary>
@@ -61,18 +63,18 @@ partial class Build
             using var agent = AgentClient.ForPort(AgentPort);
             await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
             var lastReported = "";
-            var status = await agent.WaitForEnvironmentAsync(Environment, DeployedRevision!, TimeSpan.FromSeconds(DeployTimeoutSeconds),
+            var status = await agent.WaitForEnvironmentAsync(DeployEnvironment, DeployedRevision!, TimeSpan.FromSeconds(DeployTimeoutSeconds),
                 new InlineProgress<EnvironmentStatus>(s =>
                 {
                     var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, applied {Short(s.AppliedRevision)}";
                     if (line != lastReported)
                     {
-                        Log.Information("{Environment} {Progress:l}", Environment, line);
+                        Log.Information("{Environment} {Progress:l}", DeployEnvironment, line);
                         lastReported = line;
                     }
                 }), CancellationToken);
             Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
-                Environment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+                DeployEnvironment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
         });
 
     static string Short(string? revision) => revision is null ? "none" : revision[..Math.Min(8, revision.Length)];
@@ -88,16 +90,16 @@ partial class Build
         .After(Deploy)
         .Executes(async () =>
         {
-            var manifests = await OpenConfigRepository().ReadEnvironmentAsync(Environment, cancellationToken: CancellationToken)
+            var manifests = await OpenConfigRepository().ReadEnvironmentAsync(DeployEnvironment, cancellationToken: CancellationToken)
                 ?? throw new InvalidOperationException(
-                    $"The config repo has no environment '{Environment}'. Deploy it first: ./build.sh Deploy --environment {Environment}");
+                    $"The config repo has no environment '{DeployEnvironment}'. Deploy it first: ./build.sh Deploy --environment {DeployEnvironment}");
             var version = await ExpectedVersionAsync(manifests);
             var result = await Slipway.Delivery.SmokeTesting.SmokeTest.RunAsync(
                 new Uri($"http://127.0.0.1:{manifests.HostPort}"),
                 SmokeExpectations.FromManifests(manifests, version),
                 new SmokeTestOptions
                 {
-                    Environment = Environment,
+                    Environment = DeployEnvironment,
                     Timeout = TimeSpan.FromSeconds(SmokeTimeoutSeconds),
                     ArtifactsDirectory = ArtifactsDirectory,
                 },
@@ -105,7 +107,7 @@ partial class Build
             LogRenderable(result.ToTable());
             if (!result.Passed)
             {
-                throw new InvalidOperationException($"Smoke test of {Environment} failed: {result.FailureSummary}");
+                throw new InvalidOperationException($"Smoke test of {DeployEnvironment} failed: {result.FailureSummary}");
             }
         });
 

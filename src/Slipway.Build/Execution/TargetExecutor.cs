@@ -149,6 +149,7 @@ internal sealed class TargetExecutor(
             output.WriteLine($"──── {node.Name} " + new string('─', Math.Max(4, 60 - node.Name.Length)));
         }
 
+        var startedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -157,7 +158,7 @@ internal sealed class TargetExecutor(
                 if (!condition())
                 {
                     log.Information("Skipping {Target}: its OnlyWhenDynamic condition is false", node.Name);
-                    return new TargetResult(node.Name, TargetStatus.Skipped, stopwatch.Elapsed, SkipReason: "OnlyWhenDynamic condition is false");
+                    return new TargetResult(node.Name, TargetStatus.Skipped, stopwatch.Elapsed, SkipReason: "OnlyWhenDynamic condition is false") { StartedAt = startedAt };
                 }
             }
 
@@ -170,7 +171,7 @@ internal sealed class TargetExecutor(
             {
                 await action();
             }
-            return new TargetResult(node.Name, TargetStatus.Succeeded, stopwatch.Elapsed);
+            return new TargetResult(node.Name, TargetStatus.Succeeded, stopwatch.Elapsed) { StartedAt = startedAt };
         }
         catch (Exception exception)
         {
@@ -191,7 +192,7 @@ internal sealed class TargetExecutor(
                     _stopped = true;
                 }
             }
-            return new TargetResult(node.Name, TargetStatus.Failed, stopwatch.Elapsed, Error: message);
+            return new TargetResult(node.Name, TargetStatus.Failed, stopwatch.Elapsed, Error: message) { StartedAt = startedAt };
         }
         finally
         {

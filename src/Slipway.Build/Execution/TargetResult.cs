@@ -9,7 +9,11 @@ public enum TargetStatus
 }
 
 /// <summary>What happened to one planned target. <see cref="Error"/> is masked; <see cref="SkipReason"/> says why it was skipped.</summary>
-public sealed record TargetResult(string Name, TargetStatus Status, TimeSpan Duration, string? Error = null, string? SkipReason = null);
+public sealed record TargetResult(string Name, TargetStatus Status, TimeSpan Duration, string? Error = null, string? SkipReason = null)
+{
+    /// <summary>When the target started executing; null for a target that never started (Skipped before its turn, NotRun).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+}
 
 public enum BuildVerbosity
 {

@@ -1,0 +1,61 @@
+using Slipway.Build;
+using Slipway.Delivery.Images;
+using Slipway.Delivery.Metrics;
+using Slipway.Delivery.RunRecords;
+
+partial class Build
+{
+    [Parameter("DORA window in days: 7, 30 or 90")]
+    readonly int Window = 30;
+
+    Target Metrics => _ => _
+        .Description("DORA metrics of --environment (default production) from the config repo: table, dora.json, dora.html")
+        .Executes(async () =>
+        {
+            var request = new DoraRequest(Environment ?? "production", Window, RootDirectory, ArtifactsDirectory);
+            var report = await new DoraMetrics(OpenConfigRepository(), Log).ComputeAsync(request, CancellationToken);
+            LogRenderable(DoraTable.Render(report));
+            var artifacts = await DoraMetrics.WriteAsync(report, ArtifactsDirectory, CancellationToken);
+            Log.Information("Wrote {Json} and {Html}", artifacts.JsonPath, artifacts.HtmlPath);
+        });
+
+    /// <summary>
+    /// Appends this run's record (stages, result, digest, environment) to the config repo, where Metrics reads the
+    /// cycle time per stage. Runs last and also after a failure, so failed runs are counted too.
+    /// </summary>
+    Target RecordRun => _ => _
+        .Description("Appends this pipeline run's record to the config repo (runs/<yyyy-MM>.jsonl)")
+        .Unlisted()
+        .After(Test, Infrastructure, Containerize, ContainerTest, Push, GitOpsCommit, Deploy, SmokeTest)
+        .AssuredAfterFailure()
+        .Executes(async () =>
+        {
+            var stages = Results
+                .Where(r => r.StartedAt is not null && r.Name != nameof(RecordRun))
+                .Select(r => new StageRecord(r.Name, r.StartedAt!.Value, r.Duration, r.Status switch
+                {
+                    TargetStatus.Succeeded => RunResult.Succeeded,
+                    TargetStatus.Failed => RunResult.Failed,
+                    _ => RunResult.Skipped,
+                }))
+                .ToList();
+            if (stages.Count == 0)
+            {
+                return;
+            }
+            var image = ImageFile.FileExists() ? await ImageManifestFile.ReadAsync(ImageFile, CancellationToken) : null;
+            var end = stages.Max(s => s.Start + s.Duration);
+            var start = stages.Min(s => s.Start);
+            var record = new RunRecord(
+                RunId,
+                Host.Name.ToString().ToLowerInvariant(),
+                start,
+                end - start,
+                stages.Any(s => s.Result == RunResult.Failed) ? RunResult.Failed : RunResult.Succeeded,
+                DeployedRevision is null ? null : DeployEnvironment,
+                image?.Reference,
+                image?.Commit,
+                stages);
+            await new RunRecordStore(OpenConfigRepository(), Log).AppendAsync(record, MaskSecrets, CancellationToken);
+        });
+}
