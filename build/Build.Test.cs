@@ -4,7 +4,7 @@ using Slipway.Build;
 
 partial class Build
 {
-    [Parameter("Test projects to run, by name (default: every project under tests/)")]
+    [Parameter("Test projects to run, by name (default: every *.Tests project under tests/)")]
     readonly string[] TestProjects = [];
 
     AbsolutePath TestResultsDirectory => ArtifactsDirectory / "test-results";
@@ -53,7 +53,7 @@ partial class Build
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()
     {
-        var all = TestsDirectory.GlobFiles("*.csproj");
+        var all = TestsDirectory.GlobFiles("*.Tests.csproj"); // test projects by convention; tests/ also holds support projects
         if (TestProjects.Length == 0)
         {
             return all;
