@@ -1,0 +1,74 @@
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Serilog;
+
+namespace Slipway.Delivery.Kubernetes;
+
+/// <summary>Waits for a Deployment's rollout by watching it (not polling), resuming the watch where it left off.</summary>
+public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
+{
+    /// <summary>Returns the complete status, or throws when the rollout fails or <paramref name="timeout"/> passes.</summary>
+    /// <exception cref="KubernetesRolloutException">ProgressDeadlineExceeded (with the condition's message), deleted, or timed out.</exception>
+    public async Task<RolloutStatus> WaitAsync(string @namespace, string deploymentName, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        RolloutStatus? last = null;
+        try
+        {
+            var deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
+            while (true)
+            {
+                last = Report(deployment, last);
+                if (last.State != RolloutState.Progressing) return Finish(last);
+
+                // Watch from the version just read: every later change arrives as an event; a watch the server closes is resumed.
+                var resourceVersion = deployment.Metadata.ResourceVersion;
+                var changed = false;
+                await foreach (var (type, item) in client.AppsV1.WatchListNamespacedDeploymentAsync(@namespace,
+                                   fieldSelector: $"metadata.name={deploymentName}", resourceVersion: resourceVersion,
+                                   timeoutSeconds: (int)Math.Clamp(timeout.TotalSeconds, 1, 300), cancellationToken: deadline.Token)
+                                   .ConfigureAwait(false))
+                {
+                    if (type == WatchEventType.Deleted)
+                        throw new KubernetesRolloutException($"deployment {@namespace}/{deploymentName} was deleted during its rollout", last);
+                    if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
+                    deployment = item;
+                    changed = true;
+                    last = Report(deployment, last);
+                    if (last.State != RolloutState.Progressing) return Finish(last);
+                }
+                if (!changed) deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KubernetesRolloutException(
+                $"deployment {@namespace}/{deploymentName}: rollout not complete after {timeout.TotalSeconds:0}s; last status: " +
+                $"{last?.Message ?? "never read"}", last);
+        }
+    }
+
+    private async Task<V1Deployment> Read(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.AppsV1.ReadNamespacedDeploymentAsync(name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException exception)
+        {
+            throw KubernetesStatus.Failure($"Deployment {@namespace}/{name}", "read", exception);
+        }
+    }
+
+    private RolloutStatus Report(V1Deployment deployment, RolloutStatus? previous)
+    {
+        var status = RolloutStatus.Of(deployment);
+        if (status != previous) logger.Information("Rollout {Message}", status.Message);
+        return status;
+    }
+
+    private static RolloutStatus Finish(RolloutStatus status) =>
+        status.State == RolloutState.Failed ? throw new KubernetesRolloutException(status.Message, status) : status;
+}
