@@ -48,6 +48,9 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>How many watches clients hold open now (lets a test act once a waiter is watching).</summary>
+    public int ActiveWatches => _store.ActiveWatches;
+
     /// <summary>The resourceVersion the next write will exceed.</summary>
     public long CurrentResourceVersion => _store.CurrentResourceVersion;
 

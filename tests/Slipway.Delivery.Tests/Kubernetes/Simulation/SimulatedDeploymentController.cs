@@ -61,9 +61,21 @@ public sealed class SimulatedDeploymentController : IAsyncDisposable
         if (key.Type != SimulatedResourceType.Deployments) return;
         var behaviour = _behaviours.GetValueOrDefault((key.Namespace!, key.Name), DefaultBehaviour);
         if (behaviour == SimulatedRollout.Manual) return;
-        var generation = deployment["metadata"]!["generation"]!.GetValue<long>();
+        var generation = SimulatedJson.Number(deployment["metadata"]!["generation"])!.Value;
         var task = Task.Run(() => Reconcile(key, generation, behaviour));
         lock (_workLock) _work.Add(task);
+    }
+
+    /// <summary>Completes the current generation's rollout now (for Deployments under <see cref="SimulatedRollout.Manual"/>).</summary>
+    public void CompleteRollout(string @namespace, string name) => Finish(Current(@namespace, name), SimulatedRollout.Progress);
+
+    /// <summary>Stalls the current generation's rollout now: ProgressDeadlineExceeded.</summary>
+    public void StallRollout(string @namespace, string name) => Finish(Current(@namespace, name), SimulatedRollout.Stall);
+
+    private (SimulatedObjectKey Key, long Generation) Current(string @namespace, string name)
+    {
+        var key = new SimulatedObjectKey(SimulatedResourceType.Deployments, @namespace, name);
+        return (key, SimulatedJson.Number(_store.Get(key)["metadata"]!["generation"])!.Value);
     }
 
     private void Reconcile(SimulatedObjectKey key, long generation, SimulatedRollout behaviour)
@@ -74,34 +86,11 @@ public sealed class SimulatedDeploymentController : IAsyncDisposable
             Write(key, generation, (spec, status) =>
             {
                 status["updatedReplicas"] = 0;
-                status["conditions"] = Conditions(available: (status["availableReplicas"]?.GetValue<int>() ?? 0) > 0,
+                status["conditions"] = Conditions(available: (SimulatedJson.Number(status["availableReplicas"]) ?? 0) > 0,
                     progressing: ("True", "ReplicaSetUpdated", $"ReplicaSet \"{Hash(key, generation)}\" is progressing."));
             });
             // Step 2: the rollout completes or stalls.
-            Write(key, generation, (spec, status) =>
-            {
-                var replicas = spec["replicas"]?.GetValue<int>() ?? 1;
-                status["replicas"] = replicas;
-                status["updatedReplicas"] = replicas;
-                if (behaviour == SimulatedRollout.Progress)
-                {
-                    status["readyReplicas"] = replicas;
-                    status["availableReplicas"] = replicas;
-                    status.Remove("unavailableReplicas");
-                    status["conditions"] = Conditions(available: true,
-                        progressing: ("True", "NewReplicaSetAvailable", $"ReplicaSet \"{Hash(key, generation)}\" has successfully progressed."));
-                    var image = spec["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
-                    _completed.Enqueue(new SimulatedRolloutRecord(key.Namespace!, key.Name, generation, image, replicas));
-                }
-                else
-                {
-                    status["readyReplicas"] = 0;
-                    status["availableReplicas"] = 0;
-                    status["unavailableReplicas"] = replicas;
-                    status["conditions"] = Conditions(available: replicas == 0,
-                        progressing: ("False", "ProgressDeadlineExceeded", $"ReplicaSet \"{Hash(key, generation)}\" has timed out progressing."));
-                }
-            });
+            Finish((key, generation), behaviour);
         }
         catch (SimulatedApiException)
         {
@@ -109,11 +98,40 @@ public sealed class SimulatedDeploymentController : IAsyncDisposable
         }
     }
 
+    private void Finish((SimulatedObjectKey Key, long Generation) target, SimulatedRollout behaviour)
+    {
+        var (key, generation) = target;
+        Write(key, generation, (spec, status) =>
+        {
+            var replicas = (int)(SimulatedJson.Number(spec["replicas"]) ?? 1);
+            status["replicas"] = replicas;
+            status["updatedReplicas"] = replicas;
+            if (behaviour == SimulatedRollout.Progress)
+            {
+                status["readyReplicas"] = replicas;
+                status["availableReplicas"] = replicas;
+                status.Remove("unavailableReplicas");
+                status["conditions"] = Conditions(available: true,
+                    progressing: ("True", "NewReplicaSetAvailable", $"ReplicaSet \"{Hash(key, generation)}\" has successfully progressed."));
+                var image = spec["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
+                _completed.Enqueue(new SimulatedRolloutRecord(key.Namespace!, key.Name, generation, image, replicas));
+            }
+            else
+            {
+                status["readyReplicas"] = 0;
+                status["availableReplicas"] = 0;
+                status["unavailableReplicas"] = replicas;
+                status["conditions"] = Conditions(available: replicas == 0,
+                    progressing: ("False", "ProgressDeadlineExceeded", $"ReplicaSet \"{Hash(key, generation)}\" has timed out progressing."));
+            }
+        });
+    }
+
     /// <summary>Writes the status only while <paramref name="generation"/> is still the latest (a newer spec supersedes this rollout).</summary>
     private void Write(SimulatedObjectKey key, long generation, Action<JsonObject, JsonObject> change) =>
         _store.Modify(key, Manager, statusOnly: true, item =>
         {
-            if (item["metadata"]!["generation"]!.GetValue<long>() != generation) return item;
+            if (SimulatedJson.Number(item["metadata"]!["generation"])!.Value != generation) return item;
             var status = item["status"] as JsonObject ?? new JsonObject();
             status["observedGeneration"] = generation;
             change(item["spec"]!.AsObject(), status);

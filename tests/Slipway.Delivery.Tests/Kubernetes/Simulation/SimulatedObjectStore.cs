@@ -34,6 +34,12 @@ internal sealed class SimulatedObjectStore
     /// <summary>Raised (outside the lock) after an object's generation changed or it was created: the controllers' cue.</summary>
     public event Action<SimulatedObjectKey, JsonObject>? GenerationChanged;
 
+    /// <summary>How many watches are open now.</summary>
+    public int ActiveWatches
+    {
+        get { lock (_lock) return _watchers.Count; }
+    }
+
     public long CurrentResourceVersion
     {
         get { lock (_lock) return _resourceVersion; }
@@ -109,7 +115,7 @@ internal sealed class SimulatedObjectStore
     /// <summary>POST: creates; the manager owns every field it set (operation Update).</summary>
     public JsonObject Create(SimulatedObjectKey key, JsonObject body, string manager)
     {
-        CheckIdentity(key, body);
+        CheckIdentity(key, body, typeRequired: false);
         List<Action> raise = [];
         JsonObject result;
         lock (_lock)
@@ -147,7 +153,7 @@ internal sealed class SimulatedObjectStore
                 if (key.Type.StatusSubresource) next["status"] = stored.Body["status"]?.DeepClone(); // the main resource ignores status
                 next["metadata"] = Metadata(stored.Body, changed);
             }
-            CheckIdentity(key, next);
+            CheckIdentity(key, next, typeRequired: false);
             result = Update(key, stored, created: false, next, manager, key.Type.GroupVersion, raise, trackFields: !statusOnly).Object;
         }
         foreach (var action in raise) action();
@@ -244,7 +250,7 @@ internal sealed class SimulatedObjectStore
         if (!anyChange) return (old.DeepClone().AsObject(), false); // a no-op write leaves resourceVersion alone, as the real server does
 
         var metadata = next["metadata"]!.AsObject();
-        var generation = old["metadata"]?["generation"]?.GetValue<long>() ?? 0;
+        var generation = SimulatedJson.Number(old["metadata"]?["generation"]) ?? 0;
         metadata["generation"] = specChanged ? generation + 1 : Math.Max(generation, 1);
         metadata["resourceVersion"] = Text(++_resourceVersion);
         metadata["managedFields"] = ManagedFields(stored);
@@ -324,8 +330,14 @@ internal sealed class SimulatedObjectStore
                 new JsonObject { ["name"] = key.Namespace, ["kind"] = "namespaces" });
     }
 
-    private static void CheckIdentity(SimulatedObjectKey key, JsonObject body)
+    private static void CheckIdentity(SimulatedObjectKey key, JsonObject body, bool typeRequired = true)
     {
+        // Create and replace take the type from the URL when the body omits it (as client-go's typed clients send it); apply requires it.
+        if (!typeRequired)
+        {
+            body["apiVersion"] ??= key.Type.GroupVersion;
+            body["kind"] ??= key.Type.Kind;
+        }
         var apiVersion = body["apiVersion"]?.GetValue<string>();
         var kind = body["kind"]?.GetValue<string>();
         if (apiVersion != key.Type.GroupVersion || kind != key.Type.Kind)
