@@ -32,6 +32,7 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly SimulatedObjectStore _store;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<SimulatedRequest> _requests = new();
 
     private KubernetesApiSimulation(WebApplication app, SimulatedObjectStore store)
     {
@@ -47,6 +48,9 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
     public bool ServesGatewayApi { get; set; }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Every resource request served, as the RBAC verb it needs (what an authorizer would check).</summary>
+    public IReadOnlyList<SimulatedRequest> Requests => [.. _requests];
 
     /// <summary>How many watches clients hold open now (lets a test act once a waiter is watching).</summary>
     public int ActiveWatches => _store.ActiveWatches;
@@ -182,6 +186,18 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
 
         var query = context.Request.Query;
         var method = context.Request.Method;
+        var verb = (method, name, query["watch"].ToString()) switch
+        {
+            ("GET", null, "true" or "1") => "watch",
+            ("GET", null, _) => "list",
+            ("GET", _, _) => "get",
+            ("POST", _, _) => "create",
+            ("PATCH", _, _) => "patch",
+            ("PUT", _, _) => "update",
+            ("DELETE", _, _) => "delete",
+            _ => method.ToLowerInvariant(),
+        };
+        _requests.Enqueue(new SimulatedRequest(verb, type.Group, subresource is null ? type.Plural : $"{type.Plural}/{subresource}", @namespace, name));
         if (name is null)
         {
             if (method == "GET" && query["watch"] is var watch && (watch == "true" || watch == "1"))
@@ -246,6 +262,8 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
                               ?? throw new SimulatedApiException(400, "BadRequest", "PATCH " + context.Request.Path + ": fieldManager is required for apply requests");
                 var force = context.Request.Query["force"] == "true";
                 var (item, created) = _store.Apply(key, SimulationYaml.ParseObject(text), manager, force);
+                // An apply that creates the object needs the create verb as well as patch.
+                if (created) _requests.Enqueue(new SimulatedRequest("create", key.Type.Group, key.Type.Plural, key.Namespace, key.Name));
                 await WriteAsync(context, created ? 201 : 200, item).ConfigureAwait(false);
                 return;
             case "application/merge-patch+json" or "application/strategic-merge-patch+json":
@@ -331,3 +349,6 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
         await context.Response.WriteAsync(body.ToJsonString(Compact)).ConfigureAwait(false);
     }
 }
+
+/// <summary>One request the SIMULATION served: the RBAC verb, API group, resource (plural[/subresource]), namespace and name.</summary>
+public sealed record SimulatedRequest(string Verb, string Group, string Resource, string? Namespace, string? Name);
