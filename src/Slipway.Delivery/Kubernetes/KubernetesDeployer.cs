@@ -93,17 +93,22 @@ public sealed partial class KubernetesDeployer
         return groups.Groups?.Any(item => item.Name == group) == true;
     }
 
-    private async Task<KubernetesDeployResult> DeployRollingAsync(EnvironmentManifests manifests, CancellationToken cancellationToken)
+    private Task<KubernetesDeployResult> DeployRollingAsync(EnvironmentManifests manifests, CancellationToken cancellationToken) =>
+        RollingAsync(Prepare(manifests), manifests.Image, "rolling", applyMore: null, cancellationToken);
+
+    /// <summary>Applies ConfigMap, Deployment, Service (+ <paramref name="applyMore"/>), prunes, and waits for the rollout.</summary>
+    private async Task<KubernetesDeployResult> RollingAsync(PreparedEnvironment environment, string? image, string strategy,
+        Func<List<KubernetesObjectReference>, Task>? applyMore, CancellationToken cancellationToken)
     {
-        var environment = Prepare(manifests);
         await EnsureNamespaceAsync(environment, cancellationToken).ConfigureAwait(false);
         var applied = new List<KubernetesObjectReference>();
         await ApplyConfigMapAsync(environment, applied, cancellationToken).ConfigureAwait(false);
         var deployment = await ApplyDeploymentAsync(environment.Deployment, applied, cancellationToken).ConfigureAwait(false);
         await ApplyServiceAsync(environment.Service, applied, cancellationToken).ConfigureAwait(false);
+        if (applyMore is not null) await applyMore(applied).ConfigureAwait(false);
         var pruned = await _inventory.PruneAndRecordAsync(environment.Namespace, environment.Name, applied, cancellationToken).ConfigureAwait(false);
         var rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new(environment.Name, "rolling", manifests.Image, applied, pruned, rollout);
+        return new(environment.Name, strategy, image, applied, pruned, rollout);
     }
 
     private async Task EnsureNamespaceAsync(PreparedEnvironment environment, CancellationToken cancellationToken)

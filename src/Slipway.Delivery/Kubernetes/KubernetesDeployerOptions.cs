@@ -20,12 +20,31 @@ public sealed record KubernetesDeployerOptions
     /// </summary>
     public Func<CanaryStepContext, CancellationToken, Task<bool>>? AnalyseCanaryStep { get; init; }
 
+    /// <summary>
+    /// The Gateway API Gateway that routes to the environment. When set and the cluster serves gateway.networking.k8s.io,
+    /// canary traffic is split by HTTPRoute backendRefs weights instead of by replica ratio. (The agent then also needs
+    /// rights on httproutes: see deploy/kubernetes/agent-rbac.yaml.)
+    /// </summary>
+    public GatewayParentReference? Gateway { get; init; }
+
     /// <summary>Waits a canary step's pause (tests pass a fake).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 
-/// <summary>A canary step that is live: its weight and the replica split that implements it.</summary>
-public sealed record CanaryStepContext(string Environment, CanaryStep Step, CanarySplit Split);
+/// <summary>The Gateway an HTTPRoute attaches to (its parentRefs entry).</summary>
+public sealed record GatewayParentReference(string Name, string? Namespace = null, string? SectionName = null);
+
+/// <summary>How a canary's traffic is divided.</summary>
+public enum CanaryTrafficSplit
+{
+    /// <summary>One Service selects both tracks: traffic follows the ratio of ready pods.</summary>
+    ReplicaRatio,
+    /// <summary>An HTTPRoute sends weighted traffic to &lt;service&gt;-stable and &lt;service&gt;-canary.</summary>
+    HttpRouteWeights,
+}
+
+/// <summary>A canary step that is live: its weight, how traffic is split, and the replicas of each track.</summary>
+public sealed record CanaryStepContext(string Environment, CanaryStep Step, CanarySplit Split, CanaryTrafficSplit Traffic = CanaryTrafficSplit.ReplicaRatio);
 
 /// <summary>The replica split of a canary: traffic divides in proportion to ready pods behind the one Service.</summary>
 public sealed record CanarySplit(int Weight, int StableReplicas, int CanaryReplicas)
@@ -56,7 +75,8 @@ public sealed record KubernetesDeployResult(
     IReadOnlyList<KubernetesObjectReference> Applied,
     IReadOnlyList<KubernetesObjectReference> Pruned,
     RolloutStatus Rollout,
-    string? ActiveColor = null);
+    string? ActiveColor = null,
+    CanaryTrafficSplit? CanaryTraffic = null);
 
 /// <summary>A canary step's analysis failed; the canary was removed and the stable track restored.</summary>
 public sealed class CanaryAbortedException(string message) : InvalidOperationException(message);

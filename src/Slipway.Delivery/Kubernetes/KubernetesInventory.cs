@@ -68,6 +68,8 @@ internal sealed class KubernetesInventory(IKubernetes client, ServerSideApply ap
         return pruned;
     }
 
+    private static string GatewayVersion(KubernetesObjectReference item) => item.ApiVersion[(item.ApiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
+
     private async Task<bool> DeleteIfOwnedAsync(KubernetesObjectReference item, string environment, CancellationToken cancellationToken)
     {
         try
@@ -77,6 +79,9 @@ internal sealed class KubernetesInventory(IKubernetes client, ServerSideApply ap
                 "Deployment" => (await client.AppsV1.ReadNamespacedDeploymentAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata,
                 "Service" => (await client.CoreV1.ReadNamespacedServiceAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata,
                 "ConfigMap" => (await client.CoreV1.ReadNamespacedConfigMapAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata,
+                "HTTPRoute" => KubernetesJson.Deserialize<MetadataOnly>(KubernetesJson.Serialize(
+                    await client.CustomObjects.GetNamespacedCustomObjectAsync(KubernetesDeployer.GatewayApiGroup, GatewayVersion(item), item.Namespace, "httproutes",
+                        item.Name, cancellationToken).ConfigureAwait(false))).Metadata,
                 _ => null,
             };
             if (metadata is null)
@@ -95,6 +100,10 @@ internal sealed class KubernetesInventory(IKubernetes client, ServerSideApply ap
                 case "Deployment": await client.AppsV1.DeleteNamespacedDeploymentAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false); break;
                 case "Service": await client.CoreV1.DeleteNamespacedServiceAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false); break;
                 case "ConfigMap": await client.CoreV1.DeleteNamespacedConfigMapAsync(item.Name, item.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false); break;
+                case "HTTPRoute":
+                    await client.CustomObjects.DeleteNamespacedCustomObjectAsync(KubernetesDeployer.GatewayApiGroup, GatewayVersion(item), item.Namespace, "httproutes",
+                        item.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
             }
             logger.Information("Pruned {Object}: Git no longer has it", item);
             return true;
@@ -107,5 +116,11 @@ internal sealed class KubernetesInventory(IKubernetes client, ServerSideApply ap
         {
             throw KubernetesStatus.Failure(item.ToString(), "prune (delete)", exception);
         }
+    }
+
+    /// <summary>Just the metadata of a custom resource read through the untyped API.</summary>
+    private sealed class MetadataOnly
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
     }
 }

@@ -125,6 +125,78 @@ public sealed class ProgressiveDeliveryTests
         await AssertMissing(() => target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon-canary", env, cancellationToken: Cancel));
     }
 
+    [Fact]
+    public async Task With_a_Gateway_the_canary_is_split_by_HTTPRoute_weights_where_the_cluster_serves_the_Gateway_API()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var simulation = target.RequireSimulation();
+        simulation.ServesGatewayApi = true;
+        var env = target.Environment;
+        var observed = new List<(int Weight, CanaryTrafficSplit Traffic, (long Stable, long Canary) Route, int? StableReplicas, int? CanaryReplicas)>();
+        var options = Options with
+        {
+            Gateway = new GatewayParentReference("public", "gateway-system"),
+            AnalyseCanaryStep = async (step, cancellationToken) =>
+            {
+                var stable = await target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon", env, cancellationToken: cancellationToken);
+                var canary = await target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon-canary", env, cancellationToken: cancellationToken);
+                observed.Add((step.Step.Weight, step.Traffic, RouteWeights(simulation, env), stable.Spec.Replicas, canary.Spec.Replicas));
+                return true;
+            },
+        };
+        var deployer = new KubernetesDeployer(target.Client, _log.Logger(), options);
+
+        var first = await deployer.DeployAsync(TestManifests.For(env, TestManifests.Image('a'), "canary", replicas: 4, canarySteps: "10:0,50:0"), Cancel);
+        Assert.Equal(CanaryTrafficSplit.HttpRouteWeights, first.CanaryTraffic);
+        Assert.Equal((100, 0), RouteWeights(simulation, env));
+        var stableService = await target.Client.CoreV1.ReadNamespacedServiceAsync("beacon-stable", env, cancellationToken: Cancel);
+        Assert.Equal("stable", stableService.Spec.Selector["slipway.dev/track"]);
+        var stablePods = await target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon", env, cancellationToken: Cancel);
+        Assert.Equal("stable", stablePods.Spec.Template.Metadata.Labels["slipway.dev/track"]);
+        var parent = simulation.Find("HTTPRoute", env, "beacon")!["spec"]!["parentRefs"]![0]!;
+        Assert.Equal(("public", "gateway-system"), (parent["name"]!.GetValue<string>(), parent["namespace"]!.GetValue<string>()));
+
+        var promoted = await deployer.DeployAsync(TestManifests.For(env, TestManifests.Image('b'), "canary", replicas: 4, canarySteps: "10:0,50:0"), Cancel);
+
+        Assert.Equal(
+        [
+            (10, CanaryTrafficSplit.HttpRouteWeights, (90L, 10L), 4, 1), // the stable keeps its size; the route moves the traffic
+            (50, CanaryTrafficSplit.HttpRouteWeights, (50L, 50L), 4, 2),
+        ], observed);
+        Assert.Equal((100, 0), RouteWeights(simulation, env));
+        var stable = await target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon", env, cancellationToken: Cancel);
+        Assert.Equal(TestManifests.Image('b'), stable.Spec.Template.Spec.Containers[0].Image);
+        await AssertMissing(() => target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon-canary", env, cancellationToken: Cancel));
+        Assert.Contains(new KubernetesObjectReference("gateway.networking.k8s.io/v1", "HTTPRoute", env, "beacon"), promoted.Applied);
+
+        // Back to a rolling strategy: the route and the track Services are no longer in Git's shape, so they are pruned.
+        var rolling = await new KubernetesDeployer(target.Client, _log.Logger(), Options)
+            .DeployAsync(TestManifests.For(env, TestManifests.Image('b'), replicas: 4), Cancel);
+        Assert.Contains(new KubernetesObjectReference("gateway.networking.k8s.io/v1", "HTTPRoute", env, "beacon"), rolling.Pruned);
+        Assert.Contains(new KubernetesObjectReference("v1", "Service", env, "beacon-stable"), rolling.Pruned);
+        Assert.Null(simulation.Find("HTTPRoute", env, "beacon"));
+    }
+
+    [Fact]
+    public async Task A_Gateway_on_a_cluster_without_the_Gateway_API_falls_back_to_the_replica_ratio()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        target.RequireSimulation();
+        var deployer = new KubernetesDeployer(target.Client, _log.Logger(), Options with { Gateway = new GatewayParentReference("public") });
+
+        var result = await deployer.DeployAsync(TestManifests.For(target.Environment, TestManifests.Image('a'), "canary"), Cancel);
+
+        Assert.Equal(CanaryTrafficSplit.ReplicaRatio, result.CanaryTraffic);
+        Assert.Matches("does not serve \"?gateway.networking.k8s.io", _log.Text);
+    }
+
+    private static (long Stable, long Canary) RouteWeights(KubernetesApiSimulation simulation, string environment)
+    {
+        var backends = simulation.Find("HTTPRoute", environment, "beacon")!["spec"]!["rules"]![0]!["backendRefs"]!.AsArray();
+        long Weight(string name) => SimulatedJson.Number(backends.Single(item => item!["name"]!.GetValue<string>() == name)!["weight"])!.Value;
+        return (Weight("beacon-stable"), Weight("beacon-canary"));
+    }
+
     [Theory]
     [InlineData(4, 25, 3, 1)]
     [InlineData(3, 10, 2, 1)]   // any weight above 0 gets at least one canary pod

@@ -224,6 +224,12 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
                 break;
             case "DELETE":
                 var deleted = _store.Delete(key);
+                // Per the API's OpenAPI contract a Service delete answers with the deleted Service; the others with a Status.
+                if (type == SimulatedResourceType.Services)
+                {
+                    await WriteAsync(context, 200, deleted).ConfigureAwait(false);
+                    break;
+                }
                 await WriteAsync(context, 200, new JsonObject
                 {
                     ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success",
