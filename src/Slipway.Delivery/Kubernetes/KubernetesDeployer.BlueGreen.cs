@@ -13,7 +13,8 @@ public sealed partial class KubernetesDeployer
     public const string Blue = "blue";
     public const string Green = "green";
 
-    private async Task<KubernetesDeployResult> DeployBlueGreenAsync(Manifests.EnvironmentManifests manifests, CancellationToken cancellationToken)
+    private async Task<KubernetesDeployResult> DeployBlueGreenAsync(Manifests.EnvironmentManifests manifests, IProgress<RolloutStatus>? progress,
+        CancellationToken cancellationToken)
     {
         var environment = Prepare(manifests);
         await EnsureNamespaceAsync(environment, cancellationToken).ConfigureAwait(false);
@@ -33,7 +34,7 @@ public sealed partial class KubernetesDeployer
         RolloutStatus rollout;
         try
         {
-            rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesRolloutException exception)
         {

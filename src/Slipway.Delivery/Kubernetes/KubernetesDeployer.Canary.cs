@@ -20,7 +20,7 @@ public sealed partial class KubernetesDeployer
     private const string GatewayApiVersion = "v1";
     private const string HttpRoutes = "httproutes";
 
-    private async Task<KubernetesDeployResult> DeployCanaryAsync(EnvironmentManifests manifests, CancellationToken cancellationToken)
+    private async Task<KubernetesDeployResult> DeployCanaryAsync(EnvironmentManifests manifests, IProgress<RolloutStatus>? progress, CancellationToken cancellationToken)
     {
         var traffic = await CanaryTrafficAsync(cancellationToken).ConfigureAwait(false);
         var environment = Prepare(manifests);
@@ -37,7 +37,7 @@ public sealed partial class KubernetesDeployer
             _logger.Information("Canary for {Environment}: {Reason}; applying as a rolling update", environment.Name,
                 stable is null ? "no stable version yet" : "this revision is already stable");
             await DeleteDeploymentIfPresentAsync(environment.Namespace, canaryName, cancellationToken).ConfigureAwait(false);
-            return await RollingAsync(environment, manifests.Image, "canary", routeMore, cancellationToken).ConfigureAwait(false) with { CanaryTraffic = traffic };
+            return await RollingAsync(environment, manifests.Image, "canary", routeMore, progress, cancellationToken).ConfigureAwait(false) with { CanaryTraffic = traffic };
         }
 
         var steps = CanarySteps(manifests);
@@ -51,7 +51,7 @@ public sealed partial class KubernetesDeployer
             CanarySplit split;
             try
             {
-                split = await SetCanaryWeightAsync(environment, stable, step.Weight, traffic, cancellationToken).ConfigureAwait(false);
+                split = await SetCanaryWeightAsync(environment, stable, step.Weight, traffic, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesRolloutException exception)
             {
@@ -72,7 +72,7 @@ public sealed partial class KubernetesDeployer
 
         // Promotion: the stable Deployment takes the new template at full size (a rolling update), then the canary goes.
         var deployment = await ApplyDeploymentAsync(environment.Deployment, applied, cancellationToken).ConfigureAwait(false);
-        var rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         await ApplyServiceAsync(environment.Service, applied, cancellationToken).ConfigureAwait(false);
         if (routeMore is not null) await routeMore(applied).ConfigureAwait(false);
         await DeleteDeploymentIfPresentAsync(environment.Namespace, canaryName, cancellationToken).ConfigureAwait(false);
@@ -93,18 +93,18 @@ public sealed partial class KubernetesDeployer
         var stable = await ReadDeploymentOrNullAsync(environment.Namespace, environment.App, cancellationToken).ConfigureAwait(false)
                      ?? throw new InvalidOperationException(
                          $"Deployment {environment.Namespace}/{environment.App} does not exist: a canary needs a stable version; deploy it first");
-        return await SetCanaryWeightAsync(environment, stable, weight, traffic, cancellationToken).ConfigureAwait(false);
+        return await SetCanaryWeightAsync(environment, stable, weight, traffic, progress: null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<CanarySplit> SetCanaryWeightAsync(PreparedEnvironment environment, V1Deployment stable, int weight, CanaryTrafficSplit traffic,
-        CancellationToken cancellationToken)
+        IProgress<RolloutStatus>? progress, CancellationToken cancellationToken)
     {
         var split = CanarySplit.For(environment.Replicas, weight);
         var canary = WithTrackLabel(environment.Deployment, environment.App + CanarySuffix, SlipwayKubernetesLabels.TrackLabel, "canary");
         canary.Spec.Replicas = split.CanaryReplicas;
         var applied = await _apply.DeploymentAsync(canary, cancellationToken).ConfigureAwait(false);
         _logger.Information("Canary {Environment} at {Weight}% by {Traffic}: {Canary} canary replicas", environment.Name, weight, traffic, split.CanaryReplicas);
-        await WaitForRolloutAsync(environment.Namespace, applied.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await WaitForRolloutAsync(environment.Namespace, applied.Metadata.Name, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (traffic == CanaryTrafficSplit.HttpRouteWeights)
         {
             // Weighted routing: the stable keeps its size; only the route's weights move.

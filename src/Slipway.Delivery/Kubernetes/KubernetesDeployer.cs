@@ -45,14 +45,18 @@ public sealed partial class KubernetesDeployer
     /// <summary>Deploys with the strategy the Deployment's slipway.dev/strategy annotation names (rolling, blue-green, canary).</summary>
     /// <exception cref="KubernetesApplyConflictException">Another field manager owns a field with a different value.</exception>
     /// <exception cref="KubernetesRolloutException">The rollout failed (ProgressDeadlineExceeded) or timed out.</exception>
-    public Task<KubernetesDeployResult> DeployAsync(EnvironmentManifests manifests, CancellationToken cancellationToken = default)
+    public Task<KubernetesDeployResult> DeployAsync(EnvironmentManifests manifests, CancellationToken cancellationToken = default) =>
+        DeployAsync(manifests, progress: null, cancellationToken);
+
+    /// <summary>Deploys as <see cref="DeployAsync(EnvironmentManifests, CancellationToken)"/>, reporting each rollout status change.</summary>
+    public Task<KubernetesDeployResult> DeployAsync(EnvironmentManifests manifests, IProgress<RolloutStatus>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifests);
         return manifests.Strategy switch
         {
-            "blue-green" => DeployBlueGreenAsync(manifests, cancellationToken),
-            "canary" => DeployCanaryAsync(manifests, cancellationToken),
-            "rolling" => DeployRollingAsync(manifests, cancellationToken),
+            "blue-green" => DeployBlueGreenAsync(manifests, progress, cancellationToken),
+            "canary" => DeployCanaryAsync(manifests, progress, cancellationToken),
+            "rolling" => DeployRollingAsync(manifests, progress, cancellationToken),
             var other => throw new ArgumentException(
                 $"{SlipwayMetadata.EnvironmentFolder(manifests.Environment)}/{SlipwayMetadata.DeploymentFile}: strategy '{other}' is unknown; " +
                 $"use one of {string.Join(", ", SlipwayMetadata.Strategies)}", nameof(manifests)),
@@ -60,11 +64,16 @@ public sealed partial class KubernetesDeployer
     }
 
     /// <summary>Rolls back by deploying the previous revision's manifests (read from Git by the caller).</summary>
-    public Task<KubernetesDeployResult> RollbackAsync(EnvironmentManifests previousManifests, CancellationToken cancellationToken = default)
+    public Task<KubernetesDeployResult> RollbackAsync(EnvironmentManifests previousManifests, CancellationToken cancellationToken = default) =>
+        RollbackAsync(previousManifests, progress: null, cancellationToken);
+
+    /// <summary>Rolls back as <see cref="RollbackAsync(EnvironmentManifests, CancellationToken)"/>, reporting each rollout status change.</summary>
+    public Task<KubernetesDeployResult> RollbackAsync(EnvironmentManifests previousManifests, IProgress<RolloutStatus>? progress,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(previousManifests);
         _logger.Information("Rolling back {Environment} to image {Image}", previousManifests.Environment, previousManifests.Image);
-        return DeployAsync(previousManifests, cancellationToken);
+        return DeployAsync(previousManifests, progress, cancellationToken);
     }
 
     /// <summary>Reads where a Deployment's rollout stands, without waiting (e.g. for the agent's status).</summary>
@@ -83,8 +92,8 @@ public sealed partial class KubernetesDeployer
 
     /// <summary>Watches a Deployment until its rollout completes; throws when it fails or the timeout passes.</summary>
     public Task<RolloutStatus> WaitForRolloutAsync(string @namespace, string deploymentName, TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default) =>
-        _rollouts.WaitAsync(@namespace, deploymentName, timeout ?? _options.RolloutTimeout, cancellationToken);
+        IProgress<RolloutStatus>? progress = null, CancellationToken cancellationToken = default) =>
+        _rollouts.WaitAsync(@namespace, deploymentName, timeout ?? _options.RolloutTimeout, progress, cancellationToken);
 
     /// <summary>Whether the cluster serves an API group (e.g. gateway.networking.k8s.io), by API discovery (/apis).</summary>
     public async Task<bool> ServesApiGroupAsync(string group, CancellationToken cancellationToken = default)
@@ -93,12 +102,13 @@ public sealed partial class KubernetesDeployer
         return groups.Groups?.Any(item => item.Name == group) == true;
     }
 
-    private Task<KubernetesDeployResult> DeployRollingAsync(EnvironmentManifests manifests, CancellationToken cancellationToken) =>
-        RollingAsync(Prepare(manifests), manifests.Image, "rolling", applyMore: null, cancellationToken);
+    private Task<KubernetesDeployResult> DeployRollingAsync(EnvironmentManifests manifests, IProgress<RolloutStatus>? progress,
+        CancellationToken cancellationToken) =>
+        RollingAsync(Prepare(manifests), manifests.Image, "rolling", applyMore: null, progress, cancellationToken);
 
     /// <summary>Applies ConfigMap, Deployment, Service (+ <paramref name="applyMore"/>), prunes, and waits for the rollout.</summary>
     private async Task<KubernetesDeployResult> RollingAsync(PreparedEnvironment environment, string? image, string strategy,
-        Func<List<KubernetesObjectReference>, Task>? applyMore, CancellationToken cancellationToken)
+        Func<List<KubernetesObjectReference>, Task>? applyMore, IProgress<RolloutStatus>? progress, CancellationToken cancellationToken)
     {
         await EnsureNamespaceAsync(environment, cancellationToken).ConfigureAwait(false);
         var applied = new List<KubernetesObjectReference>();
@@ -107,7 +117,8 @@ public sealed partial class KubernetesDeployer
         await ApplyServiceAsync(environment.Service, applied, cancellationToken).ConfigureAwait(false);
         if (applyMore is not null) await applyMore(applied).ConfigureAwait(false);
         var pruned = await _inventory.PruneAndRecordAsync(environment.Namespace, environment.Name, applied, cancellationToken).ConfigureAwait(false);
-        var rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var rollout = await WaitForRolloutAsync(environment.Namespace, deployment.Metadata.Name, progress: progress, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return new(environment.Name, strategy, image, applied, pruned, rollout);
     }
 

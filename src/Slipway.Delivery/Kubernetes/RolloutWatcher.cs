@@ -10,7 +10,8 @@ public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
 {
     /// <summary>Returns the complete status, or throws when the rollout fails or <paramref name="timeout"/> passes.</summary>
     /// <exception cref="KubernetesRolloutException">ProgressDeadlineExceeded (with the condition's message), deleted, or timed out.</exception>
-    public async Task<RolloutStatus> WaitAsync(string @namespace, string deploymentName, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<RolloutStatus> WaitAsync(string @namespace, string deploymentName, TimeSpan timeout, IProgress<RolloutStatus>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -20,7 +21,7 @@ public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
             var deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
             while (true)
             {
-                last = Report(deployment, last);
+                last = Report(deployment, last, progress);
                 if (last.State != RolloutState.Progressing) return Finish(last);
 
                 // Watch from the version just read: every later change arrives as an event; a watch the server closes is resumed.
@@ -36,7 +37,7 @@ public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
                     if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
                     deployment = item;
                     changed = true;
-                    last = Report(deployment, last);
+                    last = Report(deployment, last, progress);
                     if (last.State != RolloutState.Progressing) return Finish(last);
                 }
                 if (!changed) deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
@@ -62,10 +63,12 @@ public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
         }
     }
 
-    private RolloutStatus Report(V1Deployment deployment, RolloutStatus? previous)
+    private RolloutStatus Report(V1Deployment deployment, RolloutStatus? previous, IProgress<RolloutStatus>? progress)
     {
         var status = RolloutStatus.Of(deployment);
-        if (status != previous) logger.Information("Rollout {Message}", status.Message);
+        if (status == previous) return status;
+        logger.Information("Rollout {Message}", status.Message);
+        progress?.Report(status);
         return status;
     }
 

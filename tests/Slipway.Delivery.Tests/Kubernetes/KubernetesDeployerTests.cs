@@ -197,6 +197,62 @@ public sealed class KubernetesDeployerTests
         Assert.True(await deployer.ServesApiGroupAsync(KubernetesDeployer.GatewayApiGroup, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task The_environment_status_reports_what_runs_and_why_it_is_not_converged()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var simulation = target.RequireSimulation();
+        var deployer = Deployer(target);
+        var manifests = TestManifests.For(target.Environment, TestManifests.Image('a'));
+        var progress = new List<RolloutStatus>();
+        Assert.False((await deployer.GetEnvironmentStatusAsync(target.Environment, TestContext.Current.CancellationToken)).Converged);
+
+        await deployer.DeployAsync(manifests, new SynchronousProgress(progress), TestContext.Current.CancellationToken);
+        var healthy = await deployer.GetEnvironmentStatusAsync(target.Environment, TestContext.Current.CancellationToken);
+
+        Assert.Equal(RolloutState.Complete, progress[^1].State);
+        Assert.True(healthy.Converged, healthy.Problem);
+        Assert.Equal((2, 2), (healthy.ReplicasReady, healthy.ReplicasDesired));
+        Assert.Equal(TestManifests.Image('a'), healthy.Image);
+        Assert.Equal(manifests.ConfigMap.Metadata.Annotations["slipway.dev/config-hash"], healthy.ConfigHash);
+        Assert.Equal(manifests.HostPort, healthy.HostPort);
+
+        simulation.Controller.SetBehaviour(target.Environment, "beacon", SimulatedRollout.Stall);
+        await Assert.ThrowsAsync<KubernetesRolloutException>(() =>
+            deployer.DeployAsync(TestManifests.For(target.Environment, TestManifests.Image('b')), TestContext.Current.CancellationToken));
+        var stalled = await deployer.GetEnvironmentStatusAsync(target.Environment, TestContext.Current.CancellationToken);
+        Assert.False(stalled.Converged);
+        Assert.Contains("has timed out progressing", stalled.Problem);
+        Assert.Equal(0, stalled.ReplicasReady);
+    }
+
+    [Fact]
+    public async Task Removing_an_environment_deletes_what_Slipway_applied_there_and_nothing_else()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var deployer = Deployer(target);
+        await deployer.DeployAsync(TestManifests.For(target.Environment, TestManifests.Image('a')), TestContext.Current.CancellationToken);
+        await target.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "someone-elses" } },
+            target.Environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        var removed = await deployer.RemoveEnvironmentAsync(target.Environment, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, removed.Count);
+        var configMaps = await target.Client.CoreV1.ListNamespacedConfigMapAsync(target.Environment, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(["someone-elses"], configMaps.Items.Select(item => item.Metadata.Name));
+        Assert.Empty((await target.Client.AppsV1.ListNamespacedDeploymentAsync(target.Environment, cancellationToken: TestContext.Current.CancellationToken)).Items);
+        Assert.Empty(await deployer.RemoveEnvironmentAsync(target.Environment, TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>Collects reports on the reporting thread (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class SynchronousProgress(List<RolloutStatus> reports) : IProgress<RolloutStatus>
+    {
+        public void Report(RolloutStatus value)
+        {
+            lock (reports) reports.Add(value);
+        }
+    }
+
     internal static async Task WaitUntil(Func<bool> condition)
     {
         // Waiting for another task's effect, not measuring time: the test's own timeout bounds it.
