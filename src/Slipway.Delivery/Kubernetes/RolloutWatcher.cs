@@ -26,21 +26,31 @@ public sealed class RolloutWatcher(IKubernetes client, ILogger logger)
 
                 // Watch from the version just read: every later change arrives as an event; a watch the server closes is resumed.
                 var resourceVersion = deployment.Metadata.ResourceVersion;
-                var changed = false;
-                await foreach (var (type, item) in client.AppsV1.WatchListNamespacedDeploymentAsync(@namespace,
-                                   fieldSelector: $"metadata.name={deploymentName}", resourceVersion: resourceVersion,
-                                   timeoutSeconds: (int)Math.Clamp(timeout.TotalSeconds, 1, 300), cancellationToken: deadline.Token)
-                                   .ConfigureAwait(false))
+                try
                 {
-                    if (type == WatchEventType.Deleted)
-                        throw new KubernetesRolloutException($"deployment {@namespace}/{deploymentName} was deleted during its rollout", last);
-                    if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
-                    deployment = item;
-                    changed = true;
-                    last = Report(deployment, last, progress);
-                    if (last.State != RolloutState.Progressing) return Finish(last);
+                    await foreach (var (type, item) in client.AppsV1.WatchListNamespacedDeploymentAsync(@namespace,
+                                       fieldSelector: $"metadata.name={deploymentName}", resourceVersion: resourceVersion,
+                                       timeoutSeconds: (int)Math.Clamp(timeout.TotalSeconds, 1, 300), cancellationToken: deadline.Token)
+                                       .ConfigureAwait(false))
+                    {
+                        if (type == WatchEventType.Deleted)
+                            throw new KubernetesRolloutException($"deployment {@namespace}/{deploymentName} was deleted during its rollout", last);
+                        // An ERROR event (e.g. 410 Gone: the version expired) ends this watch; a fresh read starts the next.
+                        if (type == WatchEventType.Error) break;
+                        if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
+                        deployment = item;
+                        last = Report(deployment, last, progress);
+                        if (last.State != RolloutState.Progressing) return Finish(last);
+                    }
                 }
-                if (!changed) deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
+                catch (Exception exception) when (exception is HttpRequestException or IOException)
+                {
+                    // A watch the server ends before any event makes KubernetesClient throw (end of stream); so can a dropped
+                    // connection. Either way: read afresh and watch again, until the deadline.
+                    logger.Debug("Watch of deployment {Namespace}/{Name} ended: {Reason}", @namespace, deploymentName, exception.Message);
+                }
+                // The watch ended (server timeout, or an error event): read afresh, then watch from that version.
+                deployment = await Read(@namespace, deploymentName, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -96,6 +96,24 @@ public sealed class GitOpsEngineWaiterTests
     }
 
     [Fact]
+    public async Task The_engine_wait_resumes_when_the_server_ends_its_watch()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var simulation = target.RequireSimulation();
+        await CreateAsync(target.Client, "flux-system", FluxKustomization.Group, FluxKustomization.Version, FluxKustomization.Plural, FluxObject(target.Environment));
+        simulation.WatchLifetime = TimeSpan.FromMilliseconds(50);
+        var waiter = new FluxKustomizationWaiter(target.Client, _log.Logger());
+
+        var wait = waiter.WaitAsync("flux-system", $"slipway-{target.Environment}", Expected, Timeout, Cancel);
+        await KubernetesDeployerTests.WaitUntil(() => wait.IsCompleted ||
+                                                      simulation.Requests.Count(request => request.Verb == "watch" && request.Resource == "kustomizations") >= 3);
+        simulation.SetStatus("Kustomization", "flux-system", $"slipway-{target.Environment}", FluxStatus("True", "ReconciliationSucceeded",
+            $"Applied revision: main@sha1:{Expected}", applied: $"main@sha1:{Expected}", attempted: $"main@sha1:{Expected}"));
+
+        Assert.Equal(GitOpsEngineState.Succeeded, (await wait).State);
+    }
+
+    [Fact]
     public async Task Waiting_on_an_engine_object_that_does_not_exist_says_how_to_create_it()
     {
         await using var target = await KubernetesTestTarget.CreateAsync();

@@ -165,6 +165,22 @@ public sealed class KubernetesDeployerTests
     }
 
     [Fact]
+    public async Task The_rollout_wait_resumes_when_the_server_ends_its_watch()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var simulation = target.RequireSimulation();
+        simulation.Controller.SetBehaviour(target.Environment, "beacon", SimulatedRollout.Manual);
+        simulation.WatchLifetime = TimeSpan.FromMilliseconds(50);
+        var deploy = Deployer(target).DeployAsync(TestManifests.For(target.Environment, TestManifests.Image('a')), TestContext.Current.CancellationToken);
+
+        // Each watch ends after 50 ms without an event; the waiter must come back with a new one (or fail, ending the wait).
+        await WaitUntil(() => deploy.IsCompleted || simulation.Requests.Count(request => request.Verb == "watch" && request.Resource == "deployments") >= 3);
+        simulation.Controller.CompleteRollout(target.Environment, "beacon");
+
+        Assert.Equal(RolloutState.Complete, (await deploy).Rollout.State);
+    }
+
+    [Fact]
     public async Task A_rollback_re_applies_the_previous_manifests_and_the_old_image_rolls_out()
     {
         await using var target = await KubernetesTestTarget.CreateAsync();

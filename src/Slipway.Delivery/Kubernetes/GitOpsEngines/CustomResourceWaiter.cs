@@ -32,20 +32,28 @@ public abstract class CustomResourceWaiter<T>(IKubernetes client, ILogger logger
             await ReadOrThrowIfMissingAsync(generic, @namespace, name, description, deadline.Token).ConfigureAwait(false);
             while (true)
             {
-                await foreach (var (type, item) in generic.WatchNamespacedAsync<T>(@namespace, cancel: deadline.Token).ConfigureAwait(false))
+                try
                 {
-                    if (item?.Metadata?.Name != name) continue;
-                    if (type == WatchEventType.Deleted)
-                        throw new GitOpsEngineWaitException($"{description} was deleted while waiting for revision {expectedRevision}", last);
-                    if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
-                    var status = Evaluate(item, expectedRevision);
-                    if (status != last) logger.Information("{Object}: {Message}", description, status.Message);
-                    last = status;
-                    switch (status.State)
+                    await foreach (var (type, item) in generic.WatchNamespacedAsync<T>(@namespace, cancel: deadline.Token).ConfigureAwait(false))
                     {
-                        case GitOpsEngineState.Succeeded: return status;
-                        case GitOpsEngineState.Failed: throw new GitOpsEngineWaitException($"{description}: {status.Message}", status);
+                        if (item?.Metadata?.Name != name) continue;
+                        if (type == WatchEventType.Deleted)
+                            throw new GitOpsEngineWaitException($"{description} was deleted while waiting for revision {expectedRevision}", last);
+                        if (type is not (WatchEventType.Added or WatchEventType.Modified)) continue;
+                        var status = Evaluate(item, expectedRevision);
+                        if (status != last) logger.Information("{Object}: {Message}", description, status.Message);
+                        last = status;
+                        switch (status.State)
+                        {
+                            case GitOpsEngineState.Succeeded: return status;
+                            case GitOpsEngineState.Failed: throw new GitOpsEngineWaitException($"{description}: {status.Message}", status);
+                        }
                     }
+                }
+                catch (Exception exception) when (exception is HttpRequestException or IOException)
+                {
+                    // Ended before any event (KubernetesClient throws at end of stream) or a dropped connection: watch again.
+                    logger.Debug("Watch of {Object} ended: {Reason}", description, exception.Message);
                 }
                 // The server closed the watch (its timeout); watch again until our own deadline.
             }

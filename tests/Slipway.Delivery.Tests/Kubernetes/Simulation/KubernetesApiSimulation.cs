@@ -49,6 +49,12 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>
+    /// When set, the server ends every watch after this long, as real API servers end watches after a (randomised)
+    /// request timeout; clients must resume. Null: a watch lasts until the client's timeoutSeconds or disconnect.
+    /// </summary>
+    public TimeSpan? WatchLifetime { get; set; }
+
     /// <summary>Every resource request served, as the RBAC verb it needs (what an authorizer would check).</summary>
     public IReadOnlyList<SimulatedRequest> Requests => [.. _requests];
 
@@ -302,8 +308,12 @@ public sealed class KubernetesApiSimulation : IAsyncDisposable
         var selector = SimulatedSelector.Parse(query["labelSelector"], query["fieldSelector"]);
         var (initial, live) = _store.Watch(type, query["resourceVersion"]);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-        if (int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutSeconds) && timeoutSeconds > 0)
-            stop.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        // The watch ends at the client's timeoutSeconds or the server's own lifetime, whichever comes first.
+        TimeSpan? lifetime = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutSeconds) && timeoutSeconds > 0
+            ? TimeSpan.FromSeconds(timeoutSeconds)
+            : null;
+        if (WatchLifetime is { } cap && (lifetime is null || cap < lifetime)) lifetime = cap;
+        if (lifetime is { } value) stop.CancelAfter(value);
         try
         {
             context.Response.StatusCode = 200;
