@@ -29,6 +29,14 @@ public sealed class KubeconfigPolicy
     public static KubeconfigPolicy ForBuild(DeployMode mode) =>
         new($"the build in {mode.ToString().ToLowerInvariant()} mode", mode == DeployMode.Push);
 
+    /// <summary>
+    /// The build waiting on Flux or Argo CD (`Deploy --wait-for flux|argocd`): it reads a credential, which must be a
+    /// read-only one — get/list/watch on the engine's objects only (deploy/kubernetes/ci-status-reader-rbac.yaml), never
+    /// a deploy credential. Use it only with <see cref="GitOpsEngines.FluxKustomizationWaiter"/> and
+    /// <see cref="GitOpsEngines.ArgoCdApplicationWaiter"/>.
+    /// </summary>
+    public static KubeconfigPolicy ForEngineStatusReader() => new("the build waiting on a GitOps engine", mayReadCredentials: true);
+
     /// <summary>The policy of the agent, which lives beside the cluster and is the one holder of its credential.</summary>
     public static KubeconfigPolicy ForAgent() => new("the agent", mayReadCredentials: true);
 

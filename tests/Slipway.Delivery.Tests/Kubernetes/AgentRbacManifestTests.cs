@@ -48,6 +48,22 @@ public sealed class AgentRbacManifestTests
     }
 
     [Fact]
+    public void The_CI_status_reader_may_only_read_the_engines_objects()
+    {
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(DeployFolder.Repository, "kubernetes", "ci-status-reader-rbac.yaml")));
+
+        Assert.All(objects, item => Assert.True(item is V1ServiceAccount or V1Role or V1RoleBinding, $"{item.GetType().Name} is not allowed"));
+        var rules = objects.OfType<V1Role>().SelectMany(role => role.Rules.Select(rule => (role.Metadata.NamespaceProperty, rule))).ToList();
+        Assert.Equal(2, rules.Count);
+        Assert.All(rules, entry => Assert.Equal(["get", "list", "watch"], entry.rule.Verbs));
+        Assert.Contains(rules, entry => entry.NamespaceProperty == "flux-system" &&
+                                        entry.rule.ApiGroups.SequenceEqual(["kustomize.toolkit.fluxcd.io"]) && entry.rule.Resources.SequenceEqual(["kustomizations"]));
+        Assert.Contains(rules, entry => entry.NamespaceProperty == "argocd" &&
+                                        entry.rule.ApiGroups.SequenceEqual(["argoproj.io"]) && entry.rule.Resources.SequenceEqual(["applications"]));
+        Assert.All(objects.OfType<V1RoleBinding>(), binding => Assert.Equal("Role", binding.RoleRef.Kind));
+    }
+
+    [Fact]
     public async Task Every_request_the_agent_deployer_makes_is_one_the_RBAC_grants()
     {
         await using var target = await KubernetesTestTarget.CreateAsync();
