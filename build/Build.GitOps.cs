@@ -2,6 +2,8 @@ using Slipway.Build;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Images;
+using Slipway.Delivery.Kubernetes;
+using Slipway.Delivery.Kubernetes.GitOpsEngines;
 using Slipway.Delivery.Manifests;
 using Slipway.Delivery.SmokeTesting;
 
@@ -55,27 +57,75 @@ partial class Build
     /// <summary>The config-repo revision GitOpsCommit left the environment at (Deploy waits for the agent to apply it).</summary>
     string? DeployedRevision;
 
+    [Parameter("Deploy mode: pull (commit to Git; the agent, Flux or Argo CD applies) or push (apply to a Kubernetes cluster from here)")]
+    readonly DeployMode Mode = DeployMode.Pull;
+
+    [Parameter("What Deploy waits on in pull mode: slipway (the agent), flux (a Kustomization) or argocd (an Application)")]
+    readonly string WaitFor = "slipway";
+
+    [Parameter("Kubeconfig for push mode, or a read-only one for --wait-for flux|argocd (default: KUBECONFIG, ~/.kube/config)")]
+    readonly string? Kubeconfig = null;
+
+    [Parameter("Kubeconfig context for push mode and --wait-for flux|argocd (default: the current context)")]
+    readonly string? KubeContext = null;
+
     Target Deploy => _ => _
-        .Description("GitOpsCommit, then waits until the agent reports --environment applied at that revision and healthy")
+        .Description("GitOpsCommit, then waits until the environment runs that revision healthy (agent, Flux or Argo CD; or --mode push)")
         .DependsOn(GitOpsCommit, Infrastructure)
         .Executes(async () =>
         {
-            using var agent = AgentClient.ForPort(AgentPort);
-            await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
-            var lastReported = "";
-            var status = await agent.WaitForEnvironmentAsync(DeployEnvironment, DeployedRevision!, TimeSpan.FromSeconds(DeployTimeoutSeconds),
-                new InlineProgress<EnvironmentStatus>(s =>
-                {
-                    var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, applied {Short(s.AppliedRevision)}";
-                    if (line != lastReported)
-                    {
-                        Log.Information("{Environment} {Progress:l}", DeployEnvironment, line);
-                        lastReported = line;
-                    }
-                }), CancellationToken);
-            Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
-                DeployEnvironment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+            var timeout = TimeSpan.FromSeconds(DeployTimeoutSeconds);
+            var connection = new KubernetesConnectionOptions(Kubeconfig, KubeContext);
+            if (Mode == DeployMode.Push)
+            {
+                // Git stays the record (GitOpsCommit ran); this process applies what Git now holds, with the team's kubeconfig.
+                var manifests = await OpenConfigRepository().ReadEnvironmentAsync(DeployEnvironment, DeployedRevision, CancellationToken)
+                    ?? throw new InvalidOperationException($"The config repo has no environment '{DeployEnvironment}' at {Short(DeployedRevision)}.");
+                var deployer = KubernetesDeployer.Connect(connection, KubeconfigPolicy.ForBuild(DeployMode.Push), Log,
+                    new KubernetesDeployerOptions { RolloutTimeout = timeout });
+                var result = await deployer.DeployAsync(manifests, CancellationToken);
+                Log.Information("{Environment} rolled out {Image} to the cluster: {Rollout}", DeployEnvironment, result.Image, result.Rollout.Message);
+                return;
+            }
+
+            var engine = GitOpsEngineNames.Parse(WaitFor);
+            if (engine != GitOpsEngine.Slipway)
+            {
+                // Waiting reads status only: a read-only credential (deploy/kubernetes/ci-status-reader-rbac.yaml), never a deploy one.
+                var client = new KubernetesConnection().CreateClient(connection, KubeconfigPolicy.ForEngineStatusReader());
+                var (ns, name) = GitOpsEngineNames.DefaultObject(engine, DeployEnvironment);
+                var status = engine == GitOpsEngine.Flux
+                    ? await new FluxKustomizationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken)
+                    : await new ArgoCdApplicationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken);
+                Log.Information("{Engine} reports {Environment} at {Revision}: {Status}", engine, DeployEnvironment, Short(DeployedRevision), status);
+                return;
+            }
+
+            if (Kubeconfig is not null)
+            {
+                KubeconfigPolicy.ForBuild(DeployMode.Pull).EnsureMayRead($"--kubeconfig {Kubeconfig}"); // pull mode holds no cluster credential
+            }
+            await WaitForAgentAsync(timeout);
         });
+
+    async Task WaitForAgentAsync(TimeSpan timeout)
+    {
+        using var agent = AgentClient.ForPort(AgentPort);
+        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
+        var lastReported = "";
+        var status = await agent.WaitForEnvironmentAsync(DeployEnvironment, DeployedRevision!, timeout,
+            new InlineProgress<EnvironmentStatus>(s =>
+            {
+                var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, applied {Short(s.AppliedRevision)}";
+                if (line != lastReported)
+                {
+                    Log.Information("{Environment} {Progress:l}", DeployEnvironment, line);
+                    lastReported = line;
+                }
+            }), CancellationToken);
+        Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
+            DeployEnvironment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+    }
 
     static string Short(string? revision) => revision is null ? "none" : revision[..Math.Min(8, revision.Length)];
 
