@@ -53,7 +53,8 @@ partial class Build
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()
     {
-        var all = TestsDirectory.GlobFiles("*.csproj");
+        // Test projects are named *.Tests; tests/ also holds support projects (Slipway.Testing, ImageTestService) that are not run.
+        var all = TestsDirectory.GlobFiles("*.csproj").Where(p => p.NameWithoutExtension.EndsWith(".Tests", StringComparison.Ordinal)).ToList();
         if (TestProjects.Length == 0)
         {
             return all;

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Slipway.Delivery.Docker;
+using Slipway.Testing;
 
 [assembly: AssemblyFixture(typeof(Slipway.Agent.Tests.Infrastructure.BeaconImages))]
 
@@ -18,7 +19,7 @@ public sealed class BeaconImages : IAsyncLifetime
     public const string TestLabel = "slipway-test";
 
     readonly string runId = Guid.NewGuid().ToString("N")[..8];
-    TestRegistry? registry;
+    RegistryFixture? registry;
     DockerClient? docker;
     string? workDirectory;
 
@@ -31,7 +32,7 @@ public sealed class BeaconImages : IAsyncLifetime
         var log = TestLogger.Create("fixture");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         docker = await DockerEngine.ConnectAsync();
-        registry = await TestRegistry.StartAsync();
+        registry = await RegistryFixture.StartAsync();
         workDirectory = Directory.CreateTempSubdirectory("slipway-agent-images-").FullName;
         await EnsureBaseImageAsync(docker, workDirectory);
         log.Information("Base image ready at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Registry;
 

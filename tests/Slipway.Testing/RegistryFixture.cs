@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CliWrap;
+using Xunit;
 
-namespace Slipway.Delivery.Tests.Fixtures;
+namespace Slipway.Testing;
 
 /// <summary>
 /// A throw-away CNCF distribution registry (Debian's /usr/bin/docker-registry) on 127.0.0.1:&lt;free port&gt; with its
