@@ -4,7 +4,7 @@ using Slipway.Build;
 
 partial class Build
 {
-    [Parameter("Test projects to run, by name (default: every project under tests/)")]
+    [Parameter("Test projects to run, by name (default: every *.Tests project under tests/)")]
     readonly string[] TestProjects = [];
 
     AbsolutePath TestResultsDirectory => ArtifactsDirectory / "test-results";
@@ -53,8 +53,7 @@ partial class Build
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()
     {
-        // Test projects are named *.Tests; tests/ also holds support projects (Slipway.Testing, ImageTestService) that are not run.
-        var all = TestsDirectory.GlobFiles("*.csproj").Where(p => p.NameWithoutExtension.EndsWith(".Tests", StringComparison.Ordinal)).ToList();
+        var all = TestsDirectory.GlobFiles("*.Tests.csproj"); // test projects by convention; tests/ also holds support projects
         if (TestProjects.Length == 0)
         {
             return all;

@@ -11,7 +11,11 @@ var version = plus < 0 ? informational : informational[..plus];
 var commit = plus < 0 ? null : informational[(plus + 1)..];
 
 app.MapGet("/healthz", () => Results.Text("""{"status":"ok"}""", "application/json"));
-app.MapGet("/readyz", () => Results.Text("""{"status":"ready"}""", "application/json"));
+// IMAGE_TEST_UNREADY=1 keeps the service alive but never ready (for the suite's readiness timeout test).
+var unready = Environment.GetEnvironmentVariable("IMAGE_TEST_UNREADY") == "1";
+app.MapGet("/readyz", () => unready
+    ? Results.Text("""{"status":"unready"}""", "application/json", statusCode: 503)
+    : Results.Text("""{"status":"ready"}""", "application/json"));
 app.MapGet("/version", () => Results.Text(new JsonObject { ["version"] = version, ["commit"] = commit }.ToJsonString(), "application/json"));
 app.MapGet("/api/greeting", () => Results.Text(new JsonObject { ["message"] = "hello from the image test service", ["version"] = version }.ToJsonString(), "application/json"));
 app.Run();

@@ -42,6 +42,8 @@ sealed class LoadGenerator : IAsyncDisposable
 {
     const string Marker = "@@status=";
     readonly CancellationTokenSource stop = new();
+    // SIGINT (graceful cancellation) is ignored by processes started from a non-interactive background job: kill after a grace period.
+    readonly CancellationTokenSource kill = new();
     readonly ConcurrentDictionary<string, int> byStatus = new();
     readonly CommandTask<CommandResult> process;
     int total;
@@ -57,7 +59,7 @@ sealed class LoadGenerator : IAsyncDisposable
                 byStatus.AddOrUpdate(line[Marker.Length..], 1, (_, n) => n + 1);
                 Interlocked.Increment(ref total);
             }))
-            .ExecuteAsync(CancellationToken.None, stop.Token);
+            .ExecuteAsync(kill.Token, stop.Token);
     }
 
     public int Total => Volatile.Read(ref total);
@@ -67,6 +69,7 @@ sealed class LoadGenerator : IAsyncDisposable
     public async Task<LoadResult> StopAsync()
     {
         await stop.CancelAsync();
+        kill.CancelAfter(TimeSpan.FromSeconds(5));
         try { await process; } catch (OperationCanceledException) { }
         var counts = byStatus.ToDictionary();
         return new LoadResult(counts.Values.Sum(), counts.Where(p => p.Key != "200").Sum(p => p.Value), counts);
@@ -76,6 +79,7 @@ sealed class LoadGenerator : IAsyncDisposable
     {
         if (!stop.IsCancellationRequested) await StopAsync();
         stop.Dispose();
+        kill.Dispose();
     }
 }
 

@@ -16,6 +16,8 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     private readonly string? authSection;
     private CancellationTokenSource? stop;
+    // SIGINT (graceful cancellation) is ignored by processes started from a non-interactive background job: kill after a grace period.
+    private CancellationTokenSource? kill;
     private Task<CommandResult>? process;
     private readonly StringBuilder output = new();
 
@@ -51,12 +53,13 @@ public sealed class RegistryFixture : IAsyncLifetime
             var config = Path.Combine(Root, "config.yml");
             await File.WriteAllTextAsync(config, Config());
             stop = new CancellationTokenSource();
+            kill = new CancellationTokenSource();
             process = Cli.Wrap(RegistryBinary)
                 .WithArguments(["serve", config])
                 .WithValidation(CommandResultValidation.None)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(Append))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(Append))
-                .ExecuteAsync(CancellationToken.None, stop.Token);
+                .ExecuteAsync(kill.Token, stop.Token);
             try
             {
                 await WaitUntilAnsweringAsync();
@@ -116,8 +119,9 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     private async Task StopAsync()
     {
-        if (stop is null || process is null) return;
+        if (stop is null || kill is null || process is null) return;
         await stop.CancelAsync();
+        kill.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
             await process;
@@ -126,7 +130,9 @@ public sealed class RegistryFixture : IAsyncLifetime
         {
         }
         stop.Dispose();
+        kill.Dispose();
         stop = null;
+        kill = null;
         process = null;
     }
 

@@ -83,6 +83,26 @@ public sealed class ContainerTestSuiteTests(ImageTestEnvironment environment)
     }
 
     [Fact]
+    public async Task A_container_that_never_gets_ready_fails_within_the_bound_and_is_removed()
+    {
+        var image = await environment.GoodImageAsync();
+
+        var failure = await Assert.ThrowsAsync<ContainerTestFailedException>(() => ContainerTestSuite.RunAsync(image, new ContainerTestOptions
+        {
+            ArtifactsDirectory = environment.NewArtifactsDirectory(),
+            ReadyTimeout = TimeSpan.FromSeconds(5),
+            Environment = new Dictionary<string, string> { ["IMAGE_TEST_UNREADY"] = "1" },
+        }, new TestLog().Logger, Ct));
+
+        var readiness = Assert.Single(failure.Report.Failures);
+        Assert.StartsWith("/readyz ready within 5s", readiness.Name);
+        Assert.Contains("503", readiness.Detail);
+        Assert.Null(failure.Report.Load);
+        Assert.True(failure.Report.ContainerRemoved);
+        await AssertContainerGoneAsync(failure.Report.ContainerId!);
+    }
+
+    [Fact]
     public async Task An_image_missing_from_the_engine_is_loaded_from_its_oci_layout()
     {
         var image = await environment.GoodImageAsync();
