@@ -1,5 +1,6 @@
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -15,7 +16,7 @@ public sealed class AgentProcessTests : IAsyncDisposable
         var cancellation = TestContext.Current.CancellationToken;
         var configRepo = Path.Combine(root, "config.git");
         await Processes.RunAsync("git", ["init", "--quiet", "--bare", "--initial-branch=main", configRepo], cancellationToken: cancellation);
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var settings = new AgentLaunchSettings
         {
             AgentPath = Path.Combine(AppContext.BaseDirectory, "Slipway.Agent.dll"),

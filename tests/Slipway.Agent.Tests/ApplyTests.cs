@@ -1,5 +1,6 @@
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -10,7 +11,7 @@ public sealed class ApplyTests(BeaconImages images)
     public async Task Applies_the_committed_revision_and_serves_it_on_the_environment_port()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var revision = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port);
         await agent.StartAsync();
 
@@ -39,7 +40,7 @@ public sealed class ApplyTests(BeaconImages images)
     public async Task Scales_up_and_down_to_the_replicas_in_Git()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         await agent.StartAsync();
 
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 1, hostPort: port));
@@ -60,7 +61,7 @@ public sealed class ApplyTests(BeaconImages images)
     public async Task Prunes_an_environment_Git_no_longer_has()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         await agent.StartAsync();
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port));
 

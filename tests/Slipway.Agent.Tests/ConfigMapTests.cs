@@ -1,4 +1,5 @@
 using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -8,7 +9,7 @@ public sealed class ConfigMapTests(BeaconImages images)
     public async Task A_ConfigMap_only_change_is_reloaded_by_the_running_replicas_without_a_restart()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var first = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port, audience: "first");
         await agent.StartAsync();
         var before = await agent.WaitForAsync("staging", first);

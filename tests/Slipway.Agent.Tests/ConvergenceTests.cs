@@ -1,5 +1,6 @@
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -10,7 +11,7 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task A_replica_removed_or_killed_by_hand_is_replaced()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var revision = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port);
         await agent.StartAsync();
         await agent.WaitForAsync("staging", revision);
@@ -34,7 +35,7 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task A_commit_naming_the_image_by_tag_is_refused_and_the_previous_revision_keeps_serving()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var good = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 1, hostPort: port);
         await agent.StartAsync();
         await agent.WaitForAsync("staging", good);
@@ -65,7 +66,7 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task A_new_agent_over_existing_containers_adopts_them_without_duplicates()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var revision = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port);
         await agent.StartAsync();
         await agent.WaitForAsync("staging", revision);
@@ -82,7 +83,7 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task An_agent_stopped_mid_rollout_converges_when_started_again_with_no_orphan()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         await agent.StartAsync();
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port));
 
@@ -108,8 +109,8 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task An_agent_process_killed_with_SIGKILL_mid_rollout_converges_when_started_again()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
-        var settings = agent.ProcessSettings(Processes.FreePort());
+        var port = FreePort.Next();
+        var settings = agent.ProcessSettings(FreePort.Next());
         var logger = TestLogger.Create(agent.Instance);
         using var client = AgentClient.ForPort(settings.ApiPort);
         var cancellation = TestContext.Current.CancellationToken;
@@ -142,8 +143,8 @@ public sealed class ConvergenceTests(BeaconImages images)
     public async Task Disaster_recovery_restores_every_environment_from_Git()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var stagingPort = Processes.FreePort();
-        var productionPort = Processes.FreePort();
+        var stagingPort = FreePort.Next();
+        var productionPort = FreePort.Next();
         await agent.Repo.CommitAsync("staging", images.ImageB, replicas: 2, hostPort: stagingPort);
         var head = await agent.Repo.CommitAsync("production", images.ImageA, replicas: 2, hostPort: productionPort);
         await agent.StartAsync(environments: "staging,production");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -14,7 +15,7 @@ public sealed class DeliveryLatencyBenchmark(BeaconImages images)
     public async Task Push_to_serving_by_webhook_and_by_interval()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         await agent.StartAsync(interval: TimeSpan.FromSeconds(5));
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port));
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -11,7 +12,7 @@ public sealed class ReadinessTests(BeaconImages images)
     public async Task An_unready_replica_leaves_the_router_without_being_replaced_and_returns_when_ready()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var revision = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port);
         await agent.StartAsync();
         await agent.WaitForAsync("staging", revision);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CliWrap;
 using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -11,7 +12,7 @@ public sealed class RollingUpdateTests(BeaconImages images)
     public async Task A_rolling_update_under_constant_load_fails_no_request()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         await agent.StartAsync();
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port));
 

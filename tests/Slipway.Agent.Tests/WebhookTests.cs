@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
@@ -12,7 +13,7 @@ public sealed class WebhookTests(BeaconImages images)
     public async Task A_signed_webhook_syncs_at_once_and_an_unsigned_or_wrongly_signed_one_is_rejected()
     {
         await using var agent = await AgentUnderTest.CreateAsync();
-        var port = Processes.FreePort();
+        var port = FreePort.Next();
         var first = await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 1, hostPort: port);
         await agent.StartAsync(interval: TimeSpan.FromHours(1));
         await agent.WaitForAsync("staging", first);

@@ -1,7 +1,5 @@
-using System.Text;
-using CliWrap;
-using CliWrap.Buffered;
 using Serilog;
+using Slipway.Delivery.Git;
 
 namespace Slipway.Agent.ConfigRepo;
 
@@ -11,6 +9,9 @@ namespace Slipway.Agent.ConfigRepo;
 /// </summary>
 public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, string? branch, ILogger logger)
 {
+    // The remote URL may carry credentials (https://user:token@host/...): GitCli masks them in what it logs.
+    private readonly GitCli git = new(logger, RemoteCredentials(remote));
+
     public string Remote { get; } = remote;
 
     /// <summary>Fetches the remote and returns the branch head, or null when the branch has no commit yet.</summary>
@@ -68,17 +69,17 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
 
     async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments)
     {
-        var result = await Cli.Wrap("git")
-            .WithArguments(arguments)
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("GIT_TERMINAL_PROMPT", "0"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
+        var result = await git.RunAsync(workingDirectory, arguments, cancellationToken: cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
             throw new ConfigRepoException(Sync.Synchronizer.Redact(Remote,
                 $"git {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}"));
         return result.ExitCode == 0 ? result.StandardOutput : "";
     }
+
+    static string[] RemoteCredentials(string remote) =>
+        Uri.TryCreate(remote, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? [uri.UserInfo, Uri.UnescapeDataString(uri.UserInfo)]
+            : [];
 }
 
 public sealed class ConfigRepoException(string message) : Exception(message);

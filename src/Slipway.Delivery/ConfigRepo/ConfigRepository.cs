@@ -1,6 +1,7 @@
 using System.Globalization;
 using Polly;
 using Polly.Retry;
+using Slipway.Delivery.Git;
 using Slipway.Delivery.Manifests;
 
 namespace Slipway.Delivery.ConfigRepo;

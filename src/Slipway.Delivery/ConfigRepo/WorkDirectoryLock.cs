@@ -1,3 +1,5 @@
+using Slipway.Delivery.Git;
+
 namespace Slipway.Delivery.ConfigRepo;
 
 /// <summary>

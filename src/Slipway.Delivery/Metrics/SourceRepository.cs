@@ -1,5 +1,5 @@
 using System.Globalization;
-using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Git;
 
 namespace Slipway.Delivery.Metrics;
 
@@ -18,7 +18,7 @@ public sealed class SourceRepository
         this.path = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(this.path))
             throw new DirectoryNotFoundException($"source repository {this.path} does not exist: pass the service's Git clone (the build's root)");
-        git = new GitCli(null, "", "Slipway", "slipway@localhost", log.ForContext<SourceRepository>());
+        git = new GitCli(log.ForContext<SourceRepository>());
     }
 
     public string Location => path;

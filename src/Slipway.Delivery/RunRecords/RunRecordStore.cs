@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Git;
 
 namespace Slipway.Delivery.RunRecords;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
-using CliWrap;
-using CliWrap.Buffered;
+using Slipway.Delivery.Git;
 
 namespace Slipway.Delivery.Versioning;
 
@@ -93,13 +91,9 @@ public static partial class GitVersioning
         return (null, int.Parse(all.StandardOutput.Trim(), CultureInfo.InvariantCulture) - 1);
     }
 
-    private static async Task<BufferedCommandResult> GitAsync(string directory, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false)
+    private static async Task<GitResult> GitAsync(string directory, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false)
     {
-        var result = await Cli.Wrap("git")
-            .WithArguments(arguments)
-            .WithWorkingDirectory(directory)
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
+        var result = await new GitCli(Serilog.Core.Logger.None).RunAsync(directory, arguments, cancellationToken: cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
             throw new VersioningException($"'git {string.Join(' ', arguments)}' failed in '{directory}' (exit {result.ExitCode}): {result.StandardError.Trim()}");
         return result;

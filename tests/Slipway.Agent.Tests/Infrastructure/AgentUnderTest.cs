@@ -4,6 +4,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Docker;
+using Slipway.Testing;
 
 namespace Slipway.Agent.Tests.Infrastructure;
 
@@ -44,7 +45,7 @@ sealed class AgentUnderTest : IAsyncDisposable
     {
         if (app is not null) throw new InvalidOperationException("The agent is running; stop it first.");
         Interval = interval ?? Interval;
-        ApiPort = Processes.FreePort();
+        ApiPort = FreePort.Next();
         Client?.Dispose();
         Client = AgentClient.ForPort(ApiPort);
         app = await AgentHost.BuildAsync([

@@ -2,6 +2,9 @@ using System.Formats.Tar;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Slipway.Delivery.Docker;
+using Slipway.Delivery.Platform;
+using Slipway.Delivery.Registry;
+using Slipway.Testing;
 
 [assembly: AssemblyFixture(typeof(Slipway.Agent.Tests.Infrastructure.BeaconImages))]
 
@@ -10,16 +13,18 @@ namespace Slipway.Agent.Tests.Infrastructure;
 /// <summary>
 /// Two runnable Beacon images (variants "a" and "b": same app, different image config, so different digests) pushed
 /// to a throw-away registry, so manifests pin them by digest and the agent pulls them as it would in production.
-/// The base is a minimal Debian rootfs made once with mmdebstrap and cached as <see cref="BaseImage"/>.
+/// The base is the pipeline's own local Debian base (<see cref="BaseImageProvider"/> with <see cref="LocalBaseImageBuilder"/>),
+/// pushed to the same registry; its OCI layout is cached under the repository's .nuke/platform, as the pipeline caches it,
+/// so only the first run on a machine builds it.
 /// </summary>
 public sealed class BeaconImages : IAsyncLifetime
 {
-    public const string BaseImage = "slipway-test/base:agent";
     public const string TestLabel = "slipway-test";
 
     readonly string runId = Guid.NewGuid().ToString("N")[..8];
-    TestRegistry? registry;
+    RegistryFixture? registry;
     DockerClient? docker;
+    string? baseImage;
     string? workDirectory;
 
     public string ImageA { get; private set; } = "";
@@ -31,10 +36,10 @@ public sealed class BeaconImages : IAsyncLifetime
         var log = TestLogger.Create("fixture");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         docker = await DockerEngine.ConnectAsync();
-        registry = await TestRegistry.StartAsync();
+        registry = await RegistryFixture.StartAsync();
         workDirectory = Directory.CreateTempSubdirectory("slipway-agent-images-").FullName;
-        await EnsureBaseImageAsync(docker, workDirectory);
-        log.Information("Base image ready at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);
+        baseImage = await EnsureBaseImageAsync(registry.Host, log);
+        log.Information("Base image {Base} ready at {Seconds:0.0}s", baseImage, clock.Elapsed.TotalSeconds);
 
         var publish = Path.Combine(workDirectory, "app");
         await Processes.RunAsync("dotnet", ["publish", Path.Combine(Processes.RepositoryRoot(), "src", "Beacon"), "-c", "Release", "-r", "linux-x64",
@@ -42,7 +47,7 @@ public sealed class BeaconImages : IAsyncLifetime
         log.Information("Beacon published at {Seconds:0.0}s", clock.Elapsed.TotalSeconds);
         // Variant b is a only relabelled: same layers, another image config, another digest — built without a context upload.
         var repository = $"{registry!.Host}/slipway-agent-test/beacon";
-        await BuildAsync(docker, $"{repository}:a-{runId}", $"FROM {BaseImage}\nCOPY app/ /app/\n", publish, "a");
+        await BuildAsync(docker, $"{repository}:a-{runId}", $"FROM {baseImage}\nCOPY app/ /app/\n", publish, "a");
         await BuildAsync(docker, $"{repository}:b-{runId}", $"FROM {repository}:a-{runId}\n", null, "b");
         ImageA = await PushAsync(docker, repository, $"a-{runId}");
         ImageB = await PushAsync(docker, repository, $"b-{runId}");
@@ -88,36 +93,16 @@ public sealed class BeaconImages : IAsyncLifetime
         return inspected.RepoDigests.Single(d => d.StartsWith(repository + "@", StringComparison.Ordinal));
     }
 
-    /// <summary>The minimal rootfs: Debian's essential set plus what a self-contained .NET app needs (libstdc++, zlib).</summary>
-    static async Task EnsureBaseImageAsync(DockerClient client, string workDirectory)
+    /// <summary>The platform's local base, pushed to <paramref name="registryHost"/>; returns it by digest.</summary>
+    static async Task<string> EnsureBaseImageAsync(string registryHost, ILogger log)
     {
-        try
-        {
-            await client.Images.InspectImageAsync(BaseImage);
-            return;
-        }
-        catch (DockerImageNotFoundException)
-        {
-        }
-        var rootfs = Path.Combine(workDirectory, "rootfs.tar");
-        await Processes.RunAsync("mmdebstrap", ["--variant=essential", "--include=libstdc++6,zlib1g,ca-certificates", "bookworm", rootfs, AptMirror()]);
-        await using var tar = File.OpenRead(rootfs);
-        var separator = BaseImage.LastIndexOf(':');
-        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromSrc = "-", Repo = BaseImage[..separator], Tag = BaseImage[(separator + 1)..] },
-            tar, new AuthConfig(), new Progress<JSONMessage>());
-    }
-
-    /// <summary>The host's Debian mirror (the first bookworm archive in its apt sources, not security nor third-party repos).</summary>
-    static string AptMirror()
-    {
-        var files = (Directory.Exists("/etc/apt/sources.list.d") ? Directory.GetFiles("/etc/apt/sources.list.d") : [])
-            .Concat(File.Exists("/etc/apt/sources.list") ? ["/etc/apt/sources.list"] : []);
-        var candidates = files.SelectMany(File.ReadLines)
-            .Select(line => line.Trim())
-            .SelectMany(line => line.StartsWith("URIs:", StringComparison.Ordinal) ? line["URIs:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                : line.StartsWith("deb ", StringComparison.Ordinal) ? line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Contains("://", StringComparison.Ordinal))
-                : []);
-        return candidates.FirstOrDefault(uri => uri.TrimEnd('/').EndsWith("/debian", StringComparison.Ordinal)) ?? "http://deb.debian.org/debian";
+        var host = new SystemHost();
+        var apt = new AptInstaller(host, log, allowInstall: false);
+        using var client = new RegistryClient(log);
+        var provider = new BaseImageProvider(new LocalBaseImageBuilder(host, apt, log), client, log);
+        var platformDirectory = Path.Combine(Processes.RepositoryRoot(), ".nuke", "platform");
+        var state = await provider.EnsureAsync(BaseImageMode.Local, registryHost, platformDirectory);
+        return state.Reference.ToString();
     }
 
     public async ValueTask DisposeAsync()
@@ -132,6 +117,12 @@ public sealed class BeaconImages : IAsyncLifetime
             foreach (var image in images)
             {
                 try { await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = true }); }
+                catch (DockerApiException) { }
+            }
+            // The base came into the engine by digest from this run's registry: drop that name (the cache is the OCI layout).
+            if (baseImage is not null)
+            {
+                try { await docker.Images.DeleteImageAsync(baseImage, new ImageDeleteParameters { Force = true }); }
                 catch (DockerApiException) { }
             }
             docker.Dispose();

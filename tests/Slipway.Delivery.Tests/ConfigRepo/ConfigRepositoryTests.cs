@@ -1,4 +1,5 @@
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Git;
 using Slipway.Delivery.Manifests;
 using Slipway.Delivery.Tests.Manifests;
 

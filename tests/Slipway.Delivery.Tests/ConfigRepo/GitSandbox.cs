@@ -1,6 +1,5 @@
-using CliWrap;
-using CliWrap.Buffered;
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.ConfigRepo;
 
@@ -19,13 +18,7 @@ public sealed class GitSandbox : IDisposable
         new(new ConfigRepositoryOptions { Url = url ?? BareRepository, WorkDirectory = Path.Combine(Root, clone), Token = token }, Logs.Logger());
 
     /// <summary>Runs git directly (not through the code under test) to observe the repository.</summary>
-    public static async Task<string> GitAsync(string directory, params string[] arguments)
-    {
-        var result = await Cli.Wrap("git").WithArguments(arguments).WithWorkingDirectory(directory)
-            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)}: {result.StandardError}");
-        return result.StandardOutput;
-    }
+    public static Task<string> GitAsync(string directory, params string[] arguments) => TestGit.RunAsync(directory, arguments);
 
     public void Dispose()
     {

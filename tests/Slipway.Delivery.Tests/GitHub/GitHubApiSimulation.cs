@@ -1,10 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Settings;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.GitHub;
 
@@ -30,7 +29,7 @@ public sealed class GitHubApiSimulation : IDisposable
         {
             try
             {
-                server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{FreePort()}"] });
+                server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{FreePort.Next()}"] });
                 break;
             }
             catch (Exception) when (attempt < 5) { }
@@ -283,15 +282,6 @@ public sealed class GitHubApiSimulation : IDisposable
     };
 
     private static JsonObject User(string login) => new() { ["login"] = login, ["id"] = login.Length, ["type"] = "User" };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 /// <summary>One request the simulation received.</summary>

@@ -3,7 +3,7 @@ using Slipway.Delivery.Docker;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 using Slipway.Delivery.Tests.Registry;
 using Slipway.Delivery.Versioning;
 

@@ -1,8 +1,7 @@
-using CliWrap;
-using CliWrap.Buffered;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Metrics;
 using Slipway.Delivery.Tests.ConfigRepo;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Metrics;
 
@@ -79,7 +78,7 @@ public sealed class DeliveryHistory : IDisposable
 
     private static Task<string> GitAsync(string directory, string? when, params string[] arguments) => RunGitAsync(directory, when, arguments, null);
 
-    private static async Task<string> RunGitAsync(string directory, string? when, string[] arguments, string? input)
+    private static Task<string> RunGitAsync(string directory, string? when, string[] arguments, string? input)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -88,12 +87,7 @@ public sealed class DeliveryHistory : IDisposable
             ["GIT_CONFIG_GLOBAL"] = "/dev/null", ["GIT_CONFIG_NOSYSTEM"] = "1",
         };
         if (when is not null) environment["GIT_AUTHOR_DATE"] = environment["GIT_COMMITTER_DATE"] = when;
-        var command = Cli.Wrap("git").WithArguments(["-c", "commit.gpgsign=false", .. arguments]).WithWorkingDirectory(directory)
-            .WithEnvironmentVariables(environment).WithValidation(CommandResultValidation.None);
-        if (input is not null) command = command.WithStandardInputPipe(PipeSource.FromString(input));
-        var result = await command.ExecuteBufferedAsync();
-        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)}: {result.StandardError}");
-        return result.StandardOutput;
+        return TestGit.RunAsync(directory, ["-c", "commit.gpgsign=false", .. arguments], environment, input);
     }
 
     public void Dispose() => sandbox.Dispose();

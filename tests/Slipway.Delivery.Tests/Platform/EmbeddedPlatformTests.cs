@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Slipway.Delivery.Platform;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Platform;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Slipway.Delivery.Platform;
 using Slipway.Delivery.Registry;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Platform;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Platform;
 using Slipway.Delivery.Registry;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Platform;
 

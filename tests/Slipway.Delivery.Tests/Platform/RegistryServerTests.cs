@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Slipway.Delivery.Platform;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Platform;
 

@@ -1,6 +1,6 @@
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 using Slipway.Delivery.Tests.Oci;
 
 namespace Slipway.Delivery.Tests.Registry;

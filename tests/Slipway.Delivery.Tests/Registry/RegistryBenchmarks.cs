@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 using Slipway.Delivery.Tests.Oci;
 
 namespace Slipway.Delivery.Tests.Registry;

@@ -2,7 +2,7 @@ using Docker.DotNet.Models;
 using Slipway.Delivery.Docker;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 using Slipway.Delivery.Tests.Oci;
 
 namespace Slipway.Delivery.Tests.Registry;
@@ -181,7 +181,7 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     [Fact]
     public async Task An_unreachable_registry_gives_a_clear_error_after_the_retries()
     {
-        var host = $"127.0.0.1:{RegistryFixture.FreePort()}";
+        var host = $"127.0.0.1:{FreePort.Next()}";
         using var client = new RegistryClient(log.Logger, _ => null, retry: new RegistryRetryOptions
         {
             MaxRetryAttempts = 2,

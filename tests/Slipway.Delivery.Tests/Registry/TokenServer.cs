@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.Registry;
-using Slipway.Delivery.Tests.Fixtures;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Registry;
 
@@ -33,7 +33,7 @@ internal sealed class TokenServer : IAsyncDisposable
         certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
         RootCertBundle = Path.Combine(directory, "token-root.pem");
         File.WriteAllText(RootCertBundle, certificate.ExportCertificatePem());
-        var port = RegistryFixture.FreePort();
+        var port = FreePort.Next();
         Realm = $"http://127.0.0.1:{port}/token";
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();

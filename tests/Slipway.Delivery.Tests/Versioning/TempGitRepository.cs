@@ -1,5 +1,4 @@
-using CliWrap;
-using CliWrap.Buffered;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Versioning;
 
@@ -28,17 +27,15 @@ public sealed class TempGitRepository : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(Directory, "file.txt"), $"{message} {_commits}\n");
         await GitAsync("add", "-A");
         var when = (time ?? DateTimeOffset.FromUnixTimeSeconds(1_700_000_000 + _commits * 60)).ToString("yyyy-MM-ddTHH:mm:sszzz");
-        await Cli.Wrap("git").WithArguments(["commit", "-q", "-m", message]).WithWorkingDirectory(Directory)
-            .WithEnvironmentVariables(e => e.Set("GIT_AUTHOR_DATE", when).Set("GIT_COMMITTER_DATE", when))
-            .ExecuteBufferedAsync();
+        await TestGit.RunAsync(Directory, ["commit", "-q", "-m", message],
+            new Dictionary<string, string?> { ["GIT_AUTHOR_DATE"] = when, ["GIT_COMMITTER_DATE"] = when });
         return (await GitAsync("rev-parse", "HEAD")).Trim();
     }
 
     public Task TagAsync(string tag, bool annotated = false) =>
         annotated ? GitAsync("tag", "-a", tag, "-m", tag) : GitAsync("tag", tag);
 
-    public async Task<string> GitAsync(params string[] arguments) =>
-        (await Cli.Wrap("git").WithArguments(arguments).WithWorkingDirectory(Directory).ExecuteBufferedAsync()).StandardOutput;
+    public Task<string> GitAsync(params string[] arguments) => TestGit.RunAsync(Directory, arguments);
 
     public ValueTask DisposeAsync()
     {

@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using CliWrap;
+using Xunit;
 
-namespace Slipway.Delivery.Tests.Fixtures;
+namespace Slipway.Testing;
 
 /// <summary>
 /// A throw-away CNCF distribution registry (Debian's /usr/bin/docker-registry) on 127.0.0.1:&lt;free port&gt; with its
@@ -48,7 +48,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         // Another process may take the port between probing and binding: try a few ports.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            Port = FreePort();
+            Port = FreePort.Next();
             Host = $"127.0.0.1:{Port}";
             var config = Path.Combine(Root, "config.yml");
             await File.WriteAllTextAsync(config, Config());
@@ -140,13 +140,5 @@ public sealed class RegistryFixture : IAsyncLifetime
     {
         await StopAsync();
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
-    }
-
-    /// <summary>A port nobody listens on right now (bind port 0 and release it).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,18 +2,39 @@ using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
 
-namespace Slipway.Delivery.ConfigRepo;
+namespace Slipway.Delivery.Git;
 
 /// <summary>
 /// Runs the git CLI (through CliWrap) with a fixed, non-interactive environment. A token travels only as an
 /// http.extraHeader in this process's environment (GIT_CONFIG_COUNT/KEY/VALUE): never on the command line,
 /// never in .git/config; it is masked in everything this class logs or throws.
 /// </summary>
-internal sealed class GitCli(string? token, string tokenUser, string authorName, string authorEmail, Serilog.ILogger log)
+public sealed class GitCli
 {
-    private readonly SecretMasker masker = new(token is null ? [] : [token, AuthorizationValue(tokenUser, token)]);
+    private readonly string? token;
+    private readonly string tokenUser;
+    private readonly string authorName;
+    private readonly string authorEmail;
+    private readonly Serilog.ILogger log;
+    private readonly SecretMasker masker;
 
-    public SecretMasker Masker => masker;
+    public GitCli(string? token, string tokenUser, string authorName, string authorEmail, Serilog.ILogger log)
+        : this(token, tokenUser, authorName, authorEmail, log, []) { }
+
+    /// <summary>
+    /// For reading and fetching (no token, a neutral identity). <paramref name="secrets"/> are masked too:
+    /// e.g. the credentials inside a remote URL the caller passes as an argument.
+    /// </summary>
+    public GitCli(Serilog.ILogger log, params IReadOnlyList<string> secrets)
+        : this(null, "", "Slipway", "slipway@localhost", log, secrets) { }
+
+    private GitCli(string? token, string tokenUser, string authorName, string authorEmail, Serilog.ILogger log, IReadOnlyList<string> secrets)
+    {
+        (this.token, this.tokenUser, this.authorName, this.authorEmail, this.log) = (token, tokenUser, authorName, authorEmail, log);
+        masker = new SecretMasker(token is null ? secrets : [token, AuthorizationValue(tokenUser, token), .. secrets]);
+    }
+
+    internal SecretMasker Masker => masker;
 
     public async Task<GitResult> RunAsync(string? workingDirectory, IReadOnlyList<string> arguments, string? input = null,
         bool authenticate = false, CancellationToken cancellationToken = default)
@@ -68,7 +89,7 @@ internal sealed class GitCli(string? token, string tokenUser, string authorName,
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{token}"));
 }
 
-internal sealed record GitResult(IReadOnlyList<string> Arguments, int ExitCode, string StandardOutput, string StandardError)
+public sealed record GitResult(IReadOnlyList<string> Arguments, int ExitCode, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Slipway.Delivery.Tests.Platform;
+namespace Slipway.Testing;
 
-static class FreePort
+public static class FreePort
 {
     /// <summary>A port on 127.0.0.1 that was free a moment ago (bind port 0, read it back, release it).</summary>
     public static int Next()
