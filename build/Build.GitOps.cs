@@ -113,6 +113,7 @@ partial class Build
         using var agent = AgentClient.ForPort(AgentPort);
         await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
         var lastReported = "";
+        var configRepository = OpenConfigRepository();
         var status = await agent.WaitForEnvironmentAsync(DeployEnvironment, DeployedRevision!, timeout,
             new InlineProgress<EnvironmentStatus>(s =>
             {
@@ -122,7 +123,8 @@ partial class Build
                     Log.Information("{Environment} {Progress:l}", DeployEnvironment, line);
                     lastReported = line;
                 }
-            }), CancellationToken);
+            }), CancellationToken,
+            contains: (applied, token) => configRepository.ContainsAsync(applied, DeployedRevision!, token));
         Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
             DeployEnvironment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
     }

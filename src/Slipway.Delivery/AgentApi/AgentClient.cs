@@ -89,9 +89,15 @@ public sealed class AgentClient : IDisposable
     /// <see cref="AgentWaitException"/> at once when the agent refuses that revision, and at the timeout with the
     /// agent's last reported state and error.
     /// </summary>
+    /// <param name="contains">
+    /// Optional: whether a revision the agent applied contains <paramref name="revision"/> (another pipeline committed
+    /// after it before the agent synced); such a later revision, healthy, counts as this deploy applied.
+    /// </param>
     public async Task<EnvironmentStatus> WaitForEnvironmentAsync(string environment, string revision, TimeSpan timeout,
-        IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
+        Func<string, CancellationToken, Task<bool>>? contains = null)
     {
+        var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         var deadline = DateTimeOffset.UtcNow + timeout;
         EnvironmentStatus? last = null;
         string? lastProblem = null;
@@ -107,6 +113,12 @@ public sealed class AgentClient : IDisposable
                     progress?.Report(last);
                     if (SameRevision(last.AppliedRevision, revision) && last.Health == EnvironmentHealth.Healthy)
                         return last;
+                    if (contains is not null && last.AppliedRevision is { } applied && last.Health == EnvironmentHealth.Healthy)
+                    {
+                        if (!containing.TryGetValue(applied, out var includes))
+                            containing[applied] = includes = await contains(applied, cancellationToken);
+                        if (includes) return last;
+                    }
                     if (SameRevision(last.RefusedRevision, revision))
                         throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
                 }

@@ -70,6 +70,18 @@ public sealed class ConfigRepository
     }
 
     /// <summary>
+    /// True when <paramref name="descendant"/> contains <paramref name="ancestor"/> (is it or comes after it), after a
+    /// fetch: a deploy whose commit was followed by another pipeline's is still in the environment's history.
+    /// </summary>
+    public async Task<bool> ContainsAsync(string descendant, string ancestor, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncLockedAsync(cancellationToken);
+        var result = await git.RunAsync(options.WorkDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken);
+        return result.Succeeded;
+    }
+
+    /// <summary>
     /// Commits a change on top of the remote's latest branch and pushes it. <paramref name="apply"/> writes the change
     /// into the work tree (it is re-run on a fresh tree if a rebase conflicts); only <paramref name="pathspec"/> is staged
     /// (null: <paramref name="apply"/> stages its own changes).

@@ -40,6 +40,18 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_later_commit_contains_an_earlier_deploy_but_not_the_reverse()
+    {
+        var repository = sandbox.Repository();
+        var staging = await DeployAsync(repository, "staging", Image('a'));
+        var production = await DeployAsync(sandbox.Repository("other"), "production", Image('b'));   // another pipeline, its own clone
+
+        Assert.True(await repository.ContainsAsync(production.Sha, staging.Sha, TestContext.Current.CancellationToken));
+        Assert.True(await repository.ContainsAsync(staging.Sha, staging.Sha, TestContext.Current.CancellationToken));
+        Assert.False(await repository.ContainsAsync(staging.Sha, production.Sha, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_deployment_commit_carries_parseable_trailers()
     {
         var repository = sandbox.Repository();
