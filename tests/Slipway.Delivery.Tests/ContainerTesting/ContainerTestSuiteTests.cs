@@ -12,8 +12,28 @@ namespace Slipway.Delivery.Tests.ContainerTesting;
 
 /// <summary>The container test suite against real containers of a good image and of deliberately bad ones.</summary>
 [Collection(ImageCollection.Name)]
-public sealed class ContainerTestSuiteTests(ImageTestEnvironment environment)
+public sealed class ContainerTestSuiteTests(ImageTestEnvironment environment) : IAsyncDisposable
 {
+    // Images a test derives from the shared good image; removed after that test, so no test finds the good image
+    // with children (which the engine refuses to delete) whatever order the tests run in.
+    private readonly List<string> derivedTags = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        if (derivedTags.Count == 0) return;
+        using var docker = await DockerEngine.ConnectAsync();
+        foreach (var tag in derivedTags)
+        {
+            try
+            {
+                await docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = true });
+            }
+            catch (DockerImageNotFoundException)
+            {
+            }
+        }
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -169,6 +189,7 @@ public sealed class ContainerTestSuiteTests(ImageTestEnvironment environment)
         context.Position = 0;
         using var docker = await DockerEngine.ConnectAsync(cancellationToken: Ct);
         var tag = $"{environment.RegistryHost}/derived:{Guid.NewGuid():N}";
+        derivedTags.Add(tag);
         var progress = new DockerProgress(new TestLog().Logger, "build");
         await docker.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true, ForceRemove = true },
             context, null, null, progress, Ct);
