@@ -53,38 +53,4 @@ public static class DockerArchive
             // Compressed layers are fine: docker load decompresses what it reads.
             await writer.WriteEntryAsync(layout.BlobPath(layout.Layers[index].Digest), layerNames[index], cancellationToken);
     }
-
-    /// <summary>
-    /// Converts a docker-archive (<c>docker save</c>) holding one image into an OCI layout: config unchanged,
-    /// layers gzipped deterministically (already-gzipped layers kept as they are).
-    /// </summary>
-    public static async Task<OciImageLayout> ToLayoutAsync(string archiveTar, string workDirectory, string layoutDirectory, CancellationToken cancellationToken = default)
-    {
-        if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
-        Directory.CreateDirectory(workDirectory);
-        try
-        {
-            await TarFile.ExtractToDirectoryAsync(archiveTar, workDirectory, overwriteFiles: true, cancellationToken);
-            using var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(workDirectory, "manifest.json"), cancellationToken));
-            if (manifest.RootElement.GetArrayLength() != 1)
-                throw new ImageBuildException($"The image archive {archiveTar} holds {manifest.RootElement.GetArrayLength()} images; expected exactly one.");
-            var image = manifest.RootElement[0];
-            var config = await File.ReadAllBytesAsync(Path.Combine(workDirectory, image.GetProperty("Config").GetString()!), cancellationToken);
-            var layers = new List<string>();
-            var index = 0;
-            foreach (var layer in image.GetProperty("Layers").EnumerateArray())
-            {
-                var source = Path.Combine(workDirectory, layer.GetString()!);
-                if (OciLayer.IsGzip(source)) { layers.Add(source); continue; }
-                var target = Path.Combine(workDirectory, $"layer-{index++}.tar.gz");
-                await OciLayer.GzipDeterministicAsync(source, target, cancellationToken);
-                layers.Add(target);
-            }
-            return await OciImageLayout.CreateAsync(layoutDirectory, config, layers, ct: cancellationToken);
-        }
-        finally
-        {
-            Directory.Delete(workDirectory, recursive: true);
-        }
-    }
 }

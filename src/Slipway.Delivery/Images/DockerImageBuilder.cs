@@ -75,7 +75,7 @@ public sealed class DockerImageBuilder : IImageBuilder
 
         var layoutDirectory = Path.Combine(request.WorkDirectory, "oci-docker");
         if (Directory.Exists(layoutDirectory)) Directory.Delete(layoutDirectory, recursive: true);
-        var layout = await DockerArchive.ToLayoutAsync(saved, Path.Combine(work, "extracted"), layoutDirectory, cancellationToken);
+        var layout = await OciImageLayout.FromArchiveAsync(saved, layoutDirectory, cancellationToken);
         File.Delete(saved);
         log.Information("OCI layout {Layout}: manifest {Digest}", layout.Directory, layout.Manifest.Digest);
 
