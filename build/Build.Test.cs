@@ -27,7 +27,11 @@ partial class Build
                     "--results-directory", TestResultsDirectory,
                     "--report-trx", "--report-trx-filename", $"{name}.trx",
                     "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
+                    // A test that hangs ends the run with a mini dump and the names of the tests still running,
+                    // instead of eating the CI time limit in silence.
+                    "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
                 ]);
+                ReportHungTests(name);
                 if (exitCode != 0 && !(TestResultsDirectory / $"{name}.trx").FileExists())
                 {
                     crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
@@ -50,6 +54,19 @@ partial class Build
                 throw new InvalidOperationException(string.Join(" ", problems));
             }
         });
+
+    [Parameter("Minutes without progress after which a test run is treated as hung: dumped, its running tests named, and stopped (default 15)")]
+    readonly int TestHangMinutes = 15;
+
+    /// <summary>The hang-dump extension writes, per hung process, the tests it was running; they belong in the log.</summary>
+    void ReportHungTests(string project)
+    {
+        foreach (var log in TestResultsDirectory.GlobFiles($"{project}_*_hang.log"))
+        {
+            Log.Error("{Project} hung; tests still running when it was stopped (dump beside {Log}):{NewLine}{Tests}",
+                project, log.RelativeTo(RootDirectory), System.Environment.NewLine, File.ReadAllText(log).TrimEnd());
+        }
+    }
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()
     {

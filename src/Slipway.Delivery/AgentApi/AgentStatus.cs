@@ -30,7 +30,68 @@ public sealed record EnvironmentStatus(
     int? Port,
     string? ConfigHash,
     DateTimeOffset? LastApplied,
-    string? RefusedRevision);
+    string? RefusedRevision,
+    RolloutStatus? Rollout = null);
+
+/// <summary>
+/// The progressive rollout of one environment (blue-green, canary, ab-testing; a rolling update reports it too), as the
+/// agent drives it. <see cref="Revision"/> is the config repo commit being rolled out. When a step fails the agent moves
+/// all traffic back to the stable version, removes the new one, and pushes a revert of the promotion commit with
+/// <c>Slipway-Rollback-Of</c>: <see cref="RollbackRevision"/> is that revert, so Git and the environment agree again.
+/// </summary>
+public sealed record RolloutStatus(
+    string Strategy,
+    RolloutPhase Phase,
+    string Revision,
+    string? ImageDigest,
+    string? StableImageDigest,
+    int Step,
+    int StepCount,
+    int CanaryWeight,
+    int? PreviewPort,
+    IReadOnlyList<AnalysisResult> Analysis,
+    IReadOnlyList<GateResult> Gates,
+    string? Message,
+    string? RollbackRevision,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt);
+
+[JsonConverter(typeof(JsonStringEnumConverter<RolloutPhase>))]
+public enum RolloutPhase
+{
+    /// <summary>The new version is being started, previewed, gated or shifted step by step.</summary>
+    Progressing,
+    /// <summary>All traffic is on the new version; the old one is gone (or only kept warm, out of the router).</summary>
+    Succeeded,
+    /// <summary>A gate, a smoke check or an analysis failed: traffic is back on stable and the promotion commit reverted.</summary>
+    Aborted,
+}
+
+/// <summary>One analysis window: the canary's figures against the thresholds and the stable version's.</summary>
+public sealed record AnalysisResult(
+    int Step,
+    int CanaryWeight,
+    DateTimeOffset At,
+    long CanaryRequests,
+    double CanaryErrorRate,
+    double? CanaryP95Ms,
+    long StableRequests,
+    double StableErrorRate,
+    double? StableP95Ms,
+    AnalysisVerdict Verdict,
+    string Reason);
+
+[JsonConverter(typeof(JsonStringEnumConverter<AnalysisVerdict>))]
+public enum AnalysisVerdict
+{
+    Passed,
+    Failed,
+    /// <summary>Too few requests in the window to judge; the window is repeated (bounded).</summary>
+    Inconclusive,
+}
+
+/// <summary>A pre-rollout gate webhook's answer.</summary>
+public sealed record GateResult(string Name, int? StatusCode, bool Passed, string Message, DateTimeOffset At);
 
 [JsonConverter(typeof(JsonStringEnumConverter<EnvironmentHealth>))]
 public enum EnvironmentHealth

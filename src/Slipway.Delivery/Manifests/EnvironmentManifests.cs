@@ -106,4 +106,10 @@ public sealed record EnvironmentManifests(string Environment, V1Deployment Deplo
     /// <summary>The promotion strategy from the Deployment's slipway.dev/strategy annotation (rolling when absent).</summary>
     public string Strategy =>
         Deployment.Metadata?.Annotations.Get(SlipwayMetadata.StrategyAnnotation) ?? "rolling";
+
+    /// <summary>The rollout options from the Deployment's slipway.dev/rollout annotation (defaults when absent; the validator rejects an invalid one).</summary>
+    public RolloutSpec Rollout =>
+        Deployment.Metadata?.Annotations.Get(SlipwayMetadata.RolloutAnnotation) is { } json && RolloutSpec.TryParse(json, out var spec, out _)
+            ? spec
+            : new RolloutSpec();
 }

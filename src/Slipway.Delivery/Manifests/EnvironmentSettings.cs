@@ -23,6 +23,9 @@ public sealed class EnvironmentSettings
 
     public ImageSettings Image { get; set; } = new();
 
+    /// <summary>Promotion policy; null when the environment is only deployed to directly (GitOpsCommit), never promoted into.</summary>
+    public PromotionSettings? Promotion { get; set; }
+
     /// <summary>The ConfigMap data key holding the JSON settings that <see cref="Flags"/> and <see cref="Settings"/> change.</summary>
     public string ConfigFile { get; set; } = "appsettings.json";
 
@@ -38,6 +41,32 @@ public sealed class EnvironmentSettings
         public string Type { get; set; } = "rolling";
 
         public CanarySettings? Canary { get; set; }
+
+        /// <summary>Thresholds of the canary / A/B analysis (defaults: <see cref="AnalysisSpec"/>).</summary>
+        public AnalysisSpec? Analysis { get; set; }
+
+        public AbTestingSpec? AbTesting { get; set; }
+
+        public BlueGreenSpec? BlueGreen { get; set; }
+
+        /// <summary>Pre-rollout gate webhooks, called in order before traffic moves.</summary>
+        public List<GateSpec> Gates { get; set; } = [];
+    }
+
+    /// <summary>What Promote checks before it commits a digest to this environment (read by the build from deploy/, never by the agent).</summary>
+    public sealed class PromotionSettings
+    {
+        /// <summary>The environment whose running, smoke-tested digest is promoted here.</summary>
+        public string From { get; set; } = "staging";
+
+        /// <summary>automatic | manual (manual: Promote waits for `./build.sh Approve --environment &lt;env&gt;`).</summary>
+        public string Approval { get; set; } = "automatic";
+
+        /// <summary>How long Promote waits for an approval before it gives up (manual only).</summary>
+        public int ApprovalTimeoutSeconds { get; set; } = 900;
+
+        /// <summary>How long the digest must have run in <see cref="From"/> before it may be promoted.</summary>
+        public int SoakSeconds { get; set; }
     }
 
     public sealed class CanarySettings
@@ -100,7 +129,7 @@ public sealed class EnvironmentSettings
         {
             var reason = (exception.InnerException?.Message ?? exception.Message).Replace(Environment.NewLine, " ");
             throw new ManifestException($"{source} (line {exception.Start.Line}, column {exception.Start.Column}): {reason}; " +
-                                        "fix it (fields: replicas, hostPort, strategy, image, configFile, flags, settings — see deploy/README.md)");
+                                        "fix it (fields: replicas, hostPort, strategy, promotion, image, configFile, flags, settings — see deploy/README.md)");
         }
         settings ??= new EnvironmentSettings();
         settings.Check(source);
@@ -118,12 +147,42 @@ public sealed class EnvironmentSettings
             problems.Add($"{source}: strategy.canary.steps: {problem}");
         if (Strategy.Type != "canary" && Strategy.Canary is not null)
             problems.Add($"{source}: strategy.canary is set but strategy.type is '{Strategy.Type}'; remove it or use type: canary");
+        if (Strategy.Type == "ab-testing" && Strategy.AbTesting is null)
+            problems.Add($"{source}: strategy.type is 'ab-testing' but strategy.abTesting is missing; set header or cookie, value and iterations");
+        if (Strategy.Type != "ab-testing" && Strategy.AbTesting is not null)
+            problems.Add($"{source}: strategy.abTesting is set but strategy.type is '{Strategy.Type}'; remove it or use type: ab-testing");
+        if (Strategy.Type == "blue-green" && Strategy.BlueGreen is null)
+            problems.Add($"{source}: strategy.type is 'blue-green' but strategy.blueGreen is missing; set previewPort (and keepWarmSeconds)");
+        if (Strategy.Type != "blue-green" && Strategy.BlueGreen is not null)
+            problems.Add($"{source}: strategy.blueGreen is set but strategy.type is '{Strategy.Type}'; remove it or use type: blue-green");
+        problems.AddRange(Rollout.Check().Select(problem => $"{source}: {problem}"));
+        if (Promotion is { } promotion)
+        {
+            if (!EnvironmentName.IsValid(promotion.From)) problems.Add($"{source}: promotion.from '{promotion.From}' is not an environment name; {EnvironmentName.Rule}");
+            if (promotion.Approval is not ("automatic" or "manual")) problems.Add($"{source}: promotion.approval is '{promotion.Approval}'; use automatic or manual");
+            if (promotion.ApprovalTimeoutSeconds < 1) problems.Add($"{source}: promotion.approvalTimeoutSeconds is {promotion.ApprovalTimeoutSeconds}; use 1 or more");
+            if (promotion.SoakSeconds < 0) problems.Add($"{source}: promotion.soakSeconds is {promotion.SoakSeconds}; use 0 or more");
+        }
         if (string.IsNullOrWhiteSpace(ConfigFile)) problems.Add($"{source}: configFile is empty; name the ConfigMap data key with the settings");
         if (problems.Count > 0) throw new ManifestException(problems);
     }
 
+    /// <summary>The rollout options the agent reads (annotation slipway.dev/rollout).</summary>
+    public RolloutSpec Rollout => new()
+    {
+        Analysis = Strategy.Analysis ?? new AnalysisSpec(),
+        AbTesting = Strategy.AbTesting,
+        BlueGreen = Strategy.BlueGreen,
+        Gates = Strategy.Gates,
+    };
+
+    /// <summary>The canary's steps; without any, Flagger's and Argo's usual 10% → 25% → 50% (→ 100%), 10 s each.</summary>
     public IReadOnlyList<CanaryStep> CanarySteps =>
-        Strategy.Canary?.Steps.Select(step => new CanaryStep(step.Weight, step.PauseSeconds)).ToList() ?? [];
+        Strategy.Canary is { Steps.Count: > 0 } canary
+            ? canary.Steps.Select(step => new CanaryStep(step.Weight, step.PauseSeconds)).ToList()
+            : DefaultCanarySteps;
+
+    public static readonly IReadOnlyList<CanaryStep> DefaultCanarySteps = [new(10, 10), new(25, 10), new(50, 10)];
 
     /// <summary>Reads a YAML subtree as JSON: plain scalars become booleans, numbers or null where they read as such; quoted ones stay strings.</summary>
     private sealed class JsonObjectYamlConverter : IYamlTypeConverter

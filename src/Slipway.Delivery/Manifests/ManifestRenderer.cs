@@ -106,6 +106,7 @@ public static class ManifestRenderer
         annotations[SlipwayMetadata.StrategyAnnotation] = settings.Strategy.Type;
         if (settings.Strategy.Type == "canary") annotations[SlipwayMetadata.CanaryStepsAnnotation] = CanaryStep.Format(settings.CanarySteps);
         else annotations.Remove(SlipwayMetadata.CanaryStepsAnnotation);
+        annotations[SlipwayMetadata.RolloutAnnotation] = settings.Rollout.ToJson();
 
         if (spec.Selector?.MatchLabels is { } matchLabels) matchLabels[SlipwayMetadata.EnvironmentLabel] = environment;
         var template = spec.Template ??= new V1PodTemplateSpec();

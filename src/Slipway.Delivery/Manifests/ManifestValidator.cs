@@ -114,6 +114,8 @@ public static partial class ManifestValidator
             problems.Add($"{where}: annotation {SlipwayMetadata.StrategyAnnotation} is '{strategy}'; use one of {string.Join(", ", SlipwayMetadata.Strategies)}");
         if (annotations.Get(SlipwayMetadata.CanaryStepsAnnotation) is { } steps && !CanaryStep.TryParseAll(steps, out _, out var stepProblem))
             problems.Add($"{where}: annotation {SlipwayMetadata.CanaryStepsAnnotation}: {stepProblem}");
+        if (annotations.Get(SlipwayMetadata.RolloutAnnotation) is { } rollout && !RolloutSpec.TryParse(rollout, out _, out var rolloutProblem))
+            problems.Add($"{where}: annotation {SlipwayMetadata.RolloutAnnotation}: {rolloutProblem}");
 
         var spec = deployment.Spec;
         if (spec is null)

@@ -16,11 +16,13 @@ public static class SlipwayMetadata
     public const string StrategyAnnotation = "slipway.dev/strategy";
     /// <summary>Canary steps as "weight:pauseSeconds,..." e.g. "10:30,50:30" (canary strategy only).</summary>
     public const string CanaryStepsAnnotation = "slipway.dev/canary-steps";
+    /// <summary>On the Deployment: <see cref="RolloutSpec"/> as compact JSON (analysis, A/B audience, blue-green preview, gates).</summary>
+    public const string RolloutAnnotation = "slipway.dev/rollout";
     public const string HostPortAnnotation = "slipway.dev/host-port";
     /// <summary>On the ConfigMap: <see cref="ConfigHash"/> of its data, what the service reports it runs with.</summary>
     public const string ConfigHashAnnotation = "slipway.dev/config-hash";
     /// <summary>On the Deployment: the env var the image digest is passed in (so the service can report it).</summary>
     public const string DigestEnvAnnotation = "slipway.dev/image-digest-env";
 
-    public static readonly IReadOnlyList<string> Strategies = ["rolling", "blue-green", "canary"];
+    public static readonly IReadOnlyList<string> Strategies = ["rolling", "blue-green", "canary", "ab-testing"];
 }

@@ -36,9 +36,19 @@ public sealed class EnvironmentSettingsTests
 
     [Fact]
     public void Canary_steps_must_increase() =>
-        Assert.Contains("weight 10 must be greater than the previous step's (50)", RenderFailsAfter("environments/production.yaml",
+        Assert.Contains("weight 25 must be greater than the previous step's (50)", RenderFailsAfter("environments/production.yaml",
             text => text.Replace("weight: 10", "weight: 60", StringComparison.Ordinal).Replace("weight: 50", "weight: 10", StringComparison.Ordinal)
                         .Replace("weight: 60", "weight: 50", StringComparison.Ordinal), "production").Message);
+
+    [Fact]
+    public void Blue_green_needs_a_preview_port() =>
+        Assert.Contains("strategy.blueGreen is missing", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("type: rolling", "type: blue-green", StringComparison.Ordinal)).Message);
+
+    [Fact]
+    public void An_analysis_threshold_out_of_range_is_an_error_naming_the_field() =>
+        Assert.Contains("strategy.analysis.maxErrorRate is 5", RenderFailsAfter("environments/production.yaml",
+            text => text.Replace("maxErrorRate: 0.01", "maxErrorRate: 5", StringComparison.Ordinal), "production").Message);
 
     [Fact]
     public void An_unknown_flag_is_an_error_listing_the_known_ones()

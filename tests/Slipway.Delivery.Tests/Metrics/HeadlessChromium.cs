@@ -23,9 +23,11 @@ public sealed class HeadlessChromium : IDisposable
         var uid = await Cli.Wrap("id").WithArguments("-u").WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
         if (uid.StandardOutput.Trim() != "0" || !File.Exists("/usr/bin/apt-get"))
             Assert.Skip("chromium is not installed and these tests cannot install it (apt-get as root is needed): run `apt-get install -y chromium`");
-        var install = await Cli.Wrap("apt-get").WithArguments(["install", "-y", "-q", "chromium"])
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromMinutes(5)); // a stalled mirror or a held dpkg lock must not hang the test run
+        var install = await Cli.Wrap("apt-get").WithArguments(["install", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", "chromium"])
             .WithEnvironmentVariables(new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" })
-            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(bounded.Token);
         if (install.ExitCode != 0 || Find() is not { } installed)
         {
             Assert.Skip($"chromium could not be installed with apt-get (exit {install.ExitCode}): {Tail(install.StandardError)}");
