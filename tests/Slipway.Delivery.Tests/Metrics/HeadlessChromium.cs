@@ -23,14 +23,20 @@ public sealed class HeadlessChromium : IDisposable
         var uid = await Cli.Wrap("id").WithArguments("-u").WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
         if (uid.StandardOutput.Trim() != "0" || !File.Exists("/usr/bin/apt-get"))
             Assert.Skip("chromium is not installed and these tests cannot install it (apt-get as root is needed): run `apt-get install -y chromium`");
+        // Without recommends: they bring daemons (avahi, udev...) whose postinst starts them, and a daemon that inherits
+        // our output pipe keeps it open for ever. apt writes to a file for the same reason, bounded in time.
+        var log = Path.Combine(Path.GetTempPath(), $"slipway-apt-chromium-{Guid.NewGuid():N}.log");
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromMinutes(5)); // a stalled mirror or a held dpkg lock must not hang the test run
-        var install = await Cli.Wrap("apt-get").WithArguments(["install", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", "chromium"])
+        bounded.CancelAfter(TimeSpan.FromMinutes(5));
+        var install = await Cli.Wrap("/bin/sh")
+            .WithArguments(["-c", "exec apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120 chromium fonts-liberation >\"$0\" 2>&1 </dev/null", log])
             .WithEnvironmentVariables(new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" })
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(bounded.Token);
+        var output = File.Exists(log) ? await File.ReadAllTextAsync(log, cancellationToken) : "";
+        File.Delete(log);
         if (install.ExitCode != 0 || Find() is not { } installed)
         {
-            Assert.Skip($"chromium could not be installed with apt-get (exit {install.ExitCode}): {Tail(install.StandardError)}");
+            Assert.Skip($"chromium could not be installed with apt-get (exit {install.ExitCode}): {Tail(output)}");
             throw new InvalidOperationException("unreachable");
         }
         return new HeadlessChromium(installed);
@@ -59,7 +65,7 @@ public sealed class HeadlessChromium : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(2));
         var result = await Cli.Wrap(Executable)
-            .WithArguments(["--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
+            .WithArguments(["--headless", "--disable-gpu", "--no-sandbox", "--disable-crash-reporter", "--disable-breakpad", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
                 $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", .. arguments])
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(Encoding.UTF8, Encoding.UTF8, timeout.Token);
