@@ -3,14 +3,16 @@ using Serilog;
 using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
+using Slipway.Agent.Backends.Kubernetes;
 using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
 using Slipway.Delivery.Docker;
+using Slipway.Delivery.Kubernetes;
 
 namespace Slipway.Agent;
 
-/// <summary>Builds the agent: options, the Docker backend and router, the pull loop, the API. Tests build it with their own arguments.</summary>
+/// <summary>Builds the agent: options, the backend (Docker with its router, or Kubernetes), the pull loop, the API. Tests build it with their own arguments.</summary>
 public static class AgentHost
 {
     public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default)
@@ -36,14 +38,24 @@ public static class AgentHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.ApiPort));
 
         Directory.CreateDirectory(options.WorkDir);
-        var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
-        var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout);
         builder.Services.AddSingleton(options);
-        // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
-        builder.Services.AddSingleton(_ => docker);
-        builder.Services.AddSingleton(_ => new EdgeRouter(logger));
-        builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
-            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
+        if (options.Backend == AgentBackend.Kubernetes)
+        {
+            // The agent under deploy/kubernetes/agent-rbac.yaml has no cluster-wide rights: the namespaces come with that manifest.
+            var deployer = KubernetesDeployer.Connect(new KubernetesConnectionOptions(options.Kubeconfig, options.KubeContext, options.InCluster),
+                KubeconfigPolicy.ForAgent(), logger, new KubernetesDeployerOptions { ManageNamespaces = false });
+            builder.Services.AddSingleton<IEnvironmentBackend>(new KubernetesEnvironmentBackend(deployer));
+        }
+        else
+        {
+            var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
+            var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout);
+            // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
+            builder.Services.AddSingleton(_ => docker);
+            builder.Services.AddSingleton(_ => new EdgeRouter(logger));
+            builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
+                services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
+        }
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();

@@ -33,6 +33,18 @@ public sealed record AgentOptions
     /// <summary>Time a new replica may take to pass its readiness probe (--readiness-timeout 120).</summary>
     public TimeSpan ReadinessTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Where environments run: containers on this machine's Docker engine, or namespaces of a Kubernetes cluster.</summary>
+    public AgentBackend Backend { get; init; } = AgentBackend.Docker;
+
+    /// <summary>Kubernetes backend: the kubeconfig file (else KUBECONFIG, ~/.kube/config, or in-cluster).</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Kubernetes backend: the kubeconfig context (else its current-context).</summary>
+    public string? KubeContext { get; init; }
+
+    /// <summary>Kubernetes backend: use the pod's service account (the agent deployed with deploy/kubernetes/agent-rbac.yaml).</summary>
+    public bool InCluster { get; init; }
+
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
         ["--root"] = "Agent:Root",
@@ -47,6 +59,10 @@ public sealed record AgentOptions
         ["--pid-file"] = "Agent:PidFile",
         ["--drain"] = "Agent:Drain",
         ["--readiness-timeout"] = "Agent:ReadinessTimeout",
+        ["--backend"] = "Agent:Backend",
+        ["--kubeconfig"] = "Agent:Kubeconfig",
+        ["--kube-context"] = "Agent:KubeContext",
+        ["--in-cluster"] = "Agent:InCluster",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -88,6 +104,17 @@ public sealed record AgentOptions
             PidFile = Get("PidFile") is { } pidFile ? Path.GetFullPath(pidFile, root) : Path.Combine(workDir, "agent.pid"),
             Drain = Duration(Get("Drain"), "--drain", TimeSpan.FromSeconds(2)),
             ReadinessTimeout = Duration(Get("ReadinessTimeout"), "--readiness-timeout", TimeSpan.FromSeconds(120)),
+            Backend = Get("Backend") switch
+            {
+                null or "docker" => AgentBackend.Docker,
+                "kubernetes" => AgentBackend.Kubernetes,
+                var other => throw new ArgumentException($"--backend: '{other}' is not a backend; use docker (one machine) or kubernetes."),
+            },
+            Kubeconfig = Get("Kubeconfig") is { } kubeconfig ? Path.GetFullPath(kubeconfig, root) : null,
+            KubeContext = Get("KubeContext"),
+            InCluster = Get("InCluster") is { } inCluster && (bool.TryParse(inCluster, out var flag)
+                ? flag
+                : throw new ArgumentException($"--in-cluster: '{inCluster}' is not true or false.")),
         };
     }
 
@@ -101,4 +128,10 @@ public sealed record AgentOptions
             return span;
         throw new ArgumentException($"{option}: '{text}' is not a duration; give seconds (5, 0.5) or hh:mm:ss.");
     }
+}
+
+public enum AgentBackend
+{
+    Docker,
+    Kubernetes,
 }

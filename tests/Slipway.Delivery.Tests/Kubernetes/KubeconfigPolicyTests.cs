@@ -68,7 +68,7 @@ public sealed class KubeconfigPolicyTests : IDisposable
     [Fact]
     public async Task Push_mode_deploys_through_a_kubeconfig_that_names_the_cluster()
     {
-        await using var simulation = await Simulation.KubernetesApiSimulation.StartAsync();
+        await using var simulation = await Slipway.Testing.Kubernetes.KubernetesApiSimulation.StartAsync();
         var kubeconfig = WriteKubeconfig(Path.Combine(_home, "config"), simulation.BaseAddress.ToString().TrimEnd('/'));
 
         var deployer = KubernetesDeployer.Connect(new KubernetesConnectionOptions(KubeconfigPath: kubeconfig), KubeconfigPolicy.ForBuild(DeployMode.Push),

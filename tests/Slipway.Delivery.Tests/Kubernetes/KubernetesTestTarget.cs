@@ -1,6 +1,6 @@
 using System.Net.Http;
 using k8s;
-using Slipway.Delivery.Tests.Kubernetes.Simulation;
+using Slipway.Testing.Kubernetes;
 
 namespace Slipway.Delivery.Tests.Kubernetes;
 

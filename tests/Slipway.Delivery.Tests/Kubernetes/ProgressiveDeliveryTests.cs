@@ -3,7 +3,7 @@ using k8s;
 using k8s.Autorest;
 using Slipway.Delivery.Kubernetes;
 using Slipway.Delivery.Tests.ConfigRepo;
-using Slipway.Delivery.Tests.Kubernetes.Simulation;
+using Slipway.Testing.Kubernetes;
 
 namespace Slipway.Delivery.Tests.Kubernetes;
 

@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Slipway.Testing.Kubernetes;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Delivery.Tests.Kubernetes;
 
 /// <summary>The SIMULATION keeps the Kubernetes API contract the deployer relies on (checked over plain HTTP).</summary>
 public sealed class KubernetesApiSimulationTests : IAsyncLifetime

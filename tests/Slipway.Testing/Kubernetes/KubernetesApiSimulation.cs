@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>
 /// A SIMULATION of the Kubernetes API server, in process on Kestrel (127.0.0.1, a free port), following the real API's

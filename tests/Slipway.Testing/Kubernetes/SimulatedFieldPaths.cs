@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>
 /// Field paths for the SIMULATION's managedFields. Simplified but honest: every map is descended into, every list is one

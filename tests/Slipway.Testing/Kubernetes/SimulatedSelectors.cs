@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>The SIMULATION's label and field selectors: equality-based only (k=v, k==v, k!=v, k, !k); set-based ones are refused.</summary>
 internal sealed class SimulatedSelector

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>Reads an apply-patch+yaml body (YAML, of which JSON is a subset) into JSON, resolving plain scalars by the YAML core schema.</summary>
 internal static class SimulationYaml

@@ -1,4 +1,4 @@
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>A resource the SIMULATION serves: where it lives in the API, and which subresources it has.</summary>
 internal sealed record SimulatedResourceType(string Group, string Version, string Plural, string Kind, bool Namespaced, bool StatusSubresource)

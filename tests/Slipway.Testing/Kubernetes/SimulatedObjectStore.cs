@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 internal sealed record SimulatedObjectKey(SimulatedResourceType Type, string? Namespace, string Name);
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Slipway.Delivery.Tests.Kubernetes.Simulation;
+namespace Slipway.Testing.Kubernetes;
 
 /// <summary>What the SIMULATED Deployment controller does when a Deployment's spec changes.</summary>
 public enum SimulatedRollout
