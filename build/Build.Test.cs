@@ -21,18 +21,16 @@ partial class Build
             foreach (var project in projects)
             {
                 var name = project.NameWithoutExtension;
-                var exitCode = await RunAllowingFailureAsync("dotnet",
-                [
-                    "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
-                    "--results-directory", TestResultsDirectory,
-                    "--report-trx", "--report-trx-filename", $"{name}.trx",
-                    "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
-                    // A test that hangs ends the run with a mini dump and the names of the tests still running,
-                    // instead of eating the CI time limit in silence.
-                    "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
-                ]);
-                ReportHungTests(name);
-                if (exitCode != 0 && !(TestResultsDirectory / $"{name}.trx").FileExists())
+                var (exitCode, hung) = await RunTestProjectAsync(project, name);
+                if (hung)
+                {
+                    // A hang is reported (above, with the tests that were running and a dump) and the project run once more:
+                    // one stuck test must not cost a whole CI run, but it must not pass unseen either.
+                    Log.Warning("{Project} hung; running it once more (the hang's log and dump stay in {Directory})",
+                        name, (TestResultsDirectory / "hung").RelativeTo(RootDirectory));
+                    (exitCode, hung) = await RunTestProjectAsync(project, name);
+                }
+                if (hung || (exitCode != 0 && !(TestResultsDirectory / $"{name}.trx").FileExists()))
                 {
                     crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
                 }
@@ -58,14 +56,31 @@ partial class Build
     [Parameter("Minutes without progress after which a test run is treated as hung: dumped, its running tests named, and stopped (default 15)")]
     readonly int TestHangMinutes = 15;
 
-    /// <summary>The hang-dump extension writes, per hung process, the tests it was running; they belong in the log.</summary>
-    void ReportHungTests(string project)
+    /// <summary>Runs one test project; true when it hung (the hang-dump extension stopped it and named the tests still running).</summary>
+    async Task<(int ExitCode, bool Hung)> RunTestProjectAsync(AbsolutePath project, string name)
     {
-        foreach (var log in TestResultsDirectory.GlobFiles($"{project}_*_hang.log"))
+        var exitCode = await RunAllowingFailureAsync("dotnet",
+        [
+            "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
+            "--results-directory", TestResultsDirectory,
+            "--report-trx", "--report-trx-filename", $"{name}.trx",
+            "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
+            // A test that hangs ends the run with a mini dump and the names of the tests still running,
+            // instead of eating the CI time limit in silence.
+            "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
+        ]);
+        var hangFiles = TestResultsDirectory.GlobFiles("*_hang.*", recursive: false);
+        if (hangFiles.Count == 0) return (exitCode, false);
+        var kept = TestResultsDirectory / "hung";
+        kept.CreateDirectory();
+        foreach (var log in hangFiles.Where(file => file.Name.EndsWith(".log", StringComparison.Ordinal)))
         {
-            Log.Error("{Project} hung; tests still running when it was stopped (dump beside {Log}):{NewLine}{Tests}",
-                project, log.RelativeTo(RootDirectory), System.Environment.NewLine, File.ReadAllText(log).TrimEnd());
+            Log.Error("{Project} hung; tests still running when it was stopped:{NewLine}{Tests}",
+                name, System.Environment.NewLine, File.ReadAllText(log).TrimEnd());
         }
+        foreach (var file in hangFiles) File.Move(file, kept / $"{name}-{file.Name}", overwrite: true);
+        (TestResultsDirectory / $"{name}.trx").DeleteFile(); // a partial TRX of the hung run must not be counted
+        return (exitCode, true);
     }
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()

@@ -23,6 +23,7 @@ public sealed class RegistryServerTests
         var address = $"127.0.0.1:{FreePort.Next()}";
         var server = Server();
         bool stopped;
+        var pid = 0;
         try
         {
             var first = await server.EnsureAsync(address, root.Path, ct);
@@ -33,7 +34,7 @@ public sealed class RegistryServerTests
             Assert.Equal(RegistryServer.AnswerKind.Registry, (await server.ProbeAsync(address, ct)).Kind);
             var directory = RegistryServer.DirectoryUnder(root.Path);
             Assert.True(File.Exists(Path.Combine(directory, "config.yml")));
-            var pid = int.Parse(File.ReadAllText(Path.Combine(directory, "registry.pid")));
+            pid = int.Parse(File.ReadAllText(Path.Combine(directory, "registry.pid")));
             // Detached: the registry leads its own session, so it outlives the build that started it.
             Assert.Equal(pid, SessionOf(pid));
             Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(pid));
@@ -45,7 +46,10 @@ public sealed class RegistryServerTests
             stopped = await server.StopAsync(root.Path, CancellationToken.None);
         }
         Assert.True(stopped);
-        Assert.Equal(RegistryServer.AnswerKind.Nothing, (await server.ProbeAsync(address, ct)).Kind);
+        Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal),
+            $"docker-registry (pid {pid}) still runs after StopAsync");
+        // The freed port may be taken at once by another test's server (ports are picked free, in parallel): only ours must be gone.
+        Assert.NotEqual(RegistryServer.AnswerKind.Registry, (await server.ProbeAsync(address, ct)).Kind);
         Assert.False(File.Exists(Path.Combine(RegistryServer.DirectoryUnder(root.Path), "registry.pid")));
     }
 
