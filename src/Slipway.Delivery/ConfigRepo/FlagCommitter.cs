@@ -1,0 +1,60 @@
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Delivery.ConfigRepo;
+
+/// <summary>
+/// SetFlag: commits one feature flag change to an environment's ConfigMap in the config repo — a Git commit like any
+/// deploy, with the deployment trailers of what the environment runs (same image and source) plus Slipway-Flag.
+/// </summary>
+public sealed class FlagCommitter(ConfigRepository repository, Serilog.ILogger log)
+{
+    public const string FlagTrailerKey = "Slipway-Flag";
+
+    /// <summary>
+    /// Sets <paramref name="flag"/> to <paramref name="value"/> (on, off, 30%, Formal=70,Casual=30) in
+    /// environments/&lt;<paramref name="environment"/>&gt;/configmap.yaml and pushes the commit. The same value again: no commit.
+    /// </summary>
+    /// <exception cref="ManifestException">Bad value, unknown flag or variant (names the known ones); nothing is committed.</exception>
+    /// <exception cref="InvalidOperationException">The environment has never been deployed.</exception>
+    public async Task<CommitResult> SetFlagAsync(string environment, string flag, string value, string run, CancellationToken cancellationToken = default)
+    {
+        EnvironmentName.Require(environment);
+        ArgumentException.ThrowIfNullOrWhiteSpace(run);
+        if (string.IsNullOrWhiteSpace(flag))
+            throw new ManifestException("--flag is missing; name the feature flag to change (e.g. --flag Greeting.V2)");
+        flag = flag.Trim();
+        var parsed = FlagValue.Parse(flag, value);
+
+        var current = await repository.ReadEnvironmentAsync(environment, cancellationToken: cancellationToken)
+                      ?? throw new InvalidOperationException(
+                          $"The config repo has no environment '{environment}'; deploy it first (./build.sh Deploy --environment {environment}), then set flags");
+        var declared = FlagChange.DeclaredFlags(current.ConfigMap);
+        if (!declared.Contains(flag))
+            throw new ManifestException($"{SlipwayMetadata.EnvironmentFolder(environment)}/{SlipwayMetadata.ConfigMapFile}: no feature flag '{flag}' " +
+                                        $"(declared flags: {string.Join(", ", declared)}); fix --flag or declare the flag in deploy/base/configmap.yaml");
+        var deployed = (await repository.HistoryAsync(environment, cancellationToken)).Select(commit => commit.Deployment)
+                       .FirstOrDefault(trailers => trailers?.Environment == environment)
+                       ?? throw new InvalidOperationException($"No Slipway deployment commit of '{environment}' in the config repo; deploy it first");
+        // The flag change ships what already runs: the same image and source, so lead-time metrics credit no new commits.
+        var trailers = new DeploymentTrailers(environment, current.Image ?? deployed.Image, deployed.SourceCommit, deployed.SourceTime, run);
+
+        var folder = SlipwayMetadata.EnvironmentFolder(environment);
+        var path = $"{folder}/{SlipwayMetadata.ConfigMapFile}";
+        var message = $"Set flag {flag} to {parsed} in {environment}\n\n" +
+                      $"Feature flag change only: {environment} keeps running {trailers.Image}.\n\n" +
+                      string.Join('\n', trailers.ToLines()) + $"\n{FlagTrailerKey}: {flag}={parsed}\n";
+        var result = await repository.CommitAsync(path, async (work, token) =>
+        {
+            // Edit the file as it is on the branch head being committed onto (re-read after a rebase conflict).
+            var file = Path.Combine(work, folder, SlipwayMetadata.ConfigMapFile);
+            if (!File.Exists(file))
+                throw new InvalidOperationException($"{path} disappeared from the config repo; deploy {environment} again, then set flags");
+            var changed = FlagChange.Set(await File.ReadAllTextAsync(file, token), path, flag, parsed);
+            await File.WriteAllTextAsync(file, changed, new System.Text.UTF8Encoding(false), token);
+        }, message, cancellationToken);
+        log.Information(result.Changed
+            ? "Set flag {Flag} to {Value} in {Environment} at {Sha}"
+            : "Flag {Flag} is already {Value} in {Environment}: nothing to commit ({Sha})", flag, parsed.ToString(), environment, result.Sha[..12]);
+        return result;
+    }
+}
