@@ -26,7 +26,7 @@ partial class Build
             var result = await new FlagCommitter(OpenConfigRepository(), Log)
                 .SetFlagAsync(Environment, Flag, Value, RunId, CancellationToken);
             Log.Information(result.Changed
-                ? "{Environment}: flag {Flag} committed at {Revision}; the agent applies it on its next sync and Beacon reloads it without a restart"
-                : "{Environment}: flag {Flag} already had that value at {Revision}", Environment, Flag, Short(result.Sha));
+                ? "{Environment:l}: flag {Flag:l} committed at {Revision:l}; the agent applies it on its next sync and Beacon reloads it without a restart"
+                : "{Environment:l}: flag {Flag:l} already had that value at {Revision:l}", Environment, Flag, Short(result.Sha));
         });
 }

@@ -53,8 +53,8 @@ public sealed class FlagCommitter(ConfigRepository repository, Serilog.ILogger l
             await File.WriteAllTextAsync(file, changed, new System.Text.UTF8Encoding(false), token);
         }, message, cancellationToken);
         log.Information(result.Changed
-            ? "Set flag {Flag} to {Value} in {Environment} at {Sha}"
-            : "Flag {Flag} is already {Value} in {Environment}: nothing to commit ({Sha})", flag, parsed.ToString(), environment, result.Sha[..12]);
+            ? "Set flag {Flag:l} to {Value:l} in {Environment:l} at {Sha:l}"
+            : "Flag {Flag:l} is already {Value:l} in {Environment:l}: nothing to commit ({Sha:l})", flag, parsed.ToString(), environment, result.Sha[..12]);
         return result;
     }
 }

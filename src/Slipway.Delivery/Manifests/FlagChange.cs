@@ -62,13 +62,13 @@ public static class FlagChange
             }
             catch (ManifestException exception)
             {
-                log.Warning("Flag change {Flag}={Value} of {Environment} no longer fits deploy/ and is dropped: {Reason}",
+                log.Warning("Flag change {Flag:l}={Value:l} of {Environment:l} no longer fits deploy/ and is dropped: {Reason:l}",
                     flagId, text, rendered.Environment, exception.Message);
             }
         }
         Seal(configMap, kept);
         if (kept.Count > 0)
-            log.Information("Carried over flag changes of {Environment}: {Flags}", rendered.Environment,
+            log.Information("Carried over flag changes of {Environment:l}: {Flags:l}", rendered.Environment,
                 string.Join(", ", kept.Select(pair => $"{pair.Key}={pair.Value}")));
 
         var files = new SortedDictionary<string, string>(rendered.Files.ToDictionary(), StringComparer.Ordinal)

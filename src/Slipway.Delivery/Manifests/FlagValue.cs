@@ -59,12 +59,6 @@ public sealed record FlagValue
             case "on" or "true" or "enabled": return On;
             case "off" or "false" or "disabled": return Off;
         }
-        if (value.EndsWith('%'))
-        {
-            if (!int.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent) || percent > 100)
-                throw Problem(flag, value, "is not a whole percentage from 0% to 100%");
-            return new FlagValue(FlagValueKind.Percentage, percent, []);
-        }
         if (value.Contains('='))
         {
             var shares = new List<VariantShare>();
@@ -82,6 +76,12 @@ public sealed record FlagValue
             if (total != 100)
                 throw Problem(flag, value, $"adds up to {total}%; the shares of a variant allocation add up to 100");
             return new FlagValue(FlagValueKind.Variants, 0, shares);
+        }
+        if (value.EndsWith('%'))
+        {
+            if (!int.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent) || percent > 100)
+                throw Problem(flag, value, "is not a whole percentage from 0% to 100%");
+            return new FlagValue(FlagValueKind.Percentage, percent, []);
         }
         throw Problem(flag, value, "is not understood");
     }

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Tests.Manifests;
+
+namespace Slipway.Delivery.Tests.ConfigRepo;
+
+/// <summary>SetFlag against real git: a bare config repo in a temp folder, deployed first as the pipeline does.</summary>
+public sealed class FlagCommitterTests : IDisposable
+{
+    private readonly GitSandbox sandbox = new();
+
+    public void Dispose() => sandbox.Dispose();
+
+    private static string Image(char hex) => "127.0.0.1:5000/beacon@sha256:" + new string(hex, 64);
+
+    private const string SourceCommit = "0123456789abcdef0123456789abcdef01234567";
+    private static readonly DateTimeOffset SourceTime = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    private Task<CommitResult> DeployAsync(ConfigRepository repository, string image, string run = "deploy-run") =>
+        new GitOpsCommitter(repository, sandbox.Logs.Logger()).RenderAndCommitAsync(DeployFolder.Repository,
+            new DeploymentTrailers("production", image, SourceCommit, SourceTime, run), TestContext.Current.CancellationToken);
+
+    private static JsonObject Flag(EnvironmentManifests manifests, string id) =>
+        JsonNode.Parse(manifests.ConfigMap.Data["appsettings.json"])!["feature_management"]!["feature_flags"]!.AsArray()
+            .OfType<JsonObject>().Single(flag => flag["id"]!.GetValue<string>() == id);
+
+    private async Task<string[]> ChangedFilesAsync(string sha) =>
+        (await GitSandbox.GitAsync(sandbox.BareRepository, "show", "--name-only", "--format=", sha)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task SetFlag_commits_only_the_ConfigMap_with_the_running_image_s_trailers_and_a_deploy_keeps_it()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var repository = sandbox.Repository();
+        await DeployAsync(repository, Image('a'));
+        var flags = new FlagCommitter(repository, sandbox.Logs.Logger());
+
+        var result = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run", cancellation);
+
+        Assert.True(result.Changed);
+        Assert.Equal(["environments/production/configmap.yaml"], await ChangedFilesAsync(result.Sha));
+        var trailers = await GitSandbox.GitAsync(sandbox.BareRepository, "log", "-1", "--format=%(trailers:only,unfold)", "main");
+        Assert.Equal(
+            [
+                "Slipway-Environment: production", $"Slipway-Image: {Image('a')}", $"Slipway-Source-Commit: {SourceCommit}",
+                "Slipway-Source-Time: 2026-11-28T12:00:00+00:00", "Slipway-Run: flag-run", "Slipway-Flag: Greeting.Style=Formal=70,Casual=30",
+            ],
+            trailers.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var manifests = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Empty(ManifestValidator.Validate(manifests));   // config hash included
+        var style = Flag(manifests, "Greeting.Style");
+        Assert.True(style["enabled"]!.GetValue<bool>());
+        Assert.Equal("""[{"variant":"Formal","from":0,"to":70},{"variant":"Casual","from":70,"to":100}]""", style["allocation"]!["percentile"]!.ToJsonString());
+
+        // The same value again: nothing to commit.
+        var again = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run-2", cancellation);
+        Assert.False(again.Changed);
+        Assert.Equal(result.Sha, again.Sha);
+
+        // A later deploy of a new image re-renders deploy/: the flag survives, and the ConfigMap is not even touched.
+        var deploy = await DeployAsync(repository, Image('b'), "deploy-run-2");
+        Assert.True(deploy.Changed);
+        Assert.Equal(["environments/production/deployment.yaml"], await ChangedFilesAsync(deploy.Sha));
+        var afterDeploy = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Equal(Image('b'), afterDeploy.Image);
+        Assert.Equal(style.ToJsonString(), Flag(afterDeploy, "Greeting.Style").ToJsonString());
+
+        // Another clone (another operator) changes a second flag: both changes stand.
+        var other = new FlagCommitter(sandbox.Repository("other"), sandbox.Logs.Logger());
+        var second = await other.SetFlagAsync("production", "Greeting.V2", "25%", "flag-run-3", cancellation);
+        Assert.True(second.Changed);
+        var both = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Equal("""{"Greeting.Style":"Formal=70,Casual=30","Greeting.V2":"25%"}""",
+            both.ConfigMap.Metadata.Annotations[SlipwayMetadata.FlagOverridesAnnotation]);
+        Assert.Equal(Image('b'), (await repository.HistoryAsync("production", cancellation))[0].Deployment!.Image);
+    }
+
+    [Theory]
+    [InlineData("Greeting.V3", "on", "no feature flag 'Greeting.V3' (declared flags: Greeting.Style, Greeting.V2)")]
+    [InlineData("Greeting.Style", "Formal=50,Pirate=50", "no variant 'Pirate' (variants: Formal, Casual)")]
+    [InlineData("Greeting.V2", "sometimes", "--value 'sometimes' for flag 'Greeting.V2' is not understood")]
+    public async Task A_bad_flag_or_value_commits_nothing(string flag, string value, string expected)
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var repository = sandbox.Repository();
+        var deployed = await DeployAsync(repository, Image('a'));
+
+        var error = await Assert.ThrowsAsync<ManifestException>(() =>
+            new FlagCommitter(repository, sandbox.Logs.Logger()).SetFlagAsync("production", flag, value, "flag-run", cancellation));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(deployed.Sha, (await GitSandbox.GitAsync(sandbox.BareRepository, "rev-parse", "main")).Trim());
+        // The work clone is left clean at the remote head, ready for the next command.
+        var work = Path.Combine(sandbox.Root, "work");
+        Assert.Equal("", (await GitSandbox.GitAsync(work, "status", "--porcelain")).Trim());
+    }
+
+    [Fact]
+    public async Task An_environment_never_deployed_is_refused_with_the_fix()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            new FlagCommitter(sandbox.Repository(), sandbox.Logs.Logger())
+                .SetFlagAsync("production", "Greeting.V2", "on", "flag-run", TestContext.Current.CancellationToken));
+
+        Assert.Contains("./build.sh Deploy --environment production", error.Message);
+    }
+}
