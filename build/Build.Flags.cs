@@ -6,7 +6,7 @@ partial class Build
     [Parameter("SetFlag: the feature flag id, as declared in deploy/base/configmap.yaml (e.g. Greeting.V2)")]
     readonly string? Flag = null;
 
-    [Parameter("SetFlag: on, off, a percentage of users (30%) or a variant allocation (Formal=70,Casual=30)")]
+    [Parameter("SetFlag: on, off, a percentage of users (30%), a variant allocation (Formal=70,Casual=30), or deploy (back to what deploy/ declares)")]
     readonly string? Value = null;
 
     Target SetFlag => _ => _
@@ -24,7 +24,7 @@ partial class Build
                     "SetFlag needs --flag and --value, e.g. --flag Greeting.V2 --value on (or 30%, or Formal=70,Casual=30)");
             }
             var result = await new FlagCommitter(OpenConfigRepository(), Log)
-                .SetFlagAsync(Environment, Flag, Value, RunId, CancellationToken);
+                .SetFlagAsync(Environment, Flag, Value, RunId, DeployDirectory, CancellationToken);
             Log.Information(result.Changed
                 ? "{Environment:l}: flag {Flag:l} committed at {Revision:l}; the agent applies it on its next sync and Beacon reloads it without a restart"
                 : "{Environment:l}: flag {Flag:l} already had that value at {Revision:l}", Environment, Flag, Short(result.Sha));

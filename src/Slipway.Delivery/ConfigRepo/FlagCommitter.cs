@@ -14,16 +14,20 @@ public sealed class FlagCommitter(ConfigRepository repository, Serilog.ILogger l
     /// Sets <paramref name="flag"/> to <paramref name="value"/> (on, off, 30%, Formal=70,Casual=30) in
     /// environments/&lt;<paramref name="environment"/>&gt;/configmap.yaml and pushes the commit. The same value again: no commit.
     /// </summary>
+    /// <param name="deployDirectory">deploy/, needed only for the value <c>deploy</c> (the flag returns to what deploy/ declares).</param>
     /// <exception cref="ManifestException">Bad value, unknown flag or variant (names the known ones); nothing is committed.</exception>
     /// <exception cref="InvalidOperationException">The environment has never been deployed.</exception>
-    public async Task<CommitResult> SetFlagAsync(string environment, string flag, string value, string run, CancellationToken cancellationToken = default)
+    public async Task<CommitResult> SetFlagAsync(string environment, string flag, string value, string run, string? deployDirectory = null,
+        CancellationToken cancellationToken = default)
     {
         EnvironmentName.Require(environment);
         ArgumentException.ThrowIfNullOrWhiteSpace(run);
         if (string.IsNullOrWhiteSpace(flag))
             throw new ManifestException("--flag is missing; name the feature flag to change (e.g. --flag Greeting.V2)");
         flag = flag.Trim();
-        var parsed = FlagValue.Parse(flag, value);
+        var reset = string.Equals(value?.Trim(), FlagValue.DeployKeyword, StringComparison.OrdinalIgnoreCase);
+        var parsed = reset ? null : FlagValue.Parse(flag, value);
+        var shown = parsed?.ToString() ?? FlagValue.DeployKeyword;
 
         var current = await repository.ReadEnvironmentAsync(environment, cancellationToken: cancellationToken)
                       ?? throw new InvalidOperationException(
@@ -38,23 +42,33 @@ public sealed class FlagCommitter(ConfigRepository repository, Serilog.ILogger l
         // The flag change ships what already runs: the same image and source, so lead-time metrics credit no new commits.
         var trailers = new DeploymentTrailers(environment, current.Image ?? deployed.Image, deployed.SourceCommit, deployed.SourceTime, run);
 
+        // Back to deploy/: the flag as deploy/ renders it for this environment (with the image it runs, so the render is valid).
+        string? declaredConfigMap = null;
+        if (reset)
+        {
+            if (deployDirectory is null)
+                throw new ArgumentException("--value deploy needs the deploy/ folder to read the declared flag from", nameof(deployDirectory));
+            declaredConfigMap = ManifestRenderer.Render(deployDirectory, environment, trailers.Image).Files[SlipwayMetadata.ConfigMapFile];
+        }
+
         var folder = SlipwayMetadata.EnvironmentFolder(environment);
         var path = $"{folder}/{SlipwayMetadata.ConfigMapFile}";
-        var message = $"Set flag {flag} to {parsed} in {environment}\n\n" +
+        var message = (reset ? $"Hand flag {flag} back to deploy/ in {environment}\n\n" : $"Set flag {flag} to {shown} in {environment}\n\n") +
                       $"Feature flag change only: {environment} keeps running {trailers.Image}.\n\n" +
-                      string.Join('\n', trailers.ToLines()) + $"\n{FlagTrailerKey}: {flag}={parsed}\n";
+                      string.Join('\n', trailers.ToLines()) + $"\n{FlagTrailerKey}: {flag}={shown}\n";
         var result = await repository.CommitAsync(path, async (work, token) =>
         {
             // Edit the file as it is on the branch head being committed onto (re-read after a rebase conflict).
             var file = Path.Combine(work, folder, SlipwayMetadata.ConfigMapFile);
             if (!File.Exists(file))
                 throw new InvalidOperationException($"{path} disappeared from the config repo; deploy {environment} again, then set flags");
-            var changed = FlagChange.Set(await File.ReadAllTextAsync(file, token), path, flag, parsed);
+            var text = await File.ReadAllTextAsync(file, token);
+            var changed = parsed is null ? FlagChange.Reset(text, path, flag, declaredConfigMap!) : FlagChange.Set(text, path, flag, parsed);
             await File.WriteAllTextAsync(file, changed, new System.Text.UTF8Encoding(false), token);
         }, message, cancellationToken);
         log.Information(result.Changed
             ? "Set flag {Flag:l} to {Value:l} in {Environment:l} at {Sha:l}"
-            : "Flag {Flag:l} is already {Value:l} in {Environment:l}: nothing to commit ({Sha:l})", flag, parsed.ToString(), environment, result.Sha[..12]);
+            : "Flag {Flag:l} is already {Value:l} in {Environment:l}: nothing to commit ({Sha:l})", flag, shown, environment, result.Sha[..12]);
         return result;
     }
 }

@@ -37,6 +37,29 @@ public static class FlagChange
     }
 
     /// <summary>
+    /// Hands <paramref name="flagId"/> back to deploy/: the flag becomes as <paramref name="declaredConfigMapYaml"/> (a fresh
+    /// render of deploy/ for the environment) has it, and its recorded change is removed. Returns the new configmap.yaml.
+    /// </summary>
+    /// <exception cref="ManifestException">The flag is declared in neither file (names the declared ones).</exception>
+    public static string Reset(string configMapYaml, string source, string flagId, string declaredConfigMapYaml)
+    {
+        var configMap = ParseConfigMap(configMapYaml, source);
+        var declared = ParseConfigMap(declaredConfigMapYaml, "deploy/");
+        var overrides = ReadOverrides(configMap, source);
+        var target = FlagDocuments(configMap).Where(document => document.Flags.ContainsKey(flagId)).ToList();
+        var origin = FlagDocuments(declared).Where(document => document.Flags.ContainsKey(flagId)).ToList();
+        if (target.Count != 1 || origin.Count != 1 || target[0].Key != origin[0].Key)
+            throw new ManifestException($"{source}: no feature flag '{flagId}' declared both here and in deploy/ " +
+                                        $"(here: {string.Join(", ", DeclaredFlags(configMap))}; deploy/: {string.Join(", ", DeclaredFlags(declared))}); fix --flag");
+        var flags = (JsonArray)target[0].Root["feature_management"]!["feature_flags"]!;
+        flags[flags.IndexOf(target[0].Flags[flagId])] = origin[0].Flags[flagId].DeepClone();
+        configMap.Data[target[0].Key] = ManifestRenderer.FormatJson(target[0].Root);
+        overrides.Remove(flagId);
+        Seal(configMap, overrides);
+        return ManifestYaml.Serialize(configMap);
+    }
+
+    /// <summary>
     /// Re-applies the flag changes recorded on the environment's current ConfigMap (<paramref name="currentConfigMapYaml"/>,
     /// null when the environment has none yet) to a fresh render from deploy/, so a later deploy keeps them.
     /// A change whose flag or variant deploy/ no longer declares is dropped with a warning (deploy/ removed it).

@@ -46,7 +46,11 @@ public sealed record FlagValue
     public static FlagValue On { get; } = new(FlagValueKind.On, 100, []);
     public static FlagValue Off { get; } = new(FlagValueKind.Off, 0, []);
 
-    public const string Forms = "on, off, a percentage of users (e.g. 30%) or a variant allocation (e.g. Formal=70,Casual=30, adding up to 100)";
+    /// <summary>Not a value but SetFlag's way back: the flag returns to what deploy/ declares (see <see cref="FlagChange.Reset"/>).</summary>
+    public const string DeployKeyword = "deploy";
+
+    public const string Forms = "on, off, a percentage of users (e.g. 30%) or a variant allocation (e.g. Formal=70,Casual=30, adding up to 100); " +
+                                "deploy hands the flag back to deploy/";
 
     /// <summary>Parses <paramref name="text"/>, the value for <paramref name="flag"/> (named in errors).</summary>
     /// <exception cref="ManifestException">The value is none of the forms.</exception>

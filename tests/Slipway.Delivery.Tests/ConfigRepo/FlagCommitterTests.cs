@@ -36,7 +36,7 @@ public sealed class FlagCommitterTests : IDisposable
         await DeployAsync(repository, Image('a'));
         var flags = new FlagCommitter(repository, sandbox.Logs.Logger());
 
-        var result = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run", cancellation);
+        var result = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run", cancellationToken: cancellation);
 
         Assert.True(result.Changed);
         Assert.Equal(["environments/production/configmap.yaml"], await ChangedFilesAsync(result.Sha));
@@ -54,7 +54,7 @@ public sealed class FlagCommitterTests : IDisposable
         Assert.Equal("""[{"variant":"Formal","from":0,"to":70},{"variant":"Casual","from":70,"to":100}]""", style["allocation"]!["percentile"]!.ToJsonString());
 
         // The same value again: nothing to commit.
-        var again = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run-2", cancellation);
+        var again = await flags.SetFlagAsync("production", "Greeting.Style", "Formal=70,Casual=30", "flag-run-2", cancellationToken: cancellation);
         Assert.False(again.Changed);
         Assert.Equal(result.Sha, again.Sha);
 
@@ -68,12 +68,41 @@ public sealed class FlagCommitterTests : IDisposable
 
         // Another clone (another operator) changes a second flag: both changes stand.
         var other = new FlagCommitter(sandbox.Repository("other"), sandbox.Logs.Logger());
-        var second = await other.SetFlagAsync("production", "Greeting.V2", "25%", "flag-run-3", cancellation);
+        var second = await other.SetFlagAsync("production", "Greeting.V2", "25%", "flag-run-3", cancellationToken: cancellation);
         Assert.True(second.Changed);
         var both = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
         Assert.Equal("""{"Greeting.Style":"Formal=70,Casual=30","Greeting.V2":"25%"}""",
             both.ConfigMap.Metadata.Annotations[SlipwayMetadata.FlagOverridesAnnotation]);
         Assert.Equal(Image('b'), (await repository.HistoryAsync("production", cancellation))[0].Deployment!.Image);
+    }
+
+    [Fact]
+    public async Task Value_deploy_hands_the_flag_back_to_deploy_and_later_deploys_follow_deploy_again()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var repository = sandbox.Repository();
+        await DeployAsync(repository, Image('a'));
+        var flags = new FlagCommitter(repository, sandbox.Logs.Logger());
+        var declared = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        await flags.SetFlagAsync("production", "Greeting.V2", "on", "flag-run", cancellationToken: cancellation);
+        await flags.SetFlagAsync("production", "Greeting.Style", "Casual=100", "flag-run", cancellationToken: cancellation);
+
+        var reset = await flags.SetFlagAsync("production", "Greeting.V2", "deploy", "flag-run-2", DeployFolder.Repository, cancellation);
+
+        Assert.True(reset.Changed);
+        var manifests = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Empty(ManifestValidator.Validate(manifests));
+        Assert.Equal(Flag(declared, "Greeting.V2").ToJsonString(), Flag(manifests, "Greeting.V2").ToJsonString());
+        Assert.Equal("""{"Greeting.Style":"Casual=100"}""", manifests.ConfigMap.Metadata.Annotations[SlipwayMetadata.FlagOverridesAnnotation]);
+        Assert.Contains("Slipway-Flag: Greeting.V2=deploy", await GitSandbox.GitAsync(sandbox.BareRepository, "log", "-1", "--format=%B", "main"));
+
+        // The Style change is handed back too: the ConfigMap is exactly deploy/'s render again, so a deploy changes only the image.
+        await flags.SetFlagAsync("production", "Greeting.Style", "deploy", "flag-run-3", DeployFolder.Repository, cancellation);
+        var deploy = await DeployAsync(repository, Image('b'), "deploy-run-2");
+        Assert.Equal(["environments/production/deployment.yaml"], await ChangedFilesAsync(deploy.Sha));
+        var final = (await repository.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Equal(ManifestRenderer.Render(DeployFolder.Repository, "production", Image('b')).Files[SlipwayMetadata.ConfigMapFile],
+            ManifestYaml.Serialize(final.ConfigMap));
     }
 
     [Theory]
@@ -87,7 +116,7 @@ public sealed class FlagCommitterTests : IDisposable
         var deployed = await DeployAsync(repository, Image('a'));
 
         var error = await Assert.ThrowsAsync<ManifestException>(() =>
-            new FlagCommitter(repository, sandbox.Logs.Logger()).SetFlagAsync("production", flag, value, "flag-run", cancellation));
+            new FlagCommitter(repository, sandbox.Logs.Logger()).SetFlagAsync("production", flag, value, "flag-run", cancellationToken: cancellation));
 
         Assert.Contains(expected, error.Message);
         Assert.Equal(deployed.Sha, (await GitSandbox.GitAsync(sandbox.BareRepository, "rev-parse", "main")).Trim());
@@ -101,7 +130,7 @@ public sealed class FlagCommitterTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             new FlagCommitter(sandbox.Repository(), sandbox.Logs.Logger())
-                .SetFlagAsync("production", "Greeting.V2", "on", "flag-run", TestContext.Current.CancellationToken));
+                .SetFlagAsync("production", "Greeting.V2", "on", "flag-run", cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("./build.sh Deploy --environment production", error.Message);
     }

@@ -159,6 +159,26 @@ public sealed class FlagChangeTests
     }
 
     [Fact]
+    public void Reset_restores_the_declared_flag_and_forgets_its_change_leaving_the_others()
+    {
+        var declared = ProductionConfigMap();
+        var current = FlagChange.Set(declared, Source, "Greeting.V2", FlagValue.Parse("Greeting.V2", "30%"));
+        current = FlagChange.Set(current, Source, "Greeting.Style", FlagValue.On);
+
+        var reset = FlagChange.Reset(current, Source, "Greeting.V2", declared);
+
+        Assert.Equal(Flag(declared, "Greeting.V2").ToJsonString(), Flag(reset, "Greeting.V2").ToJsonString());
+        Assert.Equal(Flag(current, "Greeting.Style").ToJsonString(), Flag(reset, "Greeting.Style").ToJsonString());
+        Assert.Equal("""{"Greeting.Style":"on"}""", Parse(reset).Metadata.Annotations[SlipwayMetadata.FlagOverridesAnnotation]);
+        AssertValidWithMatchingHash(reset);
+        // Both handed back: the file is deploy/'s render again, byte for byte.
+        Assert.Equal(declared, FlagChange.Reset(reset, Source, "Greeting.Style", declared));
+        var error = Assert.Throws<ManifestException>(() => FlagChange.Reset(reset, Source, "Greeting.V3", declared));
+        Assert.Contains("'Greeting.V3'", error.Message);
+        Assert.Contains("Greeting.Style, Greeting.V2", error.Message);
+    }
+
+    [Fact]
     public void A_re_render_from_deploy_carries_the_changes_over_byte_for_byte_whatever_came_before()
     {
         var log = new CollectingSink();
