@@ -105,6 +105,44 @@ public sealed class FlagCommitterTests : IDisposable
             ManifestYaml.Serialize(final.ConfigMap));
     }
 
+    [Fact]
+    public async Task A_flag_change_pushed_while_a_deploy_is_in_flight_survives_the_deploy_s_conflict_and_retry()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var deployer = sandbox.Repository();
+        var deployed = await DeployAsync(deployer, Image('a'));
+        // The operator's flag commit, held back on a side branch so the test decides when it lands on main.
+        var flagged = await new FlagCommitter(sandbox.Repository("operator"), sandbox.Logs.Logger())
+            .SetFlagAsync("production", "Greeting.V2", "on", "flag-run", cancellationToken: cancellation);
+        await GitSandbox.GitAsync(sandbox.BareRepository, "update-ref", "refs/heads/pending", flagged.Sha);
+        await GitSandbox.GitAsync(sandbox.BareRepository, "update-ref", "refs/heads/main", deployed.Sha);
+        // It lands right as the deployer pushes: its first push is refused, and both changed configmap.yaml (a conflict).
+        var hook = Path.Combine(sandbox.Root, "work", ".git", "hooks", "pre-push");
+        var landed = Path.Combine(sandbox.Root, "flag-landed");
+        await File.WriteAllTextAsync(hook, $"""
+            #!/bin/sh
+            if [ ! -e '{landed}' ]; then touch '{landed}'; git --git-dir='{sandbox.BareRepository}' update-ref refs/heads/main refs/heads/pending; fi
+            exit 0
+
+            """, cancellation);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var deploy = DeployFolder.Copy();   // this deploy also changes a setting, so it rewrites configmap.yaml too
+        File.AppendAllText(deploy.File("environments/production.yaml"), "settings:\n  Faults:\n    LatencyMs: 5\n");
+
+        var result = await new GitOpsCommitter(deployer, sandbox.Logs.Logger()).RenderAndCommitAsync(deploy.Path,
+            new DeploymentTrailers("production", Image('b'), SourceCommit, SourceTime, "deploy-run-2"), cancellation);
+
+        Assert.True(File.Exists(landed));
+        Assert.True(result.PushAttempts > 1);
+        var manifests = (await deployer.ReadEnvironmentAsync("production", cancellationToken: cancellation))!;
+        Assert.Empty(ManifestValidator.Validate(manifests));
+        Assert.Equal(Image('b'), manifests.Image);
+        Assert.True(Flag(manifests, "Greeting.V2")["enabled"]!.GetValue<bool>());   // the flag change is not lost
+        Assert.Equal(5, JsonNode.Parse(manifests.ConfigMap.Data["appsettings.json"])!["Faults"]!["LatencyMs"]!.GetValue<int>());
+        Assert.Equal("""{"Greeting.V2":"on"}""", manifests.ConfigMap.Metadata.Annotations[SlipwayMetadata.FlagOverridesAnnotation]);
+        Assert.True(await deployer.ContainsAsync(result.Sha, flagged.Sha, cancellation));   // both commits stay in history
+    }
+
     [Theory]
     [InlineData("Greeting.V3", "on", "no feature flag 'Greeting.V3' (declared flags: Greeting.Style, Greeting.V2)")]
     [InlineData("Greeting.Style", "Formal=50,Pirate=50", "no variant 'Pirate' (variants: Formal, Casual)")]
