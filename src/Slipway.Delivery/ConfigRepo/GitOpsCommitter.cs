@@ -34,8 +34,15 @@ public sealed class GitOpsCommitter(ConfigRepository repository, Serilog.ILogger
         var message = $"Deploy {rendered.Image.Digest[..19]} to {rendered.Environment}\n\n" +
                       $"Image {rendered.Image} from source commit {trailers.SourceCommit}.\n\n" +
                       string.Join('\n', trailers.ToLines()) + "\n";
-        var result = await repository.CommitAsync(folder,
-            (work, _) => { rendered.WriteTo(Path.Combine(work, folder)); return Task.CompletedTask; }, message, cancellationToken);
+        var result = await repository.CommitAsync(folder, (work, _) =>
+        {
+            // Flags set with SetFlag live on in the config repo's ConfigMap; read them from the tree being committed onto
+            // (fresh after every rebase), so a flag change racing this deploy is never lost.
+            var configMapPath = Path.Combine(work, folder, SlipwayMetadata.ConfigMapFile);
+            var current = File.Exists(configMapPath) ? File.ReadAllText(configMapPath) : null;
+            FlagChange.CarryOver(rendered, current, $"{folder}/{SlipwayMetadata.ConfigMapFile}", log).WriteTo(Path.Combine(work, folder));
+            return Task.CompletedTask;
+        }, message, cancellationToken);
         log.Information("GitOps commit for {Environment}: {Outcome} at {Sha}", rendered.Environment, result.Outcome, result.Sha[..12]);
         return result;
     }

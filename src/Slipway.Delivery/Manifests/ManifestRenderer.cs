@@ -152,8 +152,11 @@ public static class ManifestRenderer
 
         if (settings.Settings is { } overrides) Merge(config, overrides);
         ApplyFlags(config, settings, source);
-        data[settings.ConfigFile] = config.ToJsonString(JsonOutput) + "\n";
+        data[settings.ConfigFile] = FormatJson(config);
     }
+
+    /// <summary>How rendered JSON config files are written (flag changes write them the same way, so bytes stay canonical).</summary>
+    internal static string FormatJson(JsonObject config) => config.ToJsonString(JsonOutput) + "\n";
 
     private static void ApplyFlags(JsonObject config, EnvironmentSettings settings, string source)
     {

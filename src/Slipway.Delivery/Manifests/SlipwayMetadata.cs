@@ -21,6 +21,11 @@ public static class SlipwayMetadata
     public const string HostPortAnnotation = "slipway.dev/host-port";
     /// <summary>On the ConfigMap: <see cref="ConfigHash"/> of its data, what the service reports it runs with.</summary>
     public const string ConfigHashAnnotation = "slipway.dev/config-hash";
+    /// <summary>
+    /// On the ConfigMap: the flags SetFlag changed, as compact JSON {"flag id": "value"} (value as SetFlag takes it);
+    /// a later render from deploy/ re-applies them (see <see cref="FlagChange.CarryOver"/>).
+    /// </summary>
+    public const string FlagOverridesAnnotation = "slipway.dev/flag-overrides";
     /// <summary>On the Deployment: the env var the image digest is passed in (so the service can report it).</summary>
     public const string DigestEnvAnnotation = "slipway.dev/image-digest-env";
 
