@@ -24,10 +24,11 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
     {
         EnvironmentName.Require(environment);
         var commits = await configRepository.HistoryAsync(environment, cancellationToken);
+        // A feature flag switched with SetFlag releases nothing new (same image, same source): not a deployment.
         var ordered = commits.Reverse()
-            .Where(commit => commit.Deployment?.Environment == environment)
+            .Where(commit => commit.Deployment?.Environment == environment && !commit.Trailers.ContainsKey(FlagCommitter.FlagTrailerKey))
             .ToList();
-        var skipped = commits.Count(commit => commit.Deployment is not null) - ordered.Count;
+        var skipped = commits.Count(commit => commit.Deployment is { } deployment && deployment.Environment != environment);
         if (skipped > 0) log.Warning("{Count} commit(s) under environments/{Environment:l}/ name another environment in their trailers; left out", skipped, environment);
         return await FromCommitsAsync(environment, ordered, sourceRepository, log, cancellationToken);
     }

@@ -59,14 +59,20 @@ public sealed class DeliveryHistory : IDisposable
     public Task<string> RollbackAsync(string when, string configCommit, string restoredSource, string environment = "production") =>
         CommitAsync(when, environment, restoredSource, $"Roll back {environment}: revert {configCommit[..12]}", configCommit, []);
 
-    private async Task<string> CommitAsync(string when, string environment, string sourceCommit, string subject, string? rollbackOf, IReadOnlyList<string> extra)
+    /// <summary>A SetFlag commit at <paramref name="when"/>: the ConfigMap changes, the image and source stay those of <paramref name="sourceCommit"/>.</summary>
+    public Task<string> SetFlagAsync(string when, string sourceCommit, string flag, string environment = "production") =>
+        CommitAsync(when, environment, sourceCommit, $"Set {flag} in {environment}", null, [$"{FlagCommitter.FlagTrailerKey}: {flag}"], flag);
+
+    private async Task<string> CommitAsync(string when, string environment, string sourceCommit, string subject, string? rollbackOf, IReadOnlyList<string> extra,
+        string? flag = null)
     {
         if (!imageOfSource.TryGetValue(sourceCommit, out var image))
             imageOfSource[sourceCommit] = image = "127.0.0.1:5000/beacon@sha256:" + (++images).ToString("x64");
         var sourceTime = (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
         var folder = Path.Combine(ConfigClone, "environments", environment);
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "deployment.yaml"), $"image: {image}\n");
+        if (flag is null) await File.WriteAllTextAsync(Path.Combine(folder, "deployment.yaml"), $"image: {image}\n");
+        else await File.WriteAllTextAsync(Path.Combine(folder, "configmap.yaml"), $"flag: {flag}\n");
         var trailers = new DeploymentTrailers(environment, image, sourceCommit, DateTimeOffset.Parse(sourceTime, System.Globalization.CultureInfo.InvariantCulture),
             "run-" + when, rollbackOf).ToLines().Concat(extra);
         var message = $"{subject}\n\n{string.Join('\n', trailers)}\n";

@@ -45,6 +45,19 @@ public sealed class DoraFromGitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_feature_flag_switched_with_SetFlag_is_not_a_deployment()
+    {
+        var change = await git.SourceCommitAsync("2026-11-25T08:00:00Z");
+        await git.DeployAsync("2026-11-25T10:00:00Z", change);
+        await git.SetFlagAsync("2026-11-26T10:00:00Z", change, "Greeting.V2=on");
+
+        var report = await ComputeAsync();
+
+        Assert.Equal(1, report.DeploymentFrequency.Deployments);
+        Assert.Equal(TimeSpan.FromHours(2), report.LeadTime.Median);
+    }
+
+    [Fact]
     public async Task One_deploy()
     {
         var change = await git.SourceCommitAsync("2026-11-25T08:00:00Z");
