@@ -32,6 +32,12 @@ public sealed record AgentOptions
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Time a new replica may take to pass its readiness probe (--readiness-timeout 120).</summary>
     public TimeSpan ReadinessTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Image automation rules file (--image-automation; see ImageAutomation/ImageAutomationRules.cs); unset: off.</summary>
+    public string? ImageAutomation { get; init; }
+    /// <summary>How often image automation scans the registry (--image-scan-interval 60).</summary>
+    public TimeSpan ImageScanInterval { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Bearer token of POST /hooks/registry (--registry-webhook-token); unset: every registry notification is rejected.</summary>
+    public string? RegistryWebhookToken { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
@@ -47,6 +53,9 @@ public sealed record AgentOptions
         ["--pid-file"] = "Agent:PidFile",
         ["--drain"] = "Agent:Drain",
         ["--readiness-timeout"] = "Agent:ReadinessTimeout",
+        ["--image-automation"] = "Agent:ImageAutomation",
+        ["--image-scan-interval"] = "Agent:ImageScanInterval",
+        ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -88,6 +97,9 @@ public sealed record AgentOptions
             PidFile = Get("PidFile") is { } pidFile ? Path.GetFullPath(pidFile, root) : Path.Combine(workDir, "agent.pid"),
             Drain = Duration(Get("Drain"), "--drain", TimeSpan.FromSeconds(2)),
             ReadinessTimeout = Duration(Get("ReadinessTimeout"), "--readiness-timeout", TimeSpan.FromSeconds(120)),
+            ImageAutomation = Get("ImageAutomation") is { } rules ? Path.GetFullPath(rules, root) : null,
+            ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
+            RegistryWebhookToken = Get("RegistryWebhookToken"),
         };
     }
 
