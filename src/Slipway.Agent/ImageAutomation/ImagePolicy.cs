@@ -34,11 +34,15 @@ public sealed class ImagePolicy
         Ordering = ordering;
         Pattern = pattern;
         Extract = extract;
+        // Flux (Go) writes "$ts"; .NET's substitution for a named group is "${ts}".
+        substitution = extract is null ? null : Regex.Replace(extract, @"\$(?!\{)([A-Za-z_][A-Za-z0-9_]*)", m => "${" + m.Groups[1].Value + "}");
         Range = range;
         RangeText = rangeText;
         IncludePrerelease = includePrerelease;
         Descending = descending;
     }
+
+    readonly string? substitution;
 
     public TagOrdering Ordering { get; }
     public Regex? Pattern { get; }
@@ -106,7 +110,7 @@ public sealed class ImagePolicy
         try { match = Pattern.Match(tag); }
         catch (RegexMatchTimeoutException) { return null; }
         if (!match.Success) return null;
-        return Extract is null ? tag : match.Result(Extract);
+        return substitution is null ? tag : match.Result(substitution);
     }
 
     object? Sortable(string key) => Ordering switch

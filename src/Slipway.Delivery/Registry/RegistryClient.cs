@@ -140,10 +140,19 @@ public sealed class RegistryClient : IDisposable
         await HeadManifestDigestAsync(byDigest, ct) is not null;
 
     /// <summary>The repository's tags (following pagination); empty when the repository does not exist.</summary>
-    public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default) =>
+        ListTagsAsync(repository, pageSize: null, ct);
+
+    /// <summary>
+    /// The repository's tags, asking for pages of at most <paramref name="pageSize"/> (<c>?n=</c>; null: the registry's own
+    /// choice) and following the <c>Link: &lt;…&gt;; rel="next"</c> header from page to page.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, int? pageSize, CancellationToken ct = default)
     {
+        if (pageSize is < 1) throw new ArgumentOutOfRangeException(nameof(pageSize), pageSize, "a page holds at least one tag");
         var tags = new List<string>();
         var next = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/tags/list");
+        if (pageSize is { } size) next = WithQuery(next, "n=" + size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         while (next is not null)
         {
             var page = next;

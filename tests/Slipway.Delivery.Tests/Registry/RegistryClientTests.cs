@@ -119,6 +119,49 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     }
 
     [Fact]
+    public async Task Tags_are_listed_page_by_page_following_the_Link_header()
+    {
+        var image = await TestImages.CreateAsync(temp.Path, "paged");
+        var repository = Repository("paged");
+        string[] tags = ["1.0.0", "1.0.1", "1.1.0", "2.0.0", "main-7"];
+        using (var client = Client())
+            await client.PushAsync(image, repository, tags, Ct);
+
+        using var handler = new FaultInjectingHandler();
+        using var paging = new RegistryClient(log.Logger, _ => null, handler);
+        var listed = await paging.ListTagsAsync(repository, pageSize: 2, Ct);
+
+        Assert.Equal(tags.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        Assert.Equal(listed.Count, listed.Distinct().Count());
+        Assert.True(handler.Requests >= 3, $"5 tags in pages of 2 take at least 3 requests, saw {handler.Requests}");
+    }
+
+    [Fact]
+    public async Task Image_labels_are_read_from_the_config_blob()
+    {
+        using var client = Client();
+        var directory = temp.Combine("labelled");
+        Directory.CreateDirectory(directory);
+        var tar = Path.Combine(directory, "layer.tar");
+        await TestImages.WriteTarAsync(tar, ("hello.txt", "labelled"));
+        var layer = await OciLayer.GzipDeterministicAsync(tar, tar + ".gz", Ct);
+        var config = System.Text.Encoding.UTF8.GetBytes(
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"org.opencontainers.image.revision\":\"0123abcd\"," +
+            "\"org.opencontainers.image.created\":\"2026-01-02T03:04:05Z\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layer.DiffId + "\"]}}");
+        var image = await OciImageLayout.CreateAsync(Path.Combine(directory, "layout"), config, [layer.Path]);
+        var repository = Repository("labelled");
+        await client.PushAsync(image, repository, ["1.0.0"], Ct);
+        var unlabelled = await TestImages.CreateAsync(temp.Path, "no labels", "plain");
+        await client.PushAsync(unlabelled, repository, ["plain"], Ct);
+
+        var labels = await client.GetImageLabelsAsync(repository.WithTag("1.0.0"), Ct);
+
+        Assert.Equal("0123abcd", labels["org.opencontainers.image.revision"]);
+        Assert.Equal("2026-01-02T03:04:05Z", labels["org.opencontainers.image.created"]);
+        Assert.Empty(await client.GetImageLabelsAsync(repository.WithTag("plain"), Ct));
+    }
+
+    [Fact]
     public async Task Tags_and_digests_of_unknown_images_are_empty_not_errors()
     {
         using var client = Client();
