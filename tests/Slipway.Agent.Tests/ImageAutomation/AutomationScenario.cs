@@ -74,7 +74,7 @@ sealed class AutomationScenario : IAsyncDisposable
             config = new { Labels = new Dictionary<string, string> { ["org.opencontainers.image.revision"] = RevisionOf(tag), ["org.opencontainers.image.created"] = "2026-11-28T12:00:00Z" } },
             rootfs = new { type = "layers", diff_ids = new[] { layer.DiffId } },
         });
-        var image = await OciImageLayout.CreateAsync(Path.Combine(work, "layout"), config, [layer.Path]);
+        var image = await OciImageLayout.CreateAsync(Path.Combine(work, "layout"), config, [layer.Path], ct: Ct);
         var pushed = await registry.PushAsync(image, Repository, [tag], Ct);
         return pushed.Pushed.ToString();
     }
