@@ -83,11 +83,11 @@ sealed class AutomationScenario : IAsyncDisposable
     public static string RevisionOf(string tag) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(tag)));
 
     /// <summary>Starts the agent with an image automation file for staging holding <paramref name="policy"/> (YAML under the environment).</summary>
-    public async Task StartAgentAsync(string policy, TimeSpan scanInterval, string? token = Token)
+    public async Task StartAgentAsync(string policy, TimeSpan scanInterval, string? token = Token, int? apiPort = null)
     {
         var rules = Path.Combine(directory, "image-automation.yaml");
         await File.WriteAllTextAsync(rules, $"environments:\n  staging:\n    image: {Repository}\n{policy}", Ct);
-        ApiPort = FreePort.Next();
+        ApiPort = apiPort ?? FreePort.Next();
         List<string> arguments =
         [
             "--root", directory,

@@ -98,6 +98,33 @@ public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_push_the_registry_itself_notifies_is_committed_without_waiting_for_the_interval()
+    {
+        // The agent's port is chosen first so the registry's config can name its webhook with the bearer token.
+        var agentPort = FreePort.Next();
+        await using var notifying = await RegistryFixture.StartAsync(notificationsSection: $"""
+              endpoints:
+                - name: slipway-agent
+                  url: http://127.0.0.1:{agentPort}/hooks/registry
+                  headers:
+                    Authorization: [Bearer {AutomationScenario.Token}]
+                  timeout: 2s
+                  threshold: 3
+                  backoff: 1s
+            """);
+        await using var scenario = await AutomationScenario.CreateAsync(notifying);
+        var first = await scenario.PushAsync("1.0.0");
+        await scenario.Repo.CommitAsync("staging", first, replicas: 1, hostPort: FreePort.Next());
+        await scenario.StartAgentAsync(SemverPolicy, scanInterval: TimeSpan.FromHours(1), apiPort: agentPort);
+        await scenario.WaitForScansAsync(1);
+
+        var second = await scenario.PushAsync("1.3.0");
+
+        await scenario.WaitForStagingImageAsync(second);
+        Assert.Equal(AutomationScenario.RevisionOf("1.3.0"), (await scenario.HeadTrailersAsync())["Slipway-Source-Commit"]);
+    }
+
+    [Fact]
     public async Task A_numerical_policy_follows_the_highest_build_number_not_the_latest_text()
     {
         await using var scenario = await AutomationScenario.CreateAsync(registry);
