@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text;
 using System.Text.Json;
 using Slipway.Agent.ImageAutomation;
@@ -51,6 +52,30 @@ public sealed class ImageAutomationUnitTests
         var error = Assert.Throws<ImagePolicyException>(() => ImageAutomationRules.Parse(yaml, "automation.yaml"));
         Assert.Contains("automation.yaml", error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Image_automation_options_come_from_the_command_line_or_the_environment()
+    {
+        var off = AgentOptions.From(new ConfigurationBuilder().Build());
+        Assert.Equal((null, TimeSpan.FromSeconds(60), null), (off.ImageAutomation, off.ImageScanInterval, off.RegistryWebhookToken));
+
+        var fromArgs = AgentOptions.From(new ConfigurationBuilder()
+            .AddCommandLine(["--root", "/repo", "--image-automation", "deploy/automation.yaml", "--image-scan-interval", "15", "--registry-webhook-token", "t"],
+                AgentOptions.SwitchMappings.ToDictionary())
+            .Build());
+        Assert.Equal(("/repo/deploy/automation.yaml", TimeSpan.FromSeconds(15), "t"),
+            (fromArgs.ImageAutomation, fromArgs.ImageScanInterval, fromArgs.RegistryWebhookToken));
+
+        var fromEnvironment = AgentOptions.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["SLIPWAY_AGENT_REGISTRY_WEBHOOK_TOKEN"] = "from-env",
+                ["SLIPWAY_AGENT_IMAGE_SCAN_INTERVAL"] = "00:02:00",
+            }).Build());
+        Assert.Equal(("from-env", TimeSpan.FromMinutes(2)), (fromEnvironment.RegistryWebhookToken, fromEnvironment.ImageScanInterval));
+        Assert.Contains("--image-scan-interval", Assert.Throws<ArgumentException>(() => AgentOptions.From(new ConfigurationBuilder()
+            .AddCommandLine(["--image-scan-interval", "often"], AgentOptions.SwitchMappings.ToDictionary()).Build())).Message);
     }
 
     [Fact]
