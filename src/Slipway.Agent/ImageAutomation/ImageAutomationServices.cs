@@ -1,4 +1,3 @@
-using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Registry;
 
 namespace Slipway.Agent.ImageAutomation;
@@ -11,13 +10,8 @@ public static class ImageAutomationServices
         services.AddSingleton<ImageScanTrigger>();
         if (options.ImageAutomation is null) return services;
         var rules = ImageAutomationRules.Load(options.ImageAutomation);
-        var configRepository = new ConfigRepository(new ConfigRepositoryOptions
-        {
-            Url = options.ConfigRepo,
-            WorkDirectory = Path.Combine(options.WorkDir, "image-automation", "config-repo"),
-            Branch = options.Branch ?? "main",
-            AuthorName = "Slipway image automation",
-        }, logger);
+        var configRepository = new AutomationConfigRepository(options.ConfigRepo, Path.Combine(options.WorkDir, "image-automation", "config-repo"),
+            options.Branch, logger);
         services.AddSingleton(_ => new RegistryClient(logger));
         services.AddSingleton(provider => new ImageAutomationService(rules,
             new ImageScanner(provider.GetRequiredService<RegistryClient>(), configRepository, $"image-automation/{options.Instance}", logger),

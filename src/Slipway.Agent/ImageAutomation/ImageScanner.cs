@@ -35,7 +35,7 @@ public enum ImageScanOutcome
 /// environment's config runs another image, commit the new digest to environments/&lt;env&gt;/ with the deployment trailers.
 /// The source commit and time come from the image's org.opencontainers.image.revision / .created labels when it has them.
 /// </summary>
-public sealed class ImageScanner(RegistryClient registry, ConfigRepository configRepository, string run, ILogger log)
+public sealed class ImageScanner(RegistryClient registry, AutomationConfigRepository configRepositories, string run, ILogger log)
 {
     public async Task<ImageScanResult> ScanAsync(ImageAutomationRule rule, CancellationToken cancellationToken)
     {
@@ -58,6 +58,7 @@ public sealed class ImageScanner(RegistryClient registry, ConfigRepository confi
             var image = new ImageDigestReference(rule.Repository.Name, digest);
             result = result with { Tag = selection.Tag, Image = image.ToString() };
 
+            var configRepository = await configRepositories.OpenAsync(cancellationToken);
             var running = await configRepository.CurrentImageAsync(rule.Environment, cancellationToken);
             if (running is null)
                 return result with { Error = $"{SlipwayMetadata.EnvironmentFolder(rule.Environment)}/ is not in the config repo; deploy the environment once " +
@@ -65,7 +66,7 @@ public sealed class ImageScanner(RegistryClient registry, ConfigRepository confi
             if (ImageDigestReference.TryParse(running, out var current, out _) && current == image)
                 return result with { Outcome = ImageScanOutcome.UpToDate };
 
-            var commit = await CommitAsync(rule, selection, tagged.ToString(), image, running, cancellationToken);
+            var commit = await CommitAsync(configRepository, rule, selection, tagged.ToString(), image, running, cancellationToken);
             scanLog.Information("Image automation: {Environment} now wants {Image} (tag {Tag}, {Policy}); {Outcome} {Sha}",
                 rule.Environment, image.ToString(), selection.Tag, rule.Policy.ToString(), commit.Outcome, commit.Sha[..12]);
             return result with { Outcome = commit.Changed ? ImageScanOutcome.Committed : ImageScanOutcome.UpToDate, Commit = commit.Sha };
@@ -82,7 +83,7 @@ public sealed class ImageScanner(RegistryClient registry, ConfigRepository confi
         }
     }
 
-    async Task<CommitResult> CommitAsync(ImageAutomationRule rule, PolicySelection selection, string tagged, ImageDigestReference image, string running,
+    async Task<CommitResult> CommitAsync(ConfigRepository configRepository, ImageAutomationRule rule, PolicySelection selection, string tagged, ImageDigestReference image, string running,
         CancellationToken cancellationToken)
     {
         var labels = await registry.GetImageLabelsAsync(rule.Repository.WithDigest(image.Digest), cancellationToken);

@@ -136,6 +136,9 @@ sealed class AutomationScenario : IAsyncDisposable
             .Select(line => line.Split(':', 2))
             .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim());
 
+    public async Task<bool> HasBranchAsync(string branch) =>
+        (await Processes.RunAsync("git", ["--git-dir", Repo.Bare, "for-each-ref", "--format=%(refname)", "refs/heads/"])).Contains($"refs/heads/{branch}", StringComparison.Ordinal);
+
     public async Task<int> CommitCountAsync() => int.Parse((await GitAsync("rev-list", "--count", "main")).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>POSTs <paramref name="body"/> to /hooks/registry with <paramref name="authorization"/> (none when null).</summary>

@@ -125,6 +125,26 @@ public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_environment_the_config_repo_lacks_is_reported_not_created()
+    {
+        await using var scenario = await AutomationScenario.CreateAsync(registry);
+        var image = await scenario.PushAsync("1.0.0");
+        await scenario.StartAgentAsync(SemverPolicy, scanInterval: TimeSpan.FromSeconds(1));
+
+        var empty = await AgentUnderTest.EventuallyAsync(scenario.StatusAsync, status => status.Scans >= 1, "a scan of the empty config repo");
+        Assert.Equal(ImageScanOutcome.Failed, empty.Last!.Outcome);
+        Assert.Contains("has no branch 'main' yet", empty.Last.Error, StringComparison.Ordinal);
+        Assert.False(await scenario.HasBranchAsync("main"));   // never seeded by the agent
+
+        await scenario.Repo.CommitAsync("production", image, replicas: 1, hostPort: FreePort.Next());
+        var missing = await AgentUnderTest.EventuallyAsync(scenario.StatusAsync,
+            status => status.Last?.Error?.Contains("environments/staging/ is not in the config repo", StringComparison.Ordinal) == true,
+            "a scan reporting staging missing");
+        Assert.Equal((ImageScanOutcome.Failed, "1.0.0", image), (missing.Last!.Outcome, missing.Last.Tag, missing.Last.Image));
+        Assert.Equal(1, await scenario.CommitCountAsync());
+    }
+
+    [Fact]
     public async Task A_numerical_policy_follows_the_highest_build_number_not_the_latest_text()
     {
         await using var scenario = await AutomationScenario.CreateAsync(registry);
