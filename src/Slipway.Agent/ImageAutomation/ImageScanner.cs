@@ -26,6 +26,8 @@ public enum ImageScanOutcome
     Committed,
     /// <summary>No tag of the repository satisfies the policy (or the repository has no tags yet).</summary>
     NoMatchingTag,
+    /// <summary>The latest tag's digest was rolled back in this environment (a Slipway-Rollback-Of commit reverted its deploy): not deployed again until a newer tag.</summary>
+    HeldAfterRollback,
     /// <summary>The registry, the config repo or the environment's manifests failed; nothing was committed.</summary>
     Failed,
 }
@@ -65,6 +67,16 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
                                              "(./build.sh Deploy) so image automation has manifests to update" };
             if (ImageDigestReference.TryParse(running, out var current, out _) && current == image)
                 return result with { Outcome = ImageScanOutcome.UpToDate };
+
+            if (await RollbackOfAsync(configRepository, rule.Environment, image, cancellationToken) is { } rollback)
+            {
+                scanLog.Debug("{Image} was rolled back in {Environment} by {Rollback}; not deploying it again", image.ToString(), rule.Environment, rollback);
+                return result with
+                {
+                    Outcome = ImageScanOutcome.HeldAfterRollback,
+                    Error = $"{image} was rolled back by {rollback[..12]}; image automation deploys it no more — push a newer tag (or deploy it by hand)",
+                };
+            }
 
             var commit = await CommitAsync(configRepository, rule, selection, tagged.ToString(), image, running, cancellationToken);
             scanLog.Information("Image automation: {Environment} now wants {Image} (tag {Tag}, {Policy}); {Outcome} {Sha}",
@@ -110,6 +122,22 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
             EnvironmentImageUpdate.WithImage(rule.Environment, files, image).WriteTo(directory);
             return Task.CompletedTask;
         }, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rollback commit that reverted a deploy of <paramref name="image"/> in the environment, if any: a version that was
+    /// rolled back must not come straight back through automation (Git and the environment must keep agreeing on the rollback).
+    /// </summary>
+    static async Task<string?> RollbackOfAsync(ConfigRepository configRepository, string environment, ImageDigestReference image, CancellationToken cancellationToken)
+    {
+        var history = await configRepository.HistoryAsync(environment, cancellationToken);
+        foreach (var commit in history)
+        {
+            if (commit.Deployment?.RollbackOf is not { Length: > 0 } reverted) continue;
+            var revertedDeploy = history.FirstOrDefault(candidate => candidate.Sha.StartsWith(reverted, StringComparison.OrdinalIgnoreCase));
+            if (revertedDeploy?.Deployment?.Image == image.ToString()) return commit.Sha;
+        }
+        return null;
     }
 
     static bool IsSingleLine(string value) => value.Length > 0 && !value.Contains('\n') && !value.Contains('\r');

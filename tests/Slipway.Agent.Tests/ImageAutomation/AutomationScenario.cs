@@ -136,6 +136,20 @@ sealed class AutomationScenario : IAsyncDisposable
             .Select(line => line.Split(':', 2))
             .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim());
 
+    /// <summary>Rolls the head commit back as the build's Rollback does: a revert commit with Slipway-Rollback-Of.</summary>
+    public async Task<string> RollBackHeadAsync(string restoredImage)
+    {
+        var head = await HeadAsync();
+        var repository = new Slipway.Delivery.ConfigRepo.ConfigRepository(new Slipway.Delivery.ConfigRepo.ConfigRepositoryOptions
+        {
+            Url = Repo.Bare,
+            WorkDirectory = Path.Combine(directory, "rollback-work"),
+        }, Serilog.Core.Logger.None);
+        var result = await repository.RevertAsync(head,
+            new Slipway.Delivery.ConfigRepo.DeploymentTrailers("staging", restoredImage, "0123456789abcdef", DateTimeOffset.UnixEpoch, "rollback-test"), Ct);
+        return result.Sha;
+    }
+
     public async Task<bool> HasBranchAsync(string branch) =>
         (await Processes.RunAsync("git", ["--git-dir", Repo.Bare, "for-each-ref", "--format=%(refname)", "refs/heads/"])).Contains($"refs/heads/{branch}", StringComparison.Ordinal);
 

@@ -145,6 +145,28 @@ public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_digest_rolled_back_in_the_environment_is_not_deployed_again_until_a_newer_tag()
+    {
+        await using var scenario = await AutomationScenario.CreateAsync(registry);
+        var good = await scenario.PushAsync("1.0.0");
+        await scenario.Repo.CommitAsync("staging", good, replicas: 1, hostPort: FreePort.Next());
+        var bad = await scenario.PushAsync("1.1.0");
+        await scenario.StartAgentAsync(SemverPolicy, scanInterval: TimeSpan.FromSeconds(1));
+        await scenario.WaitForStagingImageAsync(bad);
+
+        var rollback = await scenario.RollBackHeadAsync(good);
+        Assert.Equal(good, (await scenario.StagingImageAsync()).Image);
+        var held = await AgentUnderTest.EventuallyAsync(scenario.StatusAsync,
+            status => status.Last?.Outcome == ImageScanOutcome.HeldAfterRollback, "a scan holding the rolled-back digest");
+        await scenario.WaitForScansAsync(held.Scans + 2);
+        Assert.Equal(rollback, await scenario.HeadAsync());
+        Assert.Equal((ImageScanOutcome.HeldAfterRollback, bad), ((await scenario.StatusAsync()).Last!.Outcome, (await scenario.StatusAsync()).Last!.Image));
+
+        var fixedImage = await scenario.PushAsync("1.1.1");
+        await scenario.WaitForStagingImageAsync(fixedImage);
+    }
+
+    [Fact]
     public async Task A_numerical_policy_follows_the_highest_build_number_not_the_latest_text()
     {
         await using var scenario = await AutomationScenario.CreateAsync(registry);
