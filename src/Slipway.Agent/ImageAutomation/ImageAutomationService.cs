@@ -34,7 +34,9 @@ public sealed class ImageAutomationService(
                 try
                 {
                     var result = await scanner.ScanAsync(rule, stoppingToken);
-                    last.AddOrUpdate(rule.Environment, (result, 1), (_, previous) => (result, previous.Scans + 1));
+                    var previous = last.TryGetValue(rule.Environment, out var entry) ? entry.Result : null;
+                    last.AddOrUpdate(rule.Environment, (result, 1), (_, before) => (result, before.Scans + 1));
+                    Report(previous, result);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -51,6 +53,17 @@ public sealed class ImageAutomationService(
             }
             if (requested is not null) log.Information("Image scan of {Environments} requested by a registry notification", requested);
         }
+    }
+
+    /// <summary>Logs a scan whose outcome, tag or problem differs from the last one, so a failing registry is one line, not one per interval.</summary>
+    void Report(ImageScanResult? previous, ImageScanResult result)
+    {
+        if (previous is not null && (previous.Outcome, previous.Tag, previous.Image, previous.Error) == (result.Outcome, result.Tag, result.Image, result.Error)) return;
+        if (result.Outcome is ImageScanOutcome.Failed or ImageScanOutcome.HeldAfterRollback)
+            log.Warning("Image automation for {Environment} ({Repository}): {Outcome}: {Problem}", result.Environment, result.Repository, result.Outcome, result.Error);
+        else
+            log.Information("Image automation for {Environment} ({Repository}, {Policy}): {Outcome}, latest tag {Tag}", result.Environment, result.Repository,
+                result.Policy, result.Outcome, result.Tag ?? "none");
     }
 }
 

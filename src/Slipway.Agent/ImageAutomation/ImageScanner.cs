@@ -90,7 +90,7 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
         catch (Exception exception)
         {
             // Registry down, config repo unreachable, manifests the agent would refuse: reported, retried next scan, nothing committed.
-            scanLog.Warning("Image automation scan of {Environment} ({Repository}) failed: {Error}", rule.Environment, rule.Repository.ToString(), exception.Message);
+            scanLog.Debug(exception, "Image automation scan of {Environment} ({Repository}) failed", rule.Environment, rule.Repository.ToString());
             return result with { Error = exception.Message };
         }
     }
