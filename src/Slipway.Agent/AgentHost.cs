@@ -4,6 +4,7 @@ using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.Backends.Kubernetes;
+using Slipway.Agent.ImageAutomation;
 using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
@@ -61,9 +62,11 @@ public static class AgentHost
         builder.Services.AddSingleton<SyncTrigger>();
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
+        builder.Services.AddImageAutomation(options, logger);
 
         var app = builder.Build();
         app.MapAgentApi(options);
+        app.MapImageAutomationApi(options);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => WritePid(options.PidFile));
         lifetime.ApplicationStopped.Register(() => RemovePid(options.PidFile));

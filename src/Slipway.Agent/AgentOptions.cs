@@ -32,6 +32,12 @@ public sealed record AgentOptions
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Time a new replica may take to pass its readiness probe (--readiness-timeout 120).</summary>
     public TimeSpan ReadinessTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Image automation rules file (--image-automation; see ImageAutomation/ImageAutomationRules.cs); unset: off.</summary>
+    public string? ImageAutomation { get; init; }
+    /// <summary>How often image automation scans the registry (--image-scan-interval 60).</summary>
+    public TimeSpan ImageScanInterval { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Bearer token of POST /hooks/registry (--registry-webhook-token); unset: every registry notification is rejected.</summary>
+    public string? RegistryWebhookToken { get; init; }
 
     /// <summary>Where environments run: containers on this machine's Docker engine, or namespaces of a Kubernetes cluster.</summary>
     public AgentBackend Backend { get; init; } = AgentBackend.Docker;
@@ -63,6 +69,9 @@ public sealed record AgentOptions
         ["--kubeconfig"] = "Agent:Kubeconfig",
         ["--kube-context"] = "Agent:KubeContext",
         ["--in-cluster"] = "Agent:InCluster",
+        ["--image-automation"] = "Agent:ImageAutomation",
+        ["--image-scan-interval"] = "Agent:ImageScanInterval",
+        ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -115,6 +124,9 @@ public sealed record AgentOptions
             InCluster = Get("InCluster") is { } inCluster && (bool.TryParse(inCluster, out var flag)
                 ? flag
                 : throw new ArgumentException($"--in-cluster: '{inCluster}' is not true or false.")),
+            ImageAutomation = Get("ImageAutomation") is { } rules ? Path.GetFullPath(rules, root) : null,
+            ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
+            RegistryWebhookToken = Get("RegistryWebhookToken"),
         };
     }
 

@@ -15,6 +15,7 @@ public sealed class RegistryFixture : IAsyncLifetime
     public const string RegistryBinary = "/usr/bin/docker-registry";
 
     private readonly string? authSection;
+    private readonly string? notificationsSection;
     private CancellationTokenSource? stop;
     // SIGINT (graceful cancellation) is ignored by processes started from a non-interactive background job: kill after a grace period.
     private CancellationTokenSource? kill;
@@ -23,7 +24,11 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     public RegistryFixture() : this(null) { }
 
-    private RegistryFixture(string? authSection) => this.authSection = authSection;
+    private RegistryFixture(string? authSection, string? notificationsSection = null)
+    {
+        this.authSection = authSection;
+        this.notificationsSection = notificationsSection;
+    }
 
     /// <summary>host:port, e.g. 127.0.0.1:41234.</summary>
     public string Host { get; private set; } = "";
@@ -31,10 +36,13 @@ public sealed class RegistryFixture : IAsyncLifetime
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "slipway-registry-" + Guid.NewGuid().ToString("N"));
     public string Output { get { lock (output) return output.ToString(); } }
 
-    /// <summary>Starts a registry whose config gets <paramref name="authSection"/> (YAML under "auth:", indented by 2) where given.</summary>
-    public static async Task<RegistryFixture> StartAsync(string? authSection = null)
+    /// <summary>
+    /// Starts a registry whose config gets <paramref name="authSection"/> (YAML under "auth:", indented by 2) and
+    /// <paramref name="notificationsSection"/> (YAML under "notifications:", e.g. an endpoint it POSTs push events to) where given.
+    /// </summary>
+    public static async Task<RegistryFixture> StartAsync(string? authSection = null, string? notificationsSection = null)
     {
-        var fixture = new RegistryFixture(authSection);
+        var fixture = new RegistryFixture(authSection, notificationsSection);
         await fixture.InitializeAsync();
         return fixture;
     }
@@ -86,6 +94,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         http:
           addr: 127.0.0.1:{Port}
         {(authSection is null ? "" : "auth:\n" + authSection)}
+        {(notificationsSection is null ? "" : "notifications:\n" + notificationsSection)}
         """;
 
     private async Task WaitUntilAnsweringAsync()

@@ -140,10 +140,19 @@ public sealed class RegistryClient : IDisposable
         await HeadManifestDigestAsync(byDigest, ct) is not null;
 
     /// <summary>The repository's tags (following pagination); empty when the repository does not exist.</summary>
-    public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, CancellationToken ct = default) =>
+        ListTagsAsync(repository, pageSize: null, ct);
+
+    /// <summary>
+    /// The repository's tags, asking for pages of at most <paramref name="pageSize"/> (<c>?n=</c>; null: the registry's own
+    /// choice) and following the <c>Link: &lt;…&gt;; rel="next"</c> header from page to page.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(ImageReference repository, int? pageSize, CancellationToken ct = default)
     {
+        if (pageSize is < 1) throw new ArgumentOutOfRangeException(nameof(pageSize), pageSize, "a page holds at least one tag");
         var tags = new List<string>();
         var next = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/tags/list");
+        if (pageSize is { } size) next = WithQuery(next, "n=" + size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         while (next is not null)
         {
             var page = next;
@@ -165,6 +174,42 @@ public sealed class RegistryClient : IDisposable
 
     /// <summary>The digest the registry serves for a tag (HEAD manifest, Docker-Content-Digest), or null when the tag does not exist.</summary>
     public Task<string?> ResolveDigestAsync(ImageReference byTag, CancellationToken ct = default) => HeadManifestDigestAsync(byTag, ct);
+
+    /// <summary>
+    /// The labels of an image's config (by tag or digest; from a multi-platform index, this machine's linux image), e.g. the
+    /// org.opencontainers.image.revision a build stamped; empty when the config has none. Reads the manifest and the config blob only.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetImageLabelsAsync(ImageReference reference, CancellationToken ct = default)
+    {
+        var (manifest, mediaType, _) = await GetManifestAsync(reference, reference.ManifestReference, ct);
+        if (OciMediaTypes.IsIndex(mediaType))
+        {
+            var chosen = OciPlatform.Choose(manifest)
+                ?? throw new InvalidOperationException($"{reference} is a multi-platform index without a linux/{OciPlatform.Architecture} image.");
+            (manifest, mediaType, _) = await GetManifestAsync(reference, chosen.Digest, ct);
+        }
+        if (!OciMediaTypes.IsImageManifest(mediaType))
+            throw new InvalidOperationException($"{reference} is a '{mediaType}', not an image manifest.");
+        var (config, _, _) = OciJson.ParseImageManifest(manifest, $"manifest of {reference}");
+        var bytes = await ExecuteAsync(reference.Registry, async token =>
+        {
+            var uri = new Uri(Endpoint(reference.Registry), $"/v2/{reference.Repository}/blobs/{config.Digest}");
+            using var response = await SendAsync(reference, () => new HttpRequestMessage(HttpMethod.Get, uri), token);
+            await EnsureSuccessAsync(reference.Registry, $"downloading the config {config.Digest} of {reference}", response, token);
+            return await response.Content.ReadAsByteArrayAsync(token);
+        }, ct);
+        if (Sha256Digest.Of(bytes) != config.Digest)
+            throw new InvalidDataException($"registry {reference.Registry} served a config for {reference} that does not hash to {config.Digest}.");
+        using var document = JsonDocument.Parse(bytes);
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (document.RootElement.TryGetProperty("config", out var runConfig) && runConfig.ValueKind == JsonValueKind.Object &&
+            runConfig.TryGetProperty("Labels", out var found) && found.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var label in found.EnumerateObject())
+                if (label.Value.ValueKind == JsonValueKind.String) labels[label.Name] = label.Value.GetString()!;
+        }
+        return labels;
+    }
 
     /// <summary>Whether GET /v2/ answers like a distribution registry (200, or 401 with a challenge). One attempt, no retries.</summary>
     public async Task<bool> IsRegistryAsync(string registryHost, CancellationToken ct = default)

@@ -119,6 +119,64 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixtur
     }
 
     [Fact]
+    public async Task Tags_are_listed_page_by_page_following_the_Link_header()
+    {
+        // Debian's distribution 2.8 answers tags/list in one page whatever n asks, so the pages of a newer registry
+        // (distribution 3, Harbor, GHCR: n, last, and a relative Link to the next page) are served in its place.
+        var repository = Repository("paged");
+        string[] tags = ["1.0.0", "1.0.1", "1.1.0", "2.0.0", "main-7"];
+        var asked = new List<string>();
+        using var handler = new FaultInjectingHandler().Answer(request =>
+        {
+            if (request.RequestUri!.AbsolutePath != $"/v2/{repository.Repository}/tags/list") return null;
+            asked.Add(request.RequestUri.Query);
+            var query = System.Web.HttpUtility.ParseQueryString(request.RequestUri.Query);
+            var size = int.Parse(query["n"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var page = tags.Where(tag => query["last"] is not { } last || string.CompareOrdinal(tag, last) > 0).Take(size).ToArray();
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                RequestMessage = request,
+                Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { name = repository.Repository, tags = page })),
+            };
+            if (page.Length > 0 && page[^1] != tags[^1])
+                response.Headers.TryAddWithoutValidation("Link", $"</v2/{repository.Repository}/tags/list?last={page[^1]}&n={size}>; rel=\"next\"");
+            return response;
+        });
+        using var paging = new RegistryClient(log.Logger, _ => null, handler);
+
+        var listed = await paging.ListTagsAsync(repository, pageSize: 2, Ct);
+
+        Assert.Equal(tags, listed);
+        Assert.Equal(["?n=2", "?last=1.0.1&n=2", "?last=2.0.0&n=2"], asked);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => paging.ListTagsAsync(repository, pageSize: 0, Ct));
+    }
+
+    [Fact]
+    public async Task Image_labels_are_read_from_the_config_blob()
+    {
+        using var client = Client();
+        var directory = temp.Combine("labelled");
+        Directory.CreateDirectory(directory);
+        var tar = Path.Combine(directory, "layer.tar");
+        await TestImages.WriteTarAsync(tar, ("hello.txt", "labelled"));
+        var layer = await OciLayer.GzipDeterministicAsync(tar, tar + ".gz", Ct);
+        var config = System.Text.Encoding.UTF8.GetBytes(
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"org.opencontainers.image.revision\":\"0123abcd\"," +
+            "\"org.opencontainers.image.created\":\"2026-01-02T03:04:05Z\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layer.DiffId + "\"]}}");
+        var image = await OciImageLayout.CreateAsync(Path.Combine(directory, "layout"), config, [layer.Path], ct: Ct);
+        var repository = Repository("labelled");
+        await client.PushAsync(image, repository, ["1.0.0"], Ct);
+        var unlabelled = await TestImages.CreateAsync(temp.Path, "no labels", "plain");
+        await client.PushAsync(unlabelled, repository, ["plain"], Ct);
+
+        var labels = await client.GetImageLabelsAsync(repository.WithTag("1.0.0"), Ct);
+
+        Assert.Equal("0123abcd", labels["org.opencontainers.image.revision"]);
+        Assert.Equal("2026-01-02T03:04:05Z", labels["org.opencontainers.image.created"]);
+        Assert.Empty(await client.GetImageLabelsAsync(repository.WithTag("plain"), Ct));
+    }
+
+    [Fact]
     public async Task Tags_and_digests_of_unknown_images_are_empty_not_errors()
     {
         using var client = Client();
