@@ -4,8 +4,10 @@ using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Docker;
 
 namespace Slipway.Agent;
@@ -42,8 +44,20 @@ public static class AgentHost
         // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
         builder.Services.AddSingleton(_ => docker);
         builder.Services.AddSingleton(_ => new EdgeRouter(logger));
+        // Failed rollouts are reverted in the config repo from a clone of the agent's own (the mirror is bare and read-only).
+        var configRepository = new ConfigRepository(new ConfigRepositoryOptions
+        {
+            Url = options.ConfigRepo,
+            WorkDirectory = Path.Combine(options.WorkDir, "config-repo-rollback"),
+            Branch = options.Branch ?? "main",
+            Token = options.ConfigRepoToken,
+            AuthorName = $"Slipway agent ({options.Instance})",
+        }, logger);
+        var gateClient = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var rollouts = new RolloutServices(new GateRunner(gateClient, logger), new RollbackCommitter(configRepository, options.Instance, logger),
+            new RolloutStore(Path.Combine(options.WorkDir, "rollouts")));
         builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
-            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
+            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger, rollouts));
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();
@@ -55,6 +69,7 @@ public static class AgentHost
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => WritePid(options.PidFile));
         lifetime.ApplicationStopped.Register(() => RemovePid(options.PidFile));
+        lifetime.ApplicationStopped.Register(gateClient.Dispose);
         return app;
     }
 
