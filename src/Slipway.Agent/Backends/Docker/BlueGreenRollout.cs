@@ -177,7 +177,12 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
             ? resumed
             : new RolloutStatus(Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, Digest(stableImage), 1, StepCount, 0, options.PreviewPort,
                 [], [], null, null, now, null);
-        status = status with { Message = $"starting the {colour} colour ({spec.Replicas} replicas) beside the live {liveColour} colour" };
+        status = status with
+        {
+            Message = liveReady.Count > 0
+                ? $"starting the {colour} colour ({spec.Replicas} replicas) beside the live {liveColour} colour"
+                : $"starting the {colour} colour ({spec.Replicas} replicas); nothing serves yet",
+        };
         // Only two colours: an older one kept warm makes way for the new one.
         state = state with { Status = status, WarmTemplate = null, WarmColour = null, WarmUntil = null };
         rollouts.Store.Save(environment, state);
