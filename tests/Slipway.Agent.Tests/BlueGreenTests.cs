@@ -161,6 +161,37 @@ public sealed class BlueGreenTests(BeaconImages images)
         Assert.All(seen, digest => Assert.Equal(DigestOf(images.ImageA), digest));
     }
 
+    [Fact]
+    public async Task An_agent_restarted_mid_rollout_resumes_it_with_the_replicas_it_started()
+    {
+        await using var gates = await GateServer.StartAsync();
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        var strategy = Strategy(FreePort.Next(), 30, gates.Url("held"));
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await DeployAsync(agent, images.ImageA, port, strategy));
+
+        // Stopped while the gate holds the rollout: the new colour runs, previewed, out of traffic.
+        gates.Hold();
+        var next = await DeployAsync(agent, images.ImageB, port, strategy);
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(gates.Calls.Count(c => c.Body.GetProperty("revision").GetString() == next)),
+            n => n > 0, "the gate is called for the new revision", seconds: 180);
+        var progressing = (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment);
+        await agent.StopAsync();
+        var started = (await agent.ContainersAsync(Environment)).Where(c => c.Image == images.ImageB).Select(c => c.ID).Order().ToList();
+        Assert.Equal(2, started.Count);
+
+        gates.Release();
+        await agent.StartAsync();
+        var done = await agent.WaitForAsync(Environment, next);
+        Assert.Equal((RolloutPhase.Succeeded, next), (done.Rollout?.Phase, done.Rollout?.Revision));
+        Assert.Equal(DigestOf(images.ImageB), (await agent.VersionAsync(port)).ImageDigest);
+        var running = await agent.ContainersAsync(Environment);
+        Assert.Equal(started, running.Where(c => c.Image == images.ImageB).Select(c => c.ID).Order());
+        Assert.Equal(2, running.Count(c => c.Image == images.ImageA && c.State == "running"));
+        Assert.NotEqual(RolloutPhase.Aborted, progressing?.Rollout?.Phase);
+    }
+
     static async Task<RolloutStatus> WaitForAbortAsync(AgentUnderTest agent, string revision)
     {
         var status = await AgentUnderTest.EventuallyAsync(async () => (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment),

@@ -12,7 +12,8 @@ namespace Slipway.Agent.Tests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel endpoint on 127.0.0.1 (port 0) standing in for gate webhooks: <c>/pass</c> answers 200,
-/// <c>/fail</c> 500 with a body, <c>/never</c> holds the request until the caller gives up. Every POST body is kept.
+/// <c>/fail</c> 500 with a body, <c>/never</c> holds the request until the caller gives up, <c>/held</c> answers 200
+/// once <see cref="Release"/> is called after <see cref="Hold"/> (at once otherwise). Every POST body is kept.
 /// </summary>
 sealed class GateServer : IAsyncDisposable
 {
@@ -26,6 +27,20 @@ sealed class GateServer : IAsyncDisposable
 
     public Uri Root { get; }
     public ConcurrentQueue<(string Path, JsonElement Body)> Calls { get; } = new();
+
+    TaskCompletionSource held = Released();
+
+    static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+        return released;
+    }
+
+    /// <summary>From now on <c>/held</c> answers only after <see cref="Release"/>.</summary>
+    public void Hold() => held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => held.TrySetResult();
 
     public string Url(string path) => new Uri(Root, path).ToString();
 
@@ -52,6 +67,12 @@ sealed class GateServer : IAsyncDisposable
         {
             await RecordAsync(context);
             await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        app.MapPost("/held", async context =>
+        {
+            await RecordAsync(context);
+            await server!.held.Task.WaitAsync(context.RequestAborted);
+            context.Response.StatusCode = 200;
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -179,9 +179,8 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
                 [], [], null, null, now, null);
         status = status with
         {
-            Message = liveReady.Count > 0
-                ? $"starting the {colour} colour ({spec.Replicas} replicas) beside the live {liveColour} colour"
-                : $"starting the {colour} colour ({spec.Replicas} replicas); nothing serves yet",
+            Message = (existing.Count > 0 ? $"resuming the {colour} colour ({existing.Count} of {spec.Replicas} replicas already running)" : $"starting the {colour} colour ({spec.Replicas} replicas)") +
+                      (liveReady.Count > 0 ? $" beside the live {liveColour} colour" : "; nothing serves yet"),
         };
         // Only two colours: an older one kept warm makes way for the new one.
         state = state with { Status = status, WarmTemplate = null, WarmColour = null, WarmUntil = null };
