@@ -60,10 +60,12 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         var running = (await backend.ListAsync(environment, cancellationToken)).Where(c => c.App == spec.App && c.IsRunning).ToList();
         List<ManagedContainer> Colour(string? template) => running.Where(c => c.TemplateHash == template).OrderBy(c => c.Replica).ToList();
 
-        var state = rollouts.Store.Load<BlueGreenState>(environment) ?? new BlueGreenState();
-        if (state.LiveTemplate is null && running.Count > 0)
+        var saved = rollouts.Store.Load<BlueGreenState>(environment);
+        var state = saved ?? new BlueGreenState();
+        if (saved is null && running.Count > 0)
         {
-            // First blue-green loop over replicas another strategy started: the oldest template serves.
+            // First blue-green loop over replicas another strategy started: the oldest template serves. (With a saved
+            // state and no live template, nothing served yet: running replicas are a first rollout's, still unchecked.)
             var oldest = running.OrderBy(c => c.Created).First();
             state = state with { LiveTemplate = oldest.TemplateHash, LiveColour = oldest.Colour is { Length: > 0 } colour ? colour : "blue", LiveImage = oldest.Image };
             rollouts.Store.Save(environment, state);
