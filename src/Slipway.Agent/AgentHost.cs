@@ -6,8 +6,10 @@ using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.Backends.Kubernetes;
 using Slipway.Agent.ImageAutomation;
 using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Docker;
 using Slipway.Delivery.Kubernetes;
 
@@ -40,6 +42,7 @@ public static class AgentHost
 
         Directory.CreateDirectory(options.WorkDir);
         builder.Services.AddSingleton(options);
+        HttpClient? gateClient = null;
         if (options.Backend == AgentBackend.Kubernetes)
         {
             // The agent under deploy/kubernetes/agent-rbac.yaml has no cluster-wide rights: the namespaces come with that manifest.
@@ -54,8 +57,20 @@ public static class AgentHost
             // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
             builder.Services.AddSingleton(_ => docker);
             builder.Services.AddSingleton(_ => new EdgeRouter(logger));
+            // Failed rollouts are reverted in the config repo from a clone of the agent's own (the mirror is bare and read-only).
+            var configRepository = new ConfigRepository(new ConfigRepositoryOptions
+            {
+                Url = options.ConfigRepo,
+                WorkDirectory = Path.Combine(options.WorkDir, "config-repo-rollback"),
+                Branch = options.Branch ?? "main",
+                Token = options.ConfigRepoToken,
+                AuthorName = $"Slipway agent ({options.Instance})",
+            }, logger);
+            gateClient = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var rollouts = new RolloutServices(new GateRunner(gateClient, logger), new RollbackCommitter(configRepository, options.Instance, logger),
+                new RolloutStore(Path.Combine(options.WorkDir, "rollouts")));
             builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
-                services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
+                services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger, rollouts));
         }
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
@@ -70,6 +85,7 @@ public static class AgentHost
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => WritePid(options.PidFile));
         lifetime.ApplicationStopped.Register(() => RemovePid(options.PidFile));
+        if (gateClient is not null) lifetime.ApplicationStopped.Register(gateClient.Dispose);
         return app;
     }
 

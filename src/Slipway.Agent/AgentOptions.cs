@@ -50,6 +50,8 @@ public sealed record AgentOptions
 
     /// <summary>Kubernetes backend: use the pod's service account (the agent deployed with deploy/kubernetes/agent-rbac.yaml).</summary>
     public bool InCluster { get; init; }
+    /// <summary>HTTPS token for pushing rollback reverts to a remote config repo (--config-repo-token or SLIPWAY_AGENT_CONFIG_REPO_TOKEN); a secret, never logged.</summary>
+    public string? ConfigRepoToken { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
@@ -72,6 +74,7 @@ public sealed record AgentOptions
         ["--image-automation"] = "Agent:ImageAutomation",
         ["--image-scan-interval"] = "Agent:ImageScanInterval",
         ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
+        ["--config-repo-token"] = "Agent:ConfigRepoToken",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -127,6 +130,7 @@ public sealed record AgentOptions
             ImageAutomation = Get("ImageAutomation") is { } rules ? Path.GetFullPath(rules, root) : null,
             ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
             RegistryWebhookToken = Get("RegistryWebhookToken"),
+            ConfigRepoToken = Get("ConfigRepoToken"),
         };
     }
 

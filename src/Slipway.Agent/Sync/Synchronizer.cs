@@ -147,6 +147,7 @@ public sealed class Synchronizer(
             Health = health,
             RefusedRevision = state.Refused,
             LastError = result.Problem ?? state.RefusalError,
+            Rollout = result.Rollout,
         });
         if (result.Converged && previous.AppliedRevision != good.Revision)
             log.Information("{Environment} at {Revision}: {Ready}/{Desired} ready on 127.0.0.1:{Port} ({Seconds:0.0}s)",

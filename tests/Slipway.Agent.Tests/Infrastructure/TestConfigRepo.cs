@@ -28,8 +28,8 @@ sealed class TestConfigRepo
     }
 
     /// <summary>Renders Beacon for <paramref name="environment"/> from deploy/base with these settings and commits it; returns the commit.</summary>
-    public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests") =>
-        CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience).Files, $"Deploy {image} to {environment}");
+    public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests", string? strategy = null) =>
+        CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience, strategy).Files, $"Deploy {image} to {environment}");
 
     public async Task<string> CommitFilesAsync(string environment, IReadOnlyDictionary<string, string> files, string message)
     {
@@ -59,7 +59,8 @@ sealed class TestConfigRepo
     }
 
     /// <summary>What GitOpsCommit would render: deploy/base plus a settings file for the environment.</summary>
-    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience)
+    /// <param name="strategy">The settings' strategy block, indented by two spaces (default "  type: rolling").</param>
+    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience, string? strategy = null)
     {
         var deploy = Directory.CreateTempSubdirectory("slipway-agent-deploy-").FullName;
         try
@@ -72,7 +73,7 @@ sealed class TestConfigRepo
                 replicas: {replicas}
                 hostPort: {hostPort}
                 strategy:
-                  type: rolling
+                {strategy ?? "  type: rolling"}
                 image:
                   container: beacon
                   digestEnv: BEACON_IMAGE_DIGEST

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Serilog;
+using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Manifests;
@@ -21,7 +22,7 @@ public sealed record DockerBackendSettings(string Instance, string ConfigRoot, T
 /// as a read-only bind mount. Every call reconciles from what Docker reports, so drift, crashes and an agent
 /// restart mid-rollout all converge the same way.
 /// </summary>
-public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger)
+public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger, RolloutServices rollouts)
     : IEnvironmentBackend, IDisposable
 {
     readonly HttpClient probeClient = new() { Timeout = Timeout.InfiniteTimeSpan };
@@ -30,6 +31,11 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     readonly ConcurrentDictionary<string, WorkloadSpec> lastSpec = new(StringComparer.Ordinal);
     // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
     readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
+
+    BlueGreenRollout? blueGreen;
+
+    /// <summary>For the rollout strategies' own checks (no timeout of its own: callers pass one).</summary>
+    internal HttpClient ProbeClient => probeClient;
 
     void MarkReady(ManagedContainer container) => seenReady[container.Id] = true;
 
@@ -69,6 +75,8 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             log.Warning("Replica {Container} is {State}; replacing it", dead.Name, dead.State);
             await RemoveContainerAsync(dead.Id, cancellationToken);
         }
+        if (manifests.Strategy == "blue-green")
+            return await (blueGreen ??= new BlueGreenRollout(this, router, rollouts, settings)).ApplyAsync(spec, manifests, revision, progress, log, cancellationToken);
         var running = all.Where(c => c.App == spec.App && c.IsRunning).ToList();
         var current = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
         var old = running.Where(c => c.TemplateHash != spec.TemplateHash).OrderByDescending(c => c.Replica).ToList();
@@ -179,6 +187,8 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     public async Task PruneAsync(string environment, CancellationToken cancellationToken)
     {
         await router.RemoveAsync(environment);
+        await router.RemoveAsync(BlueGreenRollout.PreviewRouterKey(environment));
+        rollouts.Store.Delete(environment);
         foreach (var container in await ListAsync(environment, cancellationToken))
         {
             logger.Information("Pruning {Container}: environment {Environment} is no longer in Git", container.Name, environment);
@@ -188,7 +198,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         lastSpec.TryRemove(environment, out _);
     }
 
-    async Task<List<ManagedContainer>> ListAsync(string environment, CancellationToken cancellationToken)
+    internal async Task<List<ManagedContainer>> ListAsync(string environment, CancellationToken cancellationToken)
     {
         var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
         {
@@ -230,7 +240,8 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<ManagedContainer> StartReplicaAsync(WorkloadSpec spec, string revision, int replica, ILogger log, CancellationToken cancellationToken)
+    internal async Task<ManagedContainer> StartReplicaAsync(WorkloadSpec spec, string revision, int replica, ILogger log, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? extraLabels = null)
     {
         var name = $"{settings.Instance}-{spec.Environment}-{spec.App}-{spec.TemplateHash[..8]}-{replica}";
         // A leftover with this name (created, never started, by an agent that died) would block the create.
@@ -252,7 +263,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
                 [AgentLabels.TemplateHash] = spec.TemplateHash,
                 [AgentLabels.Replica] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [AgentLabels.Image] = spec.Image,
-            },
+            }.Concat(extraLabels ?? new Dictionary<string, string>()).ToDictionary(),
             HostConfig = new HostConfig
             {
                 PortBindings = spec.ContainerPorts.ToDictionary(p => $"{p}/tcp",
@@ -299,7 +310,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     }
 
     /// <summary>Out of the router first, a drain for in-flight requests, then a graceful stop.</summary>
-    async Task RetireAsync(WorkloadSpec spec, ManagedContainer container, string reason, ILogger log, CancellationToken cancellationToken,
+    internal async Task RetireAsync(WorkloadSpec spec, ManagedContainer container, string reason, ILogger log, CancellationToken cancellationToken,
         IEnumerable<ManagedContainer>? routed = null)
     {
         var remaining = (routed ?? []).Where(c => c.Id != container.Id).ToList();
@@ -314,17 +325,18 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         seenReady.TryRemove(container.Id, out _);
     }
 
-    Task RouteAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> containers, CancellationToken cancellationToken)
+    /// <summary>Sets the environment's router (or the one named <paramref name="routerKey"/> on <paramref name="port"/>) to these containers.</summary>
+    internal Task RouteAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> containers, CancellationToken cancellationToken, string? routerKey = null, int? port = null)
     {
         var destinations = containers
             .Select(c => (c.Name, Address: c.Address(spec.TargetPort)))
             .Where(d => d.Address is not null)
             .Select(d => new RouteDestination(d.Name, d.Address!))
             .ToList();
-        return router.SetAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, destinations, cancellationToken);
+        return router.SetAsync(routerKey ?? spec.Environment, port ?? spec.HostPort, spec.Readiness.Path, destinations, cancellationToken);
     }
 
-    async Task<bool> WaitReadyAsync(WorkloadSpec spec, ManagedContainer container, TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<bool> WaitReadyAsync(WorkloadSpec spec, ManagedContainer container, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -337,7 +349,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
+    internal async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
     {
         var address = container.Address(probe.ContainerPort);
         if (address is null) return false;
@@ -355,7 +367,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     }
 
     /// <summary>A replica failing its liveness probe on <c>failureThreshold</c> consecutive loops is restarted.</summary>
-    async Task CheckLivenessAsync(WorkloadSpec spec, IReadOnlyList<ManagedContainer> ready, ILogger log, CancellationToken cancellationToken)
+    internal async Task CheckLivenessAsync(WorkloadSpec spec, IReadOnlyList<ManagedContainer> ready, ILogger log, CancellationToken cancellationToken)
     {
         if (spec.Liveness is not { } liveness) return;
         foreach (var container in ready)
@@ -373,7 +385,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
+    internal async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -402,7 +414,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         await RemoveContainerAsync(id, cancellationToken);
     }
 
-    async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
+    internal async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
     {
         try
         {

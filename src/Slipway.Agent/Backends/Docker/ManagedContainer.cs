@@ -18,6 +18,12 @@ public sealed record ManagedContainer(
 {
     public bool IsRunning => State == "running";
 
+    /// <summary>Blue-green: the colour label (<see cref="BlueGreenRollout.ColourLabel"/>); empty for other strategies.</summary>
+    public string Colour { get; init; } = "";
+
+    /// <summary>The image the replica runs (its <c>slipway.image</c> label).</summary>
+    public string Image { get; init; } = "";
+
     public static ManagedContainer From(ContainerListResponse response)
     {
         IReadOnlyDictionary<string, string> labels = new Dictionary<string, string>(response.Labels ?? new Dictionary<string, string>());
@@ -31,7 +37,11 @@ public sealed record ManagedContainer(
             response.State ?? "",
             response.Created.ToUniversalTime(),
             (response.Ports ?? []).Where(p => p.PublicPort is > 0 && p.IP is "127.0.0.1")
-                .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value));
+                .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value))
+        {
+            Colour = labels.GetValueOrDefault(BlueGreenRollout.ColourLabel, ""),
+            Image = labels.GetValueOrDefault(AgentLabels.Image, ""),
+        };
     }
 
     public Uri? Address(int containerPort) =>
