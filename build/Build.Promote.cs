@@ -74,8 +74,15 @@ partial class Build
                     }
                 }), CancellationToken,
                 contains: (reported, token) => repository.ContainsAsync(reported, revision, token));
-            LogRenderable(RolloutTable.Render(environment, status.Rollout!));
-            Log.Information("{Environment} serves {Digest} on all traffic at revision {Revision}", environment, status.Rollout!.ImageDigest, Short(status.Rollout.Revision));
+            if (status.Rollout is not { } rollout)
+            {
+                Log.Warning("The agent reported no rollout for {Environment}: it applied {Revision} without its strategy (an agent older than the rollout contract; run PlatformDown to restart the agent from this build)",
+                    environment, Short(status.AppliedRevision));
+                Log.Information("{Environment} runs {Digest} at revision {Revision}", environment, status.ImageDigest, Short(status.AppliedRevision));
+                return;
+            }
+            LogRenderable(RolloutTable.Render(environment, rollout));
+            Log.Information("{Environment} serves {Digest} on all traffic at revision {Revision}", environment, rollout.ImageDigest, Short(rollout.Revision));
         }
         catch (RolloutAbortedException aborted)
         {

@@ -141,6 +141,8 @@ public sealed class AgentClient : IDisposable
     /// — or of a later revision that contains it — has finished. Succeeded: returns the environment. Aborted: throws
     /// <see cref="RolloutAbortedException"/> with the agent's message, analysis and revert commit. Throws
     /// <see cref="AgentWaitException"/> when the agent refuses the revision, and at the timeout with the last reported state.
+    /// An agent that reports no rollout at all (one without progressive rollouts) counts the revision applied healthy as done;
+    /// the caller sees <see cref="EnvironmentStatus.Rollout"/> null.
     /// </summary>
     public async Task<EnvironmentStatus> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout,
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
@@ -168,6 +170,12 @@ public sealed class AgentClient : IDisposable
                         if (rollout.Phase == RolloutPhase.Aborted) throw new RolloutAbortedException(environment, revision, rollout);
                         return last;
                     }
+                    // An agent that applies without progressive rollouts (older than the rollout contract) never reports one:
+                    // the revision applied healthy is all there is to wait for. An agent that drives rollouts reports the
+                    // rollout from its start, so this never cuts one short.
+                    if (last.Rollout is null && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                        await IncludesAsync(applied, revision, containing, contains, cancellationToken))
+                        return last;
                 }
             }
             catch (AgentUnavailableException exception)

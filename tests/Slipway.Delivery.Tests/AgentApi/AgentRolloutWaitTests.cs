@@ -92,6 +92,23 @@ public sealed class AgentRolloutWaitTests
     }
 
     [Fact]
+    public async Task An_agent_that_reports_no_rollout_at_all_counts_the_revision_applied_healthy()
+    {
+        var (stub, agent) = await AgentApiStub.StartAsync(
+            Status(Stable, StableDigest, null),
+            Status(Ours, NewDigest, null, EnvironmentHealth.Progressing),
+            Status(Ours, NewDigest, null));
+        await using var _ = stub;
+        using var __ = agent;
+
+        var status = await agent.WaitForRolloutAsync("production", Ours, TimeSpan.FromSeconds(60), cancellationToken: Token);
+
+        Assert.Null(status.Rollout);
+        Assert.Equal(Ours, status.AppliedRevision);
+        Assert.Equal(EnvironmentHealth.Healthy, status.Health);
+    }
+
+    [Fact]
     public async Task Serving_is_reached_only_when_the_rollback_revision_is_applied_healthy_with_the_previous_image()
     {
         var (stub, agent) = await AgentApiStub.StartAsync(
