@@ -39,7 +39,7 @@ public static class RolloutTable
     }
 
     private static string Figures(long requests, double errorRate, double? p95) =>
-        $"{requests} req, {errorRate:P2}, p95 {(p95 is { } ms ? $"{ms:0} ms" : "n/a")}";
+        FormattableString.Invariant($"{requests} req, {errorRate * 100:0.00}%, p95 {(p95 is { } ms ? FormattableString.Invariant($"{ms:0} ms") : "n/a")}");
 
     private static string Short(string revision) => revision[..Math.Min(12, revision.Length)];
 }
