@@ -154,7 +154,7 @@ partial class Build
             var rollback = await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken);
             var status = await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
             var restored = DateTimeOffset.UtcNow;
-            var table = new Table().Title($"Rollback of {Markup.Escape(environment)}").AddColumns("", "");
+            var table = new Table().Title($"Rollback of {Markup.Escape(environment)}").AddColumns("", "").HideHeaders();
             table.AddRow("rolled back", Markup.Escape($"{Short(rollback.RolledBackCommit)} ({rollback.ReplacedImage ?? "?"})"));
             table.AddRow("rollback commit", Markup.Escape(rollback.Commit.Changed ? rollback.Commit.Sha : $"{rollback.Commit.Sha} (already there, nothing committed)"));
             table.AddRow("now serving", Markup.Escape($"{status.ImageDigest} on 127.0.0.1:{status.Port}, {status.ReplicasReady}/{status.ReplicasDesired} ready"));
