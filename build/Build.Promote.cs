@@ -74,10 +74,11 @@ partial class Build
                     }
                 }), CancellationToken,
                 contains: (reported, token) => repository.ContainsAsync(reported, revision, token));
-            if (status.Rollout is not { } rollout)
+            if (status.Rollout is not { } rollout || !await AgentClient.RolloutCovers(status, revision, (reported, token) => repository.ContainsAsync(reported, revision, token), CancellationToken))
             {
-                Log.Warning("The agent reported no rollout for {Environment}: it applied {Revision} without its strategy (an agent older than the rollout contract; run PlatformDown to restart the agent from this build)",
-                    environment, Short(status.AppliedRevision));
+                Log.Warning("The agent applied {Revision} to {Environment} without a rollout of its strategy: the first deploy there (nothing to compare with), " +
+                            "a change that keeps the image, or an agent without progressive rollouts (PlatformDown restarts it from this build)",
+                    Short(status.AppliedRevision), environment);
                 Log.Information("{Environment} runs {Digest} at revision {Revision}", environment, status.ImageDigest, Short(status.AppliedRevision));
                 return;
             }

@@ -141,8 +141,9 @@ public sealed class AgentClient : IDisposable
     /// — or of a later revision that contains it — has finished. Succeeded: returns the environment. Aborted: throws
     /// <see cref="RolloutAbortedException"/> with the agent's message, analysis and revert commit. Throws
     /// <see cref="AgentWaitException"/> when the agent refuses the revision, and at the timeout with the last reported state.
-    /// An agent that reports no rollout at all (one without progressive rollouts) counts the revision applied healthy as done;
-    /// the caller sees <see cref="EnvironmentStatus.Rollout"/> null.
+    /// A revision the agent applied healthy without a rollout of its own (a first deploy, an unchanged image, an agent without
+    /// progressive rollouts) is done too: the caller sees a <see cref="EnvironmentStatus.Rollout"/> that is null or an older
+    /// revision's (<see cref="RolloutCovers"/> tells).
     /// </summary>
     public async Task<EnvironmentStatus> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout,
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
@@ -170,10 +171,12 @@ public sealed class AgentClient : IDisposable
                         if (rollout.Phase == RolloutPhase.Aborted) throw new RolloutAbortedException(environment, revision, rollout);
                         return last;
                     }
-                    // An agent that applies without progressive rollouts (older than the rollout contract) never reports one:
-                    // the revision applied healthy is all there is to wait for. An agent that drives rollouts reports the
-                    // rollout from its start, so this never cuts one short.
-                    if (last.Rollout is null && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                    // Applied without a rollout of its own: the environment's first deploy (nothing to compare with), a change
+                    // that keeps the image, or an agent without progressive rollouts. The rollout shown (if any) is then an
+                    // older revision's; the revision applied healthy is all there is to wait for. An agent reports a rollout
+                    // of the revision from its start and applies it only at its end, so this never cuts one short.
+                    if (last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                        last.Rollout is not { Phase: RolloutPhase.Progressing } &&
                         await IncludesAsync(applied, revision, containing, contains, cancellationToken))
                         return last;
                 }
@@ -236,6 +239,11 @@ public sealed class AgentClient : IDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
     }
+
+    /// <summary>True when the environment's reported rollout is of <paramref name="revision"/> or a later revision containing it.</summary>
+    public static async Task<bool> RolloutCovers(EnvironmentStatus status, string revision, Func<string, CancellationToken, Task<bool>>? contains,
+        CancellationToken cancellationToken = default) =>
+        status.Rollout is { } rollout && await IncludesAsync(rollout.Revision, revision, [], contains, cancellationToken);
 
     private static async Task<bool> IncludesAsync(string reported, string revision, Dictionary<string, bool> cache,
         Func<string, CancellationToken, Task<bool>>? contains, CancellationToken cancellationToken)

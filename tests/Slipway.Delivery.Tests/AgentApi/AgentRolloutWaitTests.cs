@@ -109,6 +109,22 @@ public sealed class AgentRolloutWaitTests
     }
 
     [Fact]
+    public async Task A_revision_applied_healthy_while_the_rollout_shown_is_an_older_ones_counts_as_applied_without_a_rollout()
+    {
+        // The canary agent's first deploy or an unchanged image: a plain apply, the last (older) rollout still shown.
+        var (stub, agent) = await AgentApiStub.StartAsync(
+            Status(Stable, StableDigest, Rollout(Stable, RolloutPhase.Succeeded, 3)),
+            Status(Ours, StableDigest, Rollout(Stable, RolloutPhase.Succeeded, 3)));
+        await using var _ = stub;
+        using var __ = agent;
+
+        var status = await agent.WaitForRolloutAsync("production", Ours, TimeSpan.FromSeconds(60), cancellationToken: Token);
+
+        Assert.Equal(Ours, status.AppliedRevision);
+        Assert.False(await AgentClient.RolloutCovers(status, Ours, null, Token));
+    }
+
+    [Fact]
     public async Task Serving_is_reached_only_when_the_rollback_revision_is_applied_healthy_with_the_previous_image()
     {
         var (stub, agent) = await AgentApiStub.StartAsync(
