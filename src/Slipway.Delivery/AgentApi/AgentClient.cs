@@ -22,6 +22,9 @@ public sealed class AgentClient : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>How long <see cref="WaitForRolloutAsync"/> keeps polling an aborted rollout for the agent's revert commit.</summary>
+    public TimeSpan RevertReportGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public static AgentClient ForPort(int apiPort) => new(new Uri($"http://127.0.0.1:{apiPort}/"));
 
     /// <summary>True when the agent answers <c>GET /healthz</c>.</summary>
@@ -153,6 +156,7 @@ public sealed class AgentClient : IDisposable
         var deadline = DateTimeOffset.UtcNow + timeout;
         EnvironmentStatus? last = null;
         string? lastProblem = null;
+        DateTimeOffset? abortedAt = null;
         while (true)
         {
             try
@@ -168,7 +172,15 @@ public sealed class AgentClient : IDisposable
                     if (last.Rollout is { } rollout && rollout.Phase != RolloutPhase.Progressing &&
                         await IncludesAsync(rollout.Revision, revision, containing, contains, cancellationToken))
                     {
-                        if (rollout.Phase == RolloutPhase.Aborted) throw new RolloutAbortedException(environment, revision, rollout);
+                        if (rollout.Phase == RolloutPhase.Aborted)
+                        {
+                            // The agent moves traffic back first and pushes the revert right after: give it a moment to report it.
+                            abortedAt ??= DateTimeOffset.UtcNow;
+                            if (rollout.RollbackRevision is not null || DateTimeOffset.UtcNow - abortedAt >= RevertReportGrace || DateTimeOffset.UtcNow >= deadline)
+                                throw new RolloutAbortedException(environment, revision, rollout);
+                            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                            continue;
+                        }
                         return last;
                     }
                     // Applied without a rollout of its own: the environment's first deploy (nothing to compare with), a change

@@ -65,6 +65,36 @@ public sealed class AgentRolloutWaitTests
     }
 
     [Fact]
+    public async Task An_abort_reported_before_its_revert_is_waited_on_until_the_revert_commit_is_reported()
+    {
+        var (stub, agent) = await AgentApiStub.StartAsync(
+            Status(Stable, StableDigest, Rollout(Ours, RolloutPhase.Aborted, 1, message: "analysis failed")),
+            Status(Stable, StableDigest, Rollout(Ours, RolloutPhase.Aborted, 1, message: "analysis failed")),
+            Status(Revert, StableDigest, Rollout(Ours, RolloutPhase.Aborted, 1, message: "analysis failed", rollback: Revert)));
+        await using var _ = stub;
+        using var __ = agent;
+
+        var aborted = await Assert.ThrowsAsync<RolloutAbortedException>(() => agent.WaitForRolloutAsync("production", Ours, TimeSpan.FromSeconds(60), cancellationToken: Token));
+
+        Assert.Equal(Revert, aborted.Rollout.RollbackRevision);
+        Assert.Contains($"reverted the promotion in the config repo with {Revert}", aborted.Message);
+    }
+
+    [Fact]
+    public async Task An_abort_whose_revert_is_never_reported_fails_after_the_grace_saying_so()
+    {
+        var (stub, client) = await AgentApiStub.StartAsync(Status(Stable, StableDigest, Rollout(Ours, RolloutPhase.Aborted, 1, message: "gate load-test answered 503")));
+        await using var _ = stub;
+        client.Dispose();
+        using var agent = new AgentClient(client.BaseAddress) { RevertReportGrace = TimeSpan.FromSeconds(1) };
+
+        var aborted = await Assert.ThrowsAsync<RolloutAbortedException>(() => agent.WaitForRolloutAsync("production", Ours, TimeSpan.FromSeconds(60), cancellationToken: Token));
+
+        Assert.Contains("gate load-test answered 503", aborted.Message);
+        Assert.Contains("the agent reported no revert commit", aborted.Message);
+    }
+
+    [Fact]
     public async Task A_finished_rollout_of_an_older_revision_is_not_taken_for_ours()
     {
         var (stub, agent) = await AgentApiStub.StartAsync(Status(Stable, StableDigest, Rollout(Stable, RolloutPhase.Succeeded, 3)));
