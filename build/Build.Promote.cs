@@ -153,7 +153,17 @@ partial class Build
             var commandStarted = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
             var environment = Environment!;
             var rollback = await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken);
-            var status = await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
+            EnvironmentStatus status;
+            try
+            {
+                status = await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
+            }
+            catch (RolloutAbortedException aborted)
+            {
+                // The agent rolled the rollback out with the environment's strategy and gave up on it.
+                LogRenderable(RolloutTable.Render(environment, aborted.Rollout));
+                throw;
+            }
             var restored = DateTimeOffset.UtcNow;
             var table = new Table().Title($"Rollback of {Markup.Escape(environment)}").AddColumns("", "").HideHeaders();
             table.AddRow("rolled back", Markup.Escape($"{Short(rollback.RolledBackCommit)} ({rollback.ReplacedImage ?? "?"})"));

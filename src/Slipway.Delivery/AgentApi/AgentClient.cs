@@ -232,6 +232,10 @@ public sealed class AgentClient : IDisposable
                     progress?.Report(last);
                     if (SameRevision(last.RefusedRevision, revision))
                         throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                    // The agent rolled this revision out with the environment's strategy and gave up: it will not serve.
+                    if (last.Rollout is { Phase: RolloutPhase.Aborted } aborted &&
+                        await IncludesAsync(aborted.Revision, revision, containing, contains, cancellationToken))
+                        throw new RolloutAbortedException(environment, revision, aborted);
                     var runs = last.ImageDigest is { } reported && reported[(reported.LastIndexOf('@') + 1)..] == digest;
                     var rolloutDone = last.Rollout is not { Phase: RolloutPhase.Progressing };
                     if (runs && rolloutDone && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&

@@ -173,6 +173,23 @@ public sealed class AgentRolloutWaitTests
     }
 
     [Fact]
+    public async Task Serving_fails_at_once_when_the_agent_aborts_the_rollout_of_that_revision()
+    {
+        // A canary agent that rolls a rollback commit out as a canary, and aborts it.
+        var (stub, agent) = await AgentApiStub.StartAsync(
+            Status(Stable, NewDigest, Rollout(Ours, RolloutPhase.Progressing, 1)),
+            Status(Later, NewDigest, Rollout(Ours, RolloutPhase.Aborted, 1, message: "analysis of step 1 was inconclusive 3 times in a row", rollback: Later)));
+        await using var _ = stub;
+        using var __ = agent;
+
+        var aborted = await Assert.ThrowsAsync<RolloutAbortedException>(() =>
+            agent.WaitForServingAsync("production", Ours, StableDigest, TimeSpan.FromSeconds(60), cancellationToken: Token));
+
+        Assert.Contains("inconclusive 3 times in a row", aborted.Message);
+        Assert.Contains(Later, aborted.Message);
+    }
+
+    [Fact]
     public async Task Serving_times_out_naming_the_image_the_environment_still_runs()
     {
         var (stub, agent) = await AgentApiStub.StartAsync(Status(Ours, NewDigest, null));
