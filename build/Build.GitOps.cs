@@ -5,6 +5,7 @@ using Slipway.Delivery.Images;
 using Slipway.Delivery.Kubernetes;
 using Slipway.Delivery.Kubernetes.GitOpsEngines;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Promotion;
 using Slipway.Delivery.SmokeTesting;
 
 partial class Build
@@ -105,28 +106,29 @@ partial class Build
             {
                 KubeconfigPolicy.ForBuild(DeployMode.Pull).EnsureMayRead($"--kubeconfig {Kubeconfig}"); // pull mode holds no cluster credential
             }
-            await WaitForAgentAsync(timeout);
+            await WaitForAgentAsync(DeployEnvironment, DeployedRevision!, timeout);
         });
 
-    async Task WaitForAgentAsync(TimeSpan timeout)
+    /// <summary>Triggers the agent and waits until <paramref name="environment"/> runs <paramref name="revision"/> (or a later one containing it) healthy.</summary>
+    async Task WaitForAgentAsync(string environment, string revision, TimeSpan timeout)
     {
         using var agent = AgentClient.ForPort(AgentPort);
         await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
         var lastReported = "";
         var configRepository = OpenConfigRepository();
-        var status = await agent.WaitForEnvironmentAsync(DeployEnvironment, DeployedRevision!, timeout,
+        var status = await agent.WaitForEnvironmentAsync(environment, revision, timeout,
             new InlineProgress<EnvironmentStatus>(s =>
             {
                 var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, applied {Short(s.AppliedRevision)}";
                 if (line != lastReported)
                 {
-                    Log.Information("{Environment} {Progress:l}", DeployEnvironment, line);
+                    Log.Information("{Environment} {Progress:l}", environment, line);
                     lastReported = line;
                 }
             }), CancellationToken,
-            contains: (applied, token) => configRepository.ContainsAsync(applied, DeployedRevision!, token));
+            contains: (applied, token) => configRepository.ContainsAsync(applied, revision, token));
         Log.Information("{Environment} runs {Digest} at revision {Revision} on 127.0.0.1:{Port}",
-            DeployEnvironment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+            environment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
     }
 
     static string Short(string? revision) => revision is null ? "none" : revision[..Math.Min(8, revision.Length)];
@@ -138,30 +140,40 @@ partial class Build
     }
 
     Target SmokeTest => _ => _
-        .Description("Smoke-tests --environment on its stable port against what the config repo says it runs")
+        .Description("Smoke-tests --environment on its stable port against what the config repo says it runs; a pass is promotion evidence")
         .After(Deploy)
-        .Executes(async () =>
-        {
-            var manifests = await OpenConfigRepository().ReadEnvironmentAsync(DeployEnvironment, cancellationToken: CancellationToken)
-                ?? throw new InvalidOperationException(
-                    $"The config repo has no environment '{DeployEnvironment}'. Deploy it first: ./build.sh Deploy --environment {DeployEnvironment}");
-            var version = await ExpectedVersionAsync(manifests);
-            var result = await Slipway.Delivery.SmokeTesting.SmokeTest.RunAsync(
-                new Uri($"http://127.0.0.1:{manifests.HostPort}"),
-                SmokeExpectations.FromManifests(manifests, version),
-                new SmokeTestOptions
-                {
-                    Environment = DeployEnvironment,
-                    Timeout = TimeSpan.FromSeconds(SmokeTimeoutSeconds),
-                    ArtifactsDirectory = ArtifactsDirectory,
-                },
-                Log, CancellationToken);
-            LogRenderable(result.ToTable());
-            if (!result.Passed)
+        .Executes(() => SmokeTestEnvironmentAsync(DeployEnvironment));
+
+    /// <summary>
+    /// Smoke-tests <paramref name="environment"/> against the config repo's head; a pass is recorded as evidence that the
+    /// digest passed there (.nuke/artifacts/smoke-evidence.jsonl), which Promote requires.
+    /// </summary>
+    async Task SmokeTestEnvironmentAsync(string environment)
+    {
+        var repository = OpenConfigRepository();
+        var head = await repository.SyncAsync(CancellationToken);
+        var manifests = await repository.ReadEnvironmentAsync(environment, head, CancellationToken)
+            ?? throw new InvalidOperationException(
+                $"The config repo has no environment '{environment}'. Deploy it first: ./build.sh Deploy --environment {environment}");
+        var version = await ExpectedVersionAsync(manifests);
+        var result = await Slipway.Delivery.SmokeTesting.SmokeTest.RunAsync(
+            new Uri($"http://127.0.0.1:{manifests.HostPort}"),
+            SmokeExpectations.FromManifests(manifests, version),
+            new SmokeTestOptions
             {
-                throw new InvalidOperationException($"Smoke test of {DeployEnvironment} failed: {result.FailureSummary}");
-            }
-        });
+                Environment = environment,
+                Timeout = TimeSpan.FromSeconds(SmokeTimeoutSeconds),
+                ArtifactsDirectory = ArtifactsDirectory,
+            },
+            Log, CancellationToken);
+        LogRenderable(result.ToTable());
+        if (!result.Passed)
+        {
+            throw new InvalidOperationException($"Smoke test of {environment} failed: {result.FailureSummary}");
+        }
+        await SmokeEvidenceFile.AppendAsync(ArtifactsDirectory,
+            new SmokeEvidence(environment, manifests.Image!, head, DateTimeOffset.UtcNow, RunId), CancellationToken);
+    }
 
     /// <summary>The version to expect: image.json's when it recorded the digest the environment runs, else unchecked.</summary>
     async Task<string?> ExpectedVersionAsync(EnvironmentManifests manifests)

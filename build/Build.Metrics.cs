@@ -26,7 +26,7 @@ partial class Build
     Target RecordRun => _ => _
         .Description("Appends this pipeline run's record to the config repo (runs/<yyyy-MM>.jsonl)")
         .Unlisted()
-        .After(Test, Infrastructure, Containerize, ContainerTest, Push, GitOpsCommit, Deploy, SmokeTest)
+        .After(Test, Infrastructure, Containerize, ContainerTest, Push, GitOpsCommit, Deploy, SmokeTest, Promote, PromotionSmokeTest)
         .AssuredAfterFailure()
         .Executes(async () =>
         {

@@ -11,8 +11,8 @@ partial class Build : SlipwayBuild
 
     /// <summary>The story a user lives, from a commit to a running environment; issue by issue it grows to production.</summary>
     Target Pipeline => _ => _
-        .Description("The whole pipeline on the embedded default: Compile, Test, Containerize, ContainerTest, Push, Deploy and SmokeTest")
-        .DependsOn(Test, Deploy, SmokeTest, RecordRun);
+        .Description("The whole pipeline on the embedded default: Compile, Test, Containerize, ContainerTest, Push, Deploy staging, SmokeTest, Promote production, PromotionSmokeTest")
+        .DependsOn(Test, Deploy, SmokeTest, Promote, PromotionSmokeTest, RecordRun);
 
     [Parameter("Configuration to build: Debug or Release")]
     readonly Configuration Configuration = Configuration.Release;

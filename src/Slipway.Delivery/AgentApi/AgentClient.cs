@@ -22,6 +22,9 @@ public sealed class AgentClient : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>How long <see cref="WaitForRolloutAsync"/> keeps polling an aborted rollout for the agent's revert commit.</summary>
+    public TimeSpan RevertReportGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public static AgentClient ForPort(int apiPort) => new(new Uri($"http://127.0.0.1:{apiPort}/"));
 
     /// <summary>True when the agent answers <c>GET /healthz</c>.</summary>
@@ -136,6 +139,141 @@ public sealed class AgentClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Polls until the environment's progressive rollout (<see cref="EnvironmentStatus.Rollout"/>) of <paramref name="revision"/>
+    /// — or of a later revision that contains it — has finished. Succeeded: returns the environment. Aborted: throws
+    /// <see cref="RolloutAbortedException"/> with the agent's message, analysis and revert commit. Throws
+    /// <see cref="AgentWaitException"/> when the agent refuses the revision, and at the timeout with the last reported state.
+    /// A revision the agent applied healthy without a rollout of its own (a first deploy, an unchanged image, an agent without
+    /// progressive rollouts) is done too: the caller sees a <see cref="EnvironmentStatus.Rollout"/> that is null or an older
+    /// revision's (<see cref="RolloutCovers"/> tells).
+    /// </summary>
+    public async Task<EnvironmentStatus> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout,
+        IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
+        Func<string, CancellationToken, Task<bool>>? contains = null)
+    {
+        var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        EnvironmentStatus? last = null;
+        string? lastProblem = null;
+        DateTimeOffset? abortedAt = null;
+        while (true)
+        {
+            try
+            {
+                var status = await GetStatusAsync(cancellationToken);
+                last = status.Find(environment);
+                lastProblem = last is null ? $"the agent does not manage an environment named '{environment}'" : last.LastError ?? status.LastFetchError;
+                if (last is not null)
+                {
+                    progress?.Report(last);
+                    if (SameRevision(last.RefusedRevision, revision))
+                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                    if (last.Rollout is { } rollout && rollout.Phase != RolloutPhase.Progressing &&
+                        await IncludesAsync(rollout.Revision, revision, containing, contains, cancellationToken))
+                    {
+                        if (rollout.Phase == RolloutPhase.Aborted)
+                        {
+                            // The agent moves traffic back first and pushes the revert right after: give it a moment to report it.
+                            abortedAt ??= DateTimeOffset.UtcNow;
+                            if (rollout.RollbackRevision is not null || DateTimeOffset.UtcNow - abortedAt >= RevertReportGrace || DateTimeOffset.UtcNow >= deadline)
+                                throw new RolloutAbortedException(environment, revision, rollout);
+                            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                            continue;
+                        }
+                        return last;
+                    }
+                    // Applied without a rollout of its own: the environment's first deploy (nothing to compare with), a change
+                    // that keeps the image, or an agent without progressive rollouts. The rollout shown (if any) is then an
+                    // older revision's; the revision applied healthy is all there is to wait for. An agent reports a rollout
+                    // of the revision from its start and applies it only at its end, so this never cuts one short.
+                    if (last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                        last.Rollout is not { Phase: RolloutPhase.Progressing } &&
+                        await IncludesAsync(applied, revision, containing, contains, cancellationToken))
+                        return last;
+                }
+            }
+            catch (AgentUnavailableException exception)
+            {
+                lastProblem = exception.Message;
+            }
+            if (DateTimeOffset.UtcNow >= deadline)
+                throw new AgentWaitException(environment, revision, last,
+                    $"the rollout of revision {revision} to '{environment}' did not finish within {timeout.TotalSeconds:0}s " +
+                    $"(rollout {Describe(last?.Rollout)}; applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}): " +
+                    $"{lastProblem ?? "no error reported"}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Polls until the environment has applied <paramref name="revision"/> (or a later revision containing it), is healthy,
+    /// runs <paramref name="imageDigest"/> and, when it reports a rollout of that revision, the rollout succeeded: the
+    /// version serves all traffic (e.g. after a rollback). Throws <see cref="AgentWaitException"/> at the timeout.
+    /// </summary>
+    public async Task<EnvironmentStatus> WaitForServingAsync(string environment, string revision, string imageDigest, TimeSpan timeout,
+        IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
+        Func<string, CancellationToken, Task<bool>>? contains = null)
+    {
+        var digest = imageDigest[(imageDigest.LastIndexOf('@') + 1)..];
+        var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        EnvironmentStatus? last = null;
+        string? lastProblem = null;
+        while (true)
+        {
+            try
+            {
+                var status = await GetStatusAsync(cancellationToken);
+                last = status.Find(environment);
+                lastProblem = last is null ? $"the agent does not manage an environment named '{environment}'" : last.LastError ?? status.LastFetchError;
+                if (last is not null)
+                {
+                    progress?.Report(last);
+                    if (SameRevision(last.RefusedRevision, revision))
+                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                    // The agent rolled this revision out with the environment's strategy and gave up: it will not serve.
+                    if (last.Rollout is { Phase: RolloutPhase.Aborted } aborted &&
+                        await IncludesAsync(aborted.Revision, revision, containing, contains, cancellationToken))
+                        throw new RolloutAbortedException(environment, revision, aborted);
+                    var runs = last.ImageDigest is { } reported && reported[(reported.LastIndexOf('@') + 1)..] == digest;
+                    var rolloutDone = last.Rollout is not { Phase: RolloutPhase.Progressing };
+                    if (runs && rolloutDone && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                        await IncludesAsync(applied, revision, containing, contains, cancellationToken))
+                        return last;
+                }
+            }
+            catch (AgentUnavailableException exception)
+            {
+                lastProblem = exception.Message;
+            }
+            if (DateTimeOffset.UtcNow >= deadline)
+                throw new AgentWaitException(environment, revision, last,
+                    $"'{environment}' did not serve {digest} at revision {revision} within {timeout.TotalSeconds:0}s " +
+                    $"(applied {last?.AppliedRevision ?? "none"}, image {last?.ImageDigest ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
+                    $"rollout {Describe(last?.Rollout)}): {lastProblem ?? "no error reported"}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    /// <summary>True when the environment's reported rollout is of <paramref name="revision"/> or a later revision containing it.</summary>
+    public static async Task<bool> RolloutCovers(EnvironmentStatus status, string revision, Func<string, CancellationToken, Task<bool>>? contains,
+        CancellationToken cancellationToken = default) =>
+        status.Rollout is { } rollout && await IncludesAsync(rollout.Revision, revision, [], contains, cancellationToken);
+
+    private static async Task<bool> IncludesAsync(string reported, string revision, Dictionary<string, bool> cache,
+        Func<string, CancellationToken, Task<bool>>? contains, CancellationToken cancellationToken)
+    {
+        if (SameRevision(reported, revision)) return true;
+        if (contains is null) return false;
+        if (!cache.TryGetValue(reported, out var includes)) cache[reported] = includes = await contains(reported, cancellationToken);
+        return includes;
+    }
+
+    private static string Describe(RolloutStatus? rollout) => rollout is null
+        ? "none reported"
+        : $"{rollout.Strategy} {rollout.Phase} at {rollout.Revision[..Math.Min(12, rollout.Revision.Length)]}, step {rollout.Step}/{rollout.StepCount}, canary {rollout.CanaryWeight}%";
+
     static bool SameRevision(string? reported, string expected) =>
         reported is not null && string.Equals(reported, expected, StringComparison.OrdinalIgnoreCase);
 
@@ -158,4 +296,24 @@ public sealed class AgentWaitException(string environment, string revision, Envi
     public string Environment { get; } = environment;
     public string Revision { get; } = revision;
     public EnvironmentStatus? LastStatus { get; } = lastStatus;
+}
+
+/// <summary>The agent aborted the rollout (gate, preview smoke check or analysis failed), moved traffic back and reverted the commit.</summary>
+public sealed class RolloutAbortedException(string environment, string revision, RolloutStatus rollout) : Exception(Describe(environment, revision, rollout))
+{
+    public string Environment { get; } = environment;
+    public string Revision { get; } = revision;
+    public RolloutStatus Rollout { get; } = rollout;
+
+    private static string Describe(string environment, string revision, RolloutStatus rollout)
+    {
+        var failed = rollout.Analysis.Where(a => a.Verdict == AnalysisVerdict.Failed)
+            .Select(a => $"step {a.Step} at {a.CanaryWeight}%: {a.Reason}")
+            .Concat(rollout.Gates.Where(g => !g.Passed).Select(g => $"gate {g.Name}: {g.Message}"))
+            .ToList();
+        return $"The {rollout.Strategy} rollout of revision {revision} to '{environment}' was aborted: {rollout.Message ?? "no reason reported"}. " +
+               (failed.Count > 0 ? $"Failed: {string.Join("; ", failed)}. " : "") +
+               $"Traffic is back on {rollout.StableImageDigest ?? "the stable version"}; " +
+               (rollout.RollbackRevision is { } revert ? $"the agent reverted the promotion in the config repo with {revert}." : "the agent reported no revert commit.");
+    }
 }

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Slipway.Build;
+using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Promotion;
+using Slipway.Delivery.RunRecords;
+using Spectre.Console;
+
+partial class Build
+{
+    [Parameter("Promote: the source environment whose smoke-tested digest is promoted (default: the target's promotion.from in deploy/)")]
+    readonly string? From = null;
+
+    [Parameter("Promote: the target environment (default production). Rollback: the config revision or image digest to return to (default: before the last deploy)")]
+    readonly string? To = null;
+
+    [Parameter("Promote: the digest to promote (default: the one --from runs); refused unless --from runs it and it passed SmokeTest there")]
+    readonly string? Digest = null;
+
+    [Parameter("How long Promote waits for the agent's rollout (canary steps, blue-green switch) to finish, in seconds")]
+    readonly int PromoteTimeoutSeconds = 600;
+
+    string PromotionTarget => To ?? "production";
+
+    /// <summary>The config revision Promote left the target at (PromotionSmokeTest tests it).</summary>
+    string? PromotedRevision;
+
+    Target Promote => _ => _
+        .Description("Promotes the digest --from runs (smoke-tested there, never rebuilt) to --to after its policy (soak, approval); the agent rolls it out")
+        .DependsOn(Infrastructure)
+        .After(Deploy, SmokeTest)
+        .Executes(async () =>
+        {
+            var repository = OpenConfigRepository();
+            var promoter = new Promoter(repository,
+                new SmokeEvidenceFinder(ArtifactsDirectory, new RunRecordStore(repository, Log), Log) { SmokeStage = nameof(SmokeTest) },
+                new ApprovalStore(repository, Log), Log);
+            var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest), CancellationToken);
+            var candidate = result.Candidate;
+            PromotedRevision = result.Commit.Sha;
+            var timeout = TimeSpan.FromSeconds(PromoteTimeoutSeconds);
+            if (!result.Commit.Changed)
+            {
+                // Nothing new to roll out: the target already has the digest; make sure it serves it.
+                var last = (await repository.HistoryAsync(candidate.To, CancellationToken))[0].Sha;
+                await WaitForServingAsync(candidate.To, last, candidate.Image, timeout);
+                return;
+            }
+            if (candidate.TargetStrategy == "rolling")
+            {
+                await WaitForAgentAsync(candidate.To, result.Commit.Sha, timeout); // a rolling update reports no rollout to wait on
+                return;
+            }
+            await WaitForRolloutAsync(candidate.To, result.Commit.Sha, timeout);
+        });
+
+    async Task WaitForRolloutAsync(string environment, string revision, TimeSpan timeout)
+    {
+        using var agent = AgentClient.ForPort(AgentPort);
+        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        var repository = OpenConfigRepository();
+        var lastReported = "";
+        try
+        {
+            var status = await agent.WaitForRolloutAsync(environment, revision, timeout,
+                new InlineProgress<EnvironmentStatus>(s =>
+                {
+                    var line = s.Rollout is { } r
+                        ? $"{r.Strategy} {r.Phase} at {Short(r.Revision)}: step {r.Step}/{r.StepCount}, canary {r.CanaryWeight}%{(r.Message is null ? "" : $" ({r.Message})")}"
+                        : $"{s.Health}: applied {Short(s.AppliedRevision)}, no rollout reported yet";
+                    if (line != lastReported)
+                    {
+                        Log.Information("{Environment} {Progress:l}", environment, line);
+                        lastReported = line;
+                    }
+                }), CancellationToken,
+                contains: (reported, token) => repository.ContainsAsync(reported, revision, token));
+            if (status.Rollout is not { } rollout || !await AgentClient.RolloutCovers(status, revision, (reported, token) => repository.ContainsAsync(reported, revision, token), CancellationToken))
+            {
+                Log.Warning("The agent applied {Revision} to {Environment} without a rollout of its strategy: the first deploy there (nothing to compare with), " +
+                            "a change that keeps the image, or an agent without progressive rollouts (PlatformDown restarts it from this build)",
+                    Short(status.AppliedRevision), environment);
+                Log.Information("{Environment} runs {Digest} at revision {Revision}", environment, status.ImageDigest, Short(status.AppliedRevision));
+                return;
+            }
+            LogRenderable(RolloutTable.Render(environment, rollout));
+            Log.Information("{Environment} serves {Digest} on all traffic at revision {Revision}", environment, rollout.ImageDigest, Short(rollout.Revision));
+        }
+        catch (RolloutAbortedException aborted)
+        {
+            LogRenderable(RolloutTable.Render(environment, aborted.Rollout));
+            throw;
+        }
+    }
+
+    async Task<EnvironmentStatus> WaitForServingAsync(string environment, string revision, string image, TimeSpan timeout)
+    {
+        using var agent = AgentClient.ForPort(AgentPort);
+        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        var repository = OpenConfigRepository();
+        var lastReported = "";
+        var status = await agent.WaitForServingAsync(environment, revision, image, timeout,
+            new InlineProgress<EnvironmentStatus>(s =>
+            {
+                var line = $"{s.Health}: {s.ReplicasReady}/{s.ReplicasDesired} ready, image {s.ImageDigest ?? "none"}, applied {Short(s.AppliedRevision)}" +
+                           (s.Rollout is { Phase: RolloutPhase.Progressing } r ? $", {r.Strategy} rollout in progress" : "");
+                if (line != lastReported)
+                {
+                    Log.Information("{Environment} {Progress:l}", environment, line);
+                    lastReported = line;
+                }
+            }), CancellationToken,
+            contains: (applied, token) => repository.ContainsAsync(applied, revision, token));
+        Log.Information("{Environment} serves {Digest} at revision {Revision} on 127.0.0.1:{Port}", environment, status.ImageDigest, Short(status.AppliedRevision), status.Port);
+        return status;
+    }
+
+    Target PromotionSmokeTest => _ => _
+        .Description("Smoke-tests the environment Promote promoted to (--to, default production) against what the config repo says it runs")
+        .After(Promote)
+        .Executes(() => SmokeTestEnvironmentAsync(PromotionTarget));
+
+    Target Approve => _ => _
+        .Description("Approves promoting the digest that the source environment of --environment runs (manual approval policy); recorded in the config repo")
+        .Requires(() => Environment)
+        .Executes(async () =>
+        {
+            var target = Environment!;
+            var policy = Promoter.PolicyOf(DeployDirectory, target);
+            var source = From ?? policy.From;
+            var repository = OpenConfigRepository();
+            var image = await repository.CurrentImageAsync(source, CancellationToken)
+                ?? throw new InvalidOperationException($"{source} runs nothing according to the config repo; there is no digest to approve for {target}.");
+            if (Digest is { } wanted && SmokeEvidence.DigestOf(wanted) != SmokeEvidence.DigestOf(image))
+            {
+                throw new InvalidOperationException($"{source} runs {image}, not {wanted}; approve what {source} runs (omit --digest), or deploy {wanted} to {source} first.");
+            }
+            if (policy.Approval != "manual")
+            {
+                Log.Information("{Target} promotes automatically (promotion.approval: {Approval}); the approval is recorded anyway", target, policy.Approval);
+            }
+            var approval = new Approval(target, image, ApprovalStore.Approver(Host.RunId is null ? null : Host.Name.ToString()), DateTimeOffset.UtcNow, RunId);
+            var commit = await new ApprovalStore(repository, Log).ApproveAsync(approval, CancellationToken);
+            Log.Information("Approved {Image} for {Target} by {Approver} (config commit {Sha}); a waiting Promote proceeds", image, target, approval.ApprovedBy, Short(commit.Sha));
+        });
+
+    Target Rollback => _ => _
+        .Description("Rolls --environment back through Git (revert of its last deploy, or --to <config revision | digest>), waits until that version serves, prints the MTTR")
+        .DependsOn(Infrastructure)
+        .Requires(() => Environment)
+        .Executes(async () =>
+        {
+            // MTTR counts from the command: the process start, before the engine and the platform check.
+            var commandStarted = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
+            var environment = Environment!;
+            var rollback = await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken);
+            EnvironmentStatus status;
+            try
+            {
+                status = await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
+            }
+            catch (RolloutAbortedException aborted)
+            {
+                // The agent rolled the rollback out with the environment's strategy and gave up on it.
+                LogRenderable(RolloutTable.Render(environment, aborted.Rollout));
+                throw;
+            }
+            var restored = DateTimeOffset.UtcNow;
+            var table = new Table().Title($"Rollback of {Markup.Escape(environment)}").AddColumns("", "").HideHeaders();
+            table.AddRow("rolled back", Markup.Escape($"{Short(rollback.RolledBackCommit)} ({rollback.ReplacedImage ?? "?"})"));
+            table.AddRow("rollback commit", Markup.Escape(rollback.Commit.Changed ? rollback.Commit.Sha : $"{rollback.Commit.Sha} (already there, nothing committed)"));
+            table.AddRow("now serving", Markup.Escape($"{status.ImageDigest} on 127.0.0.1:{status.Port}, {status.ReplicasReady}/{status.ReplicasDesired} ready"));
+            table.AddRow("MTTR", $"{(restored - commandStarted).TotalSeconds:0.0} s (command to the previous version serving all traffic)");
+            LogRenderable(table);
+        });
+}
