@@ -4,8 +4,10 @@ using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Docker;
 
 namespace Slipway.Agent;
@@ -37,13 +39,23 @@ public static class AgentHost
 
         Directory.CreateDirectory(options.WorkDir);
         var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
-        var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout);
+        var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout,
+            Path.Combine(options.WorkDir, "rollouts"));
+        // A failed canary is reverted in the config repo through a clone of the agent's own (the mirror stays read-only).
+        var rollback = new GitRollback(new ConfigRepository(new ConfigRepositoryOptions
+        {
+            Url = options.ConfigRepo,
+            WorkDirectory = Path.Combine(options.WorkDir, "config-repo-rollback"),
+            Branch = options.Branch ?? "main",
+            Token = options.ConfigRepoToken,
+            AuthorName = "Slipway agent",
+        }, logger), logger);
         builder.Services.AddSingleton(options);
         // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
         builder.Services.AddSingleton(_ => docker);
         builder.Services.AddSingleton(_ => new EdgeRouter(logger));
         builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
-            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger));
+            services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger, rollback));
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();

@@ -30,6 +30,8 @@ public sealed record AgentOptions
     public string? PidFile { get; init; }
     /// <summary>Time a replica leaving the router keeps serving in-flight requests (--drain 2).</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Token for pushing rollback reverts to a remote config repo (--config-repo-token or SLIPWAY_AGENT_CONFIG_REPO_TOKEN); a secret, never logged.</summary>
+    public string? ConfigRepoToken { get; init; }
     /// <summary>Time a new replica may take to pass its readiness probe (--readiness-timeout 120).</summary>
     public TimeSpan ReadinessTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
@@ -47,6 +49,7 @@ public sealed record AgentOptions
         ["--pid-file"] = "Agent:PidFile",
         ["--drain"] = "Agent:Drain",
         ["--readiness-timeout"] = "Agent:ReadinessTimeout",
+        ["--config-repo-token"] = "Agent:ConfigRepoToken",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -88,6 +91,7 @@ public sealed record AgentOptions
             PidFile = Get("PidFile") is { } pidFile ? Path.GetFullPath(pidFile, root) : Path.Combine(workDir, "agent.pid"),
             Drain = Duration(Get("Drain"), "--drain", TimeSpan.FromSeconds(2)),
             ReadinessTimeout = Duration(Get("ReadinessTimeout"), "--readiness-timeout", TimeSpan.FromSeconds(120)),
+            ConfigRepoToken = Get("ConfigRepoToken"),
         };
     }
 

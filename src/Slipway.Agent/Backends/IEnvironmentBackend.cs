@@ -1,3 +1,4 @@
+using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Manifests;
 
 namespace Slipway.Agent.Backends;
@@ -28,6 +29,7 @@ public interface IEnvironmentBackend
 /// <summary>What a backend reports about one environment.</summary>
 /// <param name="Converged">Every desired replica runs the desired template and is ready; nothing stale is left.</param>
 /// <param name="Problem">Why it is not converged (a replica that never became ready, a pull that failed...).</param>
+/// <param name="Rollout">The progressive rollout (canary, ab-testing, blue-green) under way or last finished; null for none.</param>
 public sealed record BackendState(
     string Environment,
     int ReplicasReady,
@@ -36,4 +38,5 @@ public sealed record BackendState(
     string? ConfigHash,
     int? Port,
     bool Converged,
-    string? Problem);
+    string? Problem,
+    RolloutStatus? Rollout = null);

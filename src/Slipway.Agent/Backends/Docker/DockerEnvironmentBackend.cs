@@ -13,7 +13,8 @@ namespace Slipway.Agent.Backends.Docker;
 /// <param name="Instance">Label value <c>slipway.agent</c> and container name prefix; separates agents sharing an engine.</param>
 /// <param name="Drain">How long a replica taken out of the router keeps running for in-flight requests.</param>
 /// <param name="ReadinessTimeout">How long a new replica may take to become ready before the rollout stops.</param>
-public sealed record DockerBackendSettings(string Instance, string ConfigRoot, TimeSpan Drain, TimeSpan ReadinessTimeout);
+/// <param name="RolloutsDirectory">Where progressive rollouts keep their progress (&lt;work-dir&gt;/rollouts), so a restarted agent resumes them.</param>
+public sealed record DockerBackendSettings(string Instance, string ConfigRoot, TimeSpan Drain, TimeSpan ReadinessTimeout, string? RolloutsDirectory = null);
 
 /// <summary>
 /// Runs an environment on one Docker engine: a Deployment's replicas as labelled containers published on random
@@ -21,15 +22,35 @@ public sealed record DockerBackendSettings(string Instance, string ConfigRoot, T
 /// as a read-only bind mount. Every call reconciles from what Docker reports, so drift, crashes and an agent
 /// restart mid-rollout all converge the same way.
 /// </summary>
-public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger)
-    : IEnvironmentBackend, IDisposable
+public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
 {
+    readonly DockerClient docker;
+    readonly EdgeRouter router;
+    readonly DockerBackendSettings settings;
+    readonly ILogger logger;
     readonly HttpClient probeClient = new() { Timeout = Timeout.InfiniteTimeSpan };
-    readonly ConfigMapFiles configFiles = new(settings.ConfigRoot);
+    readonly ConfigMapFiles configFiles;
+    readonly CanaryRollout canary;
     readonly ConcurrentDictionary<string, int> livenessFailures = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkloadSpec> lastSpec = new(StringComparer.Ordinal);
     // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
     readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
+
+    /// <param name="rollback">Reverts a failed canary's commit in the config repo; null: the failed revision is only refused here.</param>
+    /// <param name="gates">Runs the gate webhooks before a canary moves traffic; null: a canary naming gates aborts.</param>
+    public DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger,
+        Rollouts.IRollbackCommitter? rollback = null, Rollouts.IRolloutGates? gates = null)
+    {
+        this.docker = docker;
+        this.router = router;
+        this.settings = settings;
+        this.logger = logger;
+        configFiles = new ConfigMapFiles(settings.ConfigRoot);
+        canary = new CanaryRollout(this, router, new RolloutStore(settings.RolloutsDirectory ?? Path.Combine(settings.ConfigRoot, "..", "rollouts")),
+            rollback, gates, logger);
+    }
+
+    internal DockerBackendSettings Settings => settings;
 
     void MarkReady(ManagedContainer container) => seenReady[container.Id] = true;
 
@@ -51,6 +72,15 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     public async Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
     {
         var spec = WorkloadSpec.From(manifests);
+        if (manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting)
+            return await canary.ApplyAsync(spec, manifests, revision, progress, cancellationToken);
+        await canary.RemoveAsync(spec, "the environment's strategy is no longer canary or ab-testing", cancellationToken);
+        return await ApplyRollingAsync(spec, revision, progress, cancellationToken);
+    }
+
+    /// <summary>The rolling update (also a canary's promotion): canary replicas are not its business and are left alone.</summary>
+    internal async Task<BackendState> ApplyRollingAsync(WorkloadSpec spec, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
+    {
         lastSpec[spec.Environment] = spec;
         var log = logger.ForContext("Environment", spec.Environment);
         await EnsureImageAsync(spec.Image, log, cancellationToken);
@@ -58,7 +88,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             if (configFiles.Write(spec.Environment, name, data))
                 log.Information("ConfigMap {ConfigMap} written to {Directory} (config hash {Hash})", name, configFiles.DirectoryFor(spec.Environment, name), spec.ConfigHash[..12]);
 
-        var all = await ListAsync(spec.Environment, cancellationToken);
+        var all = (await ListAsync(spec.Environment, cancellationToken)).Where(c => !c.IsCanary).ToList();
 
         // What Git no longer has: another app in this environment.
         foreach (var stray in all.Where(c => c.App != spec.App))
@@ -168,7 +198,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     {
         if (!lastSpec.TryGetValue(environment, out var spec))
             return new BackendState(environment, 0, 0, null, null, router.Port(environment), false, "nothing applied yet");
-        var running = (await ListAsync(environment, cancellationToken)).Where(c => c.IsRunning && c.TemplateHash == spec.TemplateHash).ToList();
+        var running = (await ListAsync(environment, cancellationToken)).Where(c => c.IsRunning && !c.IsCanary && c.TemplateHash == spec.TemplateHash).ToList();
         var ready = 0;
         foreach (var container in running)
             if (await ProbeAsync(container, spec.Readiness, cancellationToken)) ready++;
@@ -185,10 +215,11 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             await StopAndRemoveAsync(container.Id, cancellationToken);
         }
         configFiles.Delete(environment);
+        canary.Forget(environment);
         lastSpec.TryRemove(environment, out _);
     }
 
-    async Task<List<ManagedContainer>> ListAsync(string environment, CancellationToken cancellationToken)
+    internal async Task<List<ManagedContainer>> ListAsync(string environment, CancellationToken cancellationToken)
     {
         var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
         {
@@ -205,7 +236,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         return containers.Select(ManagedContainer.From).ToList();
     }
 
-    async Task EnsureImageAsync(string image, ILogger log, CancellationToken cancellationToken)
+    internal async Task EnsureImageAsync(string image, ILogger log, CancellationToken cancellationToken)
     {
         try
         {
@@ -230,9 +261,11 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<ManagedContainer> StartReplicaAsync(WorkloadSpec spec, string revision, int replica, ILogger log, CancellationToken cancellationToken)
+    internal async Task<ManagedContainer> StartReplicaAsync(WorkloadSpec spec, string revision, int replica, ILogger log, CancellationToken cancellationToken,
+        ReplicaTrack? track = null)
     {
-        var name = $"{settings.Instance}-{spec.Environment}-{spec.App}-{spec.TemplateHash[..8]}-{replica}";
+        var files = track?.ConfigFiles ?? configFiles;
+        var name = $"{settings.Instance}-{spec.Environment}-{spec.App}-{spec.TemplateHash[..8]}-{(track is null ? "" : track.Name + "-")}{replica}";
         // A leftover with this name (created, never started, by an agent that died) would block the create.
         await RemoveByNameAsync(name, cancellationToken);
         var exposed = spec.ContainerPorts.ToDictionary(p => $"{p}/tcp", _ => new EmptyStruct());
@@ -252,12 +285,13 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
                 [AgentLabels.TemplateHash] = spec.TemplateHash,
                 [AgentLabels.Replica] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [AgentLabels.Image] = spec.Image,
+                [ReplicaTrack.Label] = track?.Name ?? "",
             },
             HostConfig = new HostConfig
             {
                 PortBindings = spec.ContainerPorts.ToDictionary(p => $"{p}/tcp",
                     _ => (IList<PortBinding>)[new PortBinding { HostIP = "127.0.0.1", HostPort = "" }]),
-                Binds = spec.Mounts.Select(m => $"{configFiles.DirectoryFor(spec.Environment, m.ConfigMapName)}:{m.MountPath}:ro").ToList(),
+                Binds = spec.Mounts.Select(m => $"{files.DirectoryFor(spec.Environment, m.ConfigMapName)}:{m.MountPath}:ro").ToList(),
                 Memory = spec.MemoryBytes ?? 0,
                 NanoCPUs = spec.NanoCpus ?? 0,
                 ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
@@ -299,7 +333,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     }
 
     /// <summary>Out of the router first, a drain for in-flight requests, then a graceful stop.</summary>
-    async Task RetireAsync(WorkloadSpec spec, ManagedContainer container, string reason, ILogger log, CancellationToken cancellationToken,
+    internal async Task RetireAsync(WorkloadSpec spec, ManagedContainer container, string reason, ILogger log, CancellationToken cancellationToken,
         IEnumerable<ManagedContainer>? routed = null)
     {
         var remaining = (routed ?? []).Where(c => c.Id != container.Id).ToList();
@@ -324,7 +358,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         return router.SetAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, destinations, cancellationToken);
     }
 
-    async Task<bool> WaitReadyAsync(WorkloadSpec spec, ManagedContainer container, TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<bool> WaitReadyAsync(WorkloadSpec spec, ManagedContainer container, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -337,7 +371,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
+    internal async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
     {
         var address = container.Address(probe.ContainerPort);
         if (address is null) return false;
@@ -373,7 +407,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
+    internal async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -389,7 +423,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
+    internal async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -402,7 +436,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         await RemoveContainerAsync(id, cancellationToken);
     }
 
-    async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
+    internal async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -413,5 +447,9 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    public void Dispose() => probeClient.Dispose();
+    public void Dispose()
+    {
+        probeClient.Dispose();
+        canary.Dispose();
+    }
 }
