@@ -1,0 +1,164 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Slipway.Agent.Backends.Docker;
+using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
+
+namespace Slipway.Agent.Tests;
+
+/// <summary>
+/// The canary fault drills of issue #5 against the real Docker engine and a real Git config repo: a bad canary (errors,
+/// latency) is rolled back by the agent with Git reverted; a good one is promoted under load without a failed request;
+/// an agent killed mid-canary resumes cleanly. Windows are short (2 s) and thresholds low so the suite stays quick.
+/// </summary>
+public sealed class CanaryTests(BeaconImages images)
+{
+    const string Environment = "staging";
+
+    /// <summary>A canary environment of 2 replicas: three 2-second steps at 20, 50 and 80% with 40 rps of synthetic load.</summary>
+    static string Settings(int port, string faults = "", string steps = "20:2,50:2,80:2") => $"""
+        replicas: 2
+        hostPort: {port}
+        strategy:
+          type: canary
+          canary:
+            steps:
+        {string.Concat(steps.Split(',').Select(s => $"      - weight: {s.Split(':')[0]}\n        pauseSeconds: {s.Split(':')[1]}\n"))}  analysis:
+            maxErrorRate: 0.05
+            maxP95Ms: 250
+            maxP95Ratio: 10
+            minRequests: 5
+            maxInconclusiveWindows: 3
+            loadRps: 40
+            loadPath: /api/greeting
+        image:
+          container: beacon
+          digestEnv: BEACON_IMAGE_DIGEST
+        settings:
+          Greeting:
+            Audience: tests
+        {faults}
+        """;
+
+    static string Digest(string image) => image.Split('@')[1];
+
+    static bool IsCanary(Docker.DotNet.Models.ContainerListResponse container) =>
+        container.Labels.TryGetValue(ReplicaTrack.Label, out var track) && track == ReplicaTrack.CanaryName;
+
+    [Theory]
+    [InlineData("Faults:\n    ErrorRate: 0.5", "error rate")]
+    [InlineData("Faults:\n    LatencyMs: 400", "p95")]
+    public async Task A_faulty_canary_is_rolled_back_and_git_head_equals_what_runs(string faults, string failsOn)
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port), "Deploy a"));
+        var stable = (await agent.ContainersAsync(Environment)).Select(c => c.ID).Order().ToList();
+
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting");
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, Settings(port, faults), "Deploy b with injected faults");
+        var aborted = await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Aborted, RollbackRevision: not null } r && r.Revision == bad,
+            "the canary is aborted and its commit reverted", seconds: 180);
+        var rollout = aborted.Find(Environment)!.Rollout!;
+        var reverted = await agent.WaitForAsync(Environment, rollout.RollbackRevision!);
+        var atRollback = load.Total;
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atRollback + 100, "load continues after the rollback", seconds: 30);
+        var result = await load.StopAsync();
+
+        var failed = rollout.Analysis.Last();
+        Figures.Report($"Canary with {faults.Replace("\n", "").Replace("  ", " ")}: aborted at step {rollout.Step} ({rollout.CanaryWeight}%...) on '{failed.Reason}'. " +
+                       $"{rollout.Message}. Load through the router: {result.Failed} failed of {result.Total} ({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
+        Assert.Equal(AnalysisVerdict.Failed, failed.Verdict);
+        Assert.Contains(failsOn, failed.Reason);
+        Assert.Equal(Digest(images.ImageA), rollout.StableImageDigest);
+        // Production kept serving stable: the same stable containers ran throughout, and nothing else remains.
+        var containers = await agent.ContainersAsync(Environment);
+        Assert.Equal(stable, containers.Select(c => c.ID).Order().ToList());
+        Assert.All(containers, c => Assert.Equal(images.ImageA, c.Image));
+        Assert.Equal(Digest(images.ImageA), reverted.ImageDigest);
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(Digest(images.ImageA), (await agent.VersionAsync(port)).ImageDigest);
+        // Git head equals what runs, and says it is a rollback of the canary's commit.
+        var head = await agent.Repo.HeadAsync(Environment);
+        Assert.Equal(rollout.RollbackRevision, head.Sha);
+        Assert.Contains($"Slipway-Rollback-Of: {bad}", head.Message);
+        Assert.Contains(images.ImageA, head.Deployment);
+        Assert.DoesNotContain(images.ImageB, head.Deployment);
+    }
+
+    [Fact]
+    public async Task A_good_canary_is_promoted_under_constant_load_without_a_failed_request()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port), "Deploy a"));
+
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting");
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= 50, "the load generator is running", seconds: 30);
+        var good = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, Settings(port), "Deploy b");
+        var status = await agent.WaitForAsync(Environment, good, seconds: 240);
+        var atPromotion = load.Total;
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atPromotion + 50, "load continues after the promotion", seconds: 30);
+        var result = await load.StopAsync();
+
+        var rollout = status.Rollout!;
+        Figures.Report($"3-step canary (20/50/80%, 2 s windows, 40 rps synthetic) promoted in {(rollout.FinishedAt - rollout.StartedAt)!.Value.TotalSeconds:0.0}s; " +
+                       $"constant load through the router: {result.Failed} failed of {result.Total} requests ({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
+        Assert.Equal(RolloutPhase.Succeeded, rollout.Phase);
+        Assert.Equal(good, rollout.Revision);
+        Assert.Equal(3, rollout.Analysis.Count(a => a.Verdict == AnalysisVerdict.Passed));
+        Assert.Equal(Digest(images.ImageB), status.ImageDigest);
+        var containers = await agent.ContainersAsync(Environment);
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(images.ImageB, c.Image));
+        Assert.DoesNotContain(containers, IsCanary);
+        Assert.True(result.Total > 100, $"only {result.Total} requests were made");
+        Assert.Equal(0, result.Failed);
+    }
+
+    [Fact]
+    public async Task An_agent_killed_mid_canary_resumes_it_when_started_again_and_git_router_and_containers_agree()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port, steps: "20:3,50:3,80:3"), "Deploy a"));
+
+        var next = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, Settings(port, steps: "20:3,50:3,80:3"), "Deploy b");
+        await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Progressing, Step: >= 2 } r && r.Revision == next,
+            "the canary reaches its second step", seconds: 180);
+        await agent.StopAsync();
+        var record = JsonSerializer.Deserialize<RolloutRecord>(
+            await File.ReadAllTextAsync(Path.Combine(agent.WorkDirectory, "rollouts", $"{Environment}.json"), TestContext.Current.CancellationToken),
+            new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.Equal(RolloutPhase.Progressing, record.Status.Phase);
+        Assert.Contains(await agent.ContainersAsync(Environment), IsCanary);
+
+        await agent.StartAsync();
+        var finished = await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find(Environment) is { Rollout.Phase: not RolloutPhase.Progressing, Health: EnvironmentHealth.Healthy } e && e.Rollout!.Revision == next
+                 || s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Aborted, RollbackRevision: not null },
+            "the resumed canary finishes", seconds: 180);
+        var rollout = finished.Find(Environment)!.Rollout!;
+        var head = await agent.Repo.HeadAsync(Environment);
+        var expected = rollout.Phase == RolloutPhase.Succeeded ? images.ImageB : images.ImageA;
+        var status = await agent.WaitForAsync(Environment, head.Sha);
+        Figures.Report($"Agent killed at step {record.Status.Step} of a canary, restarted: {rollout.Phase} ({rollout.Message}); " +
+                       $"{rollout.Analysis.Count} analysis windows in all");
+
+        Assert.Equal(RolloutPhase.Succeeded, rollout.Phase);
+        Assert.Contains(expected, head.Deployment);
+        Assert.Equal(Digest(expected), status.ImageDigest);
+        var containers = await agent.ContainersAsync(Environment);
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(expected, c.Image));
+        Assert.DoesNotContain(containers, IsCanary);
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(Digest(expected), (await agent.VersionAsync(port)).ImageDigest);
+    }
+}
