@@ -27,7 +27,7 @@ public sealed class CanaryTests(BeaconImages images)
         {string.Concat(steps.Split(',').Select(s => $"      - weight: {s.Split(':')[0]}\n        pauseSeconds: {s.Split(':')[1]}\n"))}  analysis:
             maxErrorRate: 0.05
             maxP95Ms: 250
-            maxP95Ratio: 10
+            maxP95Ratio: 20
             minRequests: 5
             maxInconclusiveWindows: 3
             loadRps: 40
@@ -38,7 +38,7 @@ public sealed class CanaryTests(BeaconImages images)
         settings:
           Greeting:
             Audience: tests
-        {faults}
+        {(faults.Length == 0 ? "" : "  " + faults.Replace("\n", "\n  "))}
         """;
 
     static string Digest(string image) => image.Split('@')[1];
@@ -69,7 +69,7 @@ public sealed class CanaryTests(BeaconImages images)
         var result = await load.StopAsync();
 
         var failed = rollout.Analysis.Last();
-        Figures.Report($"Canary with {faults.Replace("\n", "").Replace("  ", " ")}: aborted at step {rollout.Step} ({rollout.CanaryWeight}%...) on '{failed.Reason}'. " +
+        Figures.Report($"Canary with {faults.Replace("\n", "").Replace("  ", " ")}: aborted at step {rollout.Step} ({failed.CanaryWeight}%) on '{failed.Reason}'. " +
                        $"{rollout.Message}. Load through the router: {result.Failed} failed of {result.Total} ({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
         Assert.Equal(AnalysisVerdict.Failed, failed.Verdict);
         Assert.Contains(failsOn, failed.Reason);

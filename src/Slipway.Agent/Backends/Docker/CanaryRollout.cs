@@ -125,7 +125,7 @@ public sealed class CanaryRollout(
             store.Save(environment, record);
         }
 
-        var started = await StartCanariesAsync(spec, revision, plan.CanaryReplicas, canaries, log, cancellationToken);
+        var started = await StartCanariesAsync(spec, revision, plan.CanaryReplicas, canaries, rollout.Analysis.LoadPath, log, cancellationToken);
         sets = sets with { Canary = canaries };
         if (started is not null) return await AbortAsync(spec, record, sets, started, progress, log, cancellationToken);
 
@@ -276,7 +276,8 @@ public sealed class CanaryRollout(
         return record;
     }
 
-    async Task<string?> StartCanariesAsync(WorkloadSpec spec, string revision, int wanted, List<ManagedContainer> canaries, ILogger log, CancellationToken cancellationToken)
+    async Task<string?> StartCanariesAsync(WorkloadSpec spec, string revision, int wanted, List<ManagedContainer> canaries, string warmUpPath, ILogger log,
+        CancellationToken cancellationToken)
     {
         await backend.EnsureImageAsync(spec.Image, log, cancellationToken);
         foreach (var (name, data) in spec.ConfigMaps) canaryFiles.Write(spec.Environment, name, data);
@@ -307,7 +308,32 @@ public sealed class CanaryRollout(
             }
             canaries.Add(created);
         }
+        await WarmUpAsync(spec, canaries, warmUpPath, cancellationToken);
         return null;
+    }
+
+    /// <summary>
+    /// A freshly started replica answers its first requests slowly (JIT, cold caches) while the stable ones are warm:
+    /// a few requests straight to each canary replica before any window, so its p95 measures the version, not its start.
+    /// </summary>
+    async Task WarmUpAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> canaries, string path, CancellationToken cancellationToken)
+    {
+        const int WarmUpRequests = 20;
+        foreach (var canary in canaries)
+        {
+            if (canary.Address(spec.TargetPort) is not { } address) continue;
+            for (var i = 0; i < WarmUpRequests; i++)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(address, path), cancellationToken);
+                }
+                catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    break;
+                }
+            }
+        }
     }
 
     async Task<AnalysisResult> AnalyseAsync(WorkloadSpec spec, AnalysisSpec analysis, Sets sets, int stepNumber, Step step, AudienceMatch? audience, ILogger log,
