@@ -161,4 +161,61 @@ public sealed class CanaryTests(BeaconImages images)
         for (var i = 0; i < 20; i++)
             Assert.Equal(Digest(expected), (await agent.VersionAsync(port)).ImageDigest);
     }
+
+    [Fact]
+    public async Task An_ab_test_serves_the_audience_the_new_version_then_promotes_it()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        string AbSettings() => $"""
+            replicas: 2
+            hostPort: {port}
+            strategy:
+              type: ab-testing
+              abTesting:
+                header: X-Beacon-Audience
+                value: beta
+                iterations: 3
+                intervalSeconds: 3
+              analysis:
+                maxErrorRate: 0.05
+                maxP95Ms: 250
+                maxP95Ratio: 20
+                minRequests: 5
+                loadRps: 40
+                loadPath: /api/greeting
+            image:
+              container: beacon
+              digestEnv: BEACON_IMAGE_DIGEST
+            """;
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, AbSettings(), "Deploy a"));
+
+        var next = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, AbSettings(), "Deploy b");
+        await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Progressing, Step: >= 1 } r && r.Revision == next,
+            "the A/B test starts", seconds: 180);
+        async Task<string?> DigestAsync(bool audience)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/version");
+            if (audience) request.Headers.Add("X-Beacon-Audience", "beta");
+            using var response = await agent.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            return (await response.Content.ReadFromJsonAsync<VersionAnswer>(TestContext.Current.CancellationToken))!.ImageDigest;
+        }
+        var audienceDigests = new List<string?>();
+        var othersDigests = new List<string?>();
+        for (var i = 0; i < 20; i++)
+        {
+            audienceDigests.Add(await DigestAsync(audience: true));
+            othersDigests.Add(await DigestAsync(audience: false));
+        }
+        var status = await agent.WaitForAsync(Environment, next, seconds: 240);
+
+        Figures.Report($"A/B test of 3 x 3 s windows: {status.Rollout!.Phase} in {(status.Rollout.FinishedAt - status.Rollout.StartedAt)!.Value.TotalSeconds:0.0}s");
+        Assert.All(audienceDigests, d => Assert.Equal(Digest(images.ImageB), d));
+        Assert.All(othersDigests, d => Assert.Equal(Digest(images.ImageA), d));
+        Assert.Equal(RolloutPhase.Succeeded, status.Rollout.Phase);
+        Assert.Equal(3, status.Rollout.Analysis.Count(a => a.Verdict == AnalysisVerdict.Passed));
+        Assert.All(await agent.ContainersAsync(Environment), c => Assert.Equal(images.ImageB, c.Image));
+    }
 }
