@@ -90,6 +90,32 @@ public sealed class CanaryTests(BeaconImages images)
     }
 
     [Fact]
+    public async Task A_config_only_change_is_canaried_and_a_faulty_one_never_reaches_the_stable_replicas()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port), "Deploy a"));
+        var stable = (await agent.ContainersAsync(Environment)).Select(c => c.ID).Order().ToList();
+
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port, "Faults:\n  ErrorRate: 0.5"), "Inject errors by config");
+        var aborted = await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Aborted, RollbackRevision: not null } r && r.Revision == bad,
+            "the config canary is aborted and its commit reverted", seconds: 180);
+        var rollout = aborted.Find(Environment)!.Rollout!;
+        await agent.WaitForAsync(Environment, rollout.RollbackRevision!);
+
+        Assert.Contains("error rate", rollout.Analysis.Last().Reason);
+        Assert.Equal(stable, (await agent.ContainersAsync(Environment)).Select(c => c.ID).Order().ToList());
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await agent.Http.GetAsync($"http://127.0.0.1:{port}/api/greeting", TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Contains($"Slipway-Rollback-Of: {bad}", (await agent.Repo.HeadAsync(Environment)).Message);
+    }
+
+    [Fact]
     public async Task A_good_canary_is_promoted_under_constant_load_without_a_failed_request()
     {
         await using var agent = await AgentUnderTest.CreateAsync();

@@ -49,6 +49,7 @@ public sealed class CanaryRollout(
     public async Task<BackendState> ApplyAsync(WorkloadSpec spec, EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress,
         CancellationToken cancellationToken)
     {
+        spec = WithConfigInTemplateHash(spec);
         var environment = spec.Environment;
         var log = logger.ForContext("Environment", environment);
         var record = store.Load(environment);
@@ -423,6 +424,16 @@ public sealed class CanaryRollout(
         var replicas = Math.Max(1, (int)Math.Ceiling(spec.Replicas * steps[^1].Weight / 100.0));
         return new Plan(steps.Select(s => new Step(s.Weight, s.PauseSeconds)).ToList(), null, replicas);
     }
+
+    /// <summary>
+    /// Under canary and ab-testing the version is the pod template and its ConfigMap data together (as Flagger tracks
+    /// the ConfigMaps a Deployment mounts): a config-only change is canaried too, never written in place under stable.
+    /// </summary>
+    static WorkloadSpec WithConfigInTemplateHash(WorkloadSpec spec) => spec with
+    {
+        TemplateHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{spec.TemplateHash}\n{spec.ConfigHash}")))[..16],
+    };
 
     static BackendState State(WorkloadSpec spec, Sets sets, RolloutRecord record, bool converged, string? problem) =>
         new(spec.Environment, sets.Stable.Count, spec.Replicas, Digest(sets.StableImage), null, spec.HostPort, converged, problem, record.Status);
