@@ -244,4 +244,29 @@ public sealed class CanaryTests(BeaconImages images)
         Assert.Equal(3, status.Rollout.Analysis.Count(a => a.Verdict == AnalysisVerdict.Passed));
         Assert.All(await agent.ContainersAsync(Environment), c => Assert.Equal(images.ImageB, c.Image));
     }
+
+    [Fact]
+    public async Task A_long_canary_in_one_environment_does_not_stall_another()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var canaryPort = FreePort.Next();
+        var otherPort = FreePort.Next();
+        await agent.StartAsync(environments: "staging,production");
+        var slow = Settings(canaryPort, steps: "20:5,50:5,80:5");
+        await agent.WaitForAsync("production", await agent.Repo.CommitSettingsAsync("production", images.ImageA, slow, "Deploy a to production"));
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitAsync(Environment, images.ImageA, replicas: 1, hostPort: otherPort));
+
+        var canary = await agent.Repo.CommitSettingsAsync("production", images.ImageB, slow, "Deploy b to production");
+        await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find("production")?.Rollout is { Phase: RolloutPhase.Progressing, Step: >= 1 } r && r.Revision == canary,
+            "the production canary is under way", seconds: 180);
+        var staging = await agent.Repo.CommitAsync(Environment, images.ImageB, replicas: 1, hostPort: otherPort);
+        await agent.WaitForAsync(Environment, staging);
+
+        var production = (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find("production")!;
+        Figures.Report($"Staging converged while production's canary was at step {production.Rollout!.Step} ({production.Rollout.Phase})");
+        Assert.Equal(RolloutPhase.Progressing, production.Rollout.Phase);
+        Assert.Equal(Digest(images.ImageB), (await agent.VersionAsync(otherPort)).ImageDigest);
+        Assert.Equal(RolloutPhase.Succeeded, (await agent.WaitForAsync("production", canary, seconds: 240)).Rollout!.Phase);
+    }
 }
