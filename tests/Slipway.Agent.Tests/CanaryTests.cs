@@ -267,6 +267,12 @@ public sealed class CanaryTests(BeaconImages images)
         Figures.Report($"Staging converged while production's canary was at step {production.Rollout!.Step} ({production.Rollout.Phase})");
         Assert.Equal(RolloutPhase.Progressing, production.Rollout.Phase);
         Assert.Equal(Digest(images.ImageB), (await agent.VersionAsync(otherPort)).ImageDigest);
-        Assert.Equal(RolloutPhase.Succeeded, (await agent.WaitForAsync("production", canary, seconds: 240)).Rollout!.Phase);
+        // Production's head is now the staging commit (production's folder unchanged): the canary's own commit is in Rollout.
+        await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
+            s => s.Find("production")?.Rollout is { Phase: not RolloutPhase.Progressing },
+            "the production canary finishes", seconds: 240);
+        var finished = (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find("production")!;
+        Assert.Equal((canary, RolloutPhase.Succeeded), (finished.Rollout!.Revision, finished.Rollout.Phase));
+        Assert.Equal(Digest(images.ImageB), (await agent.VersionAsync(canaryPort)).ImageDigest);
     }
 }

@@ -17,7 +17,7 @@ namespace Slipway.Agent.Backends.Docker;
 /// Canary replicas: max(1, ceil(replicas × the last step's weight)) for a canary, 1 for an A/B test, all started before
 /// the first step (the router's weight, not the replica count, sets the traffic share).
 /// Progress lives in <see cref="RolloutStore"/>: a restarted agent resumes at the step it was in (the window starts
-/// again); an aborted revision is not tried again until Git moves on. A newer revision that arrives mid-canary waits
+/// again); an aborted version is not tried again until the environment has run another one. A newer revision that arrives mid-canary waits
 /// until this one has finished (promoted or aborted): the sync loop applies one revision at a time.
 /// </summary>
 public sealed class CanaryRollout(
@@ -55,7 +55,9 @@ public sealed class CanaryRollout(
         var record = store.Load(environment);
         var all = await backend.ListAsync(environment, cancellationToken);
         var stableOld = all.Where(c => !c.IsCanary && c.IsRunning && c.App == spec.App && c.TemplateHash != spec.TemplateHash).ToList();
-        var sameRollout = record is not null && record.Status.Revision == revision && record.TemplateHash == spec.TemplateHash;
+        // The same version (template and config), whatever commit carries it: a commit that only touched another
+        // environment neither restarts a canary under way nor retries an aborted one.
+        var sameRollout = record is not null && record.TemplateHash == spec.TemplateHash;
 
         if (sameRollout && record!.Status.Phase == RolloutPhase.Aborted)
             return await HoldAbortedAsync(spec, record, stableOld, log, cancellationToken);
@@ -70,6 +72,12 @@ public sealed class CanaryRollout(
             {
                 record = record with { Status = record.Status with { Phase = RolloutPhase.Aborted, FinishedAt = DateTimeOffset.UtcNow,
                     Message = $"superseded by revision {Short(revision)} before it finished; its canary replicas were removed" } };
+                store.Save(environment, record);
+            }
+            if (record is { Status.Phase: RolloutPhase.Aborted } && !sameRollout && record.TemplateHash.Length > 0)
+            {
+                // The environment moved on (the revert, or another version): a later commit of the aborted version may try again.
+                record = record with { TemplateHash = "" };
                 store.Save(environment, record);
             }
             var state = await backend.ApplyRollingAsync(spec, revision, progress, cancellationToken);
