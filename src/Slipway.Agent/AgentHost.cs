@@ -53,7 +53,8 @@ public static class AgentHost
         else
         {
             var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
-            var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout);
+            var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout,
+                Path.Combine(options.WorkDir, "rollouts"));
             // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
             builder.Services.AddSingleton(_ => docker);
             builder.Services.AddSingleton(_ => new EdgeRouter(logger));
@@ -68,7 +69,7 @@ public static class AgentHost
             }, logger);
             gateClient = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var rollouts = new RolloutServices(new GateRunner(gateClient, logger), new RollbackCommitter(configRepository, options.Instance, logger),
-                new RolloutStore(Path.Combine(options.WorkDir, "rollouts")));
+                new RolloutStore(Path.Combine(options.WorkDir, "rollouts", "blue-green")));
             builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
                 services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger, rollouts));
         }

@@ -30,6 +30,8 @@ public sealed record AgentOptions
     public string? PidFile { get; init; }
     /// <summary>Time a replica leaving the router keeps serving in-flight requests (--drain 2).</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Token for pushing rollback reverts to a remote config repo (--config-repo-token or SLIPWAY_AGENT_CONFIG_REPO_TOKEN); a secret, never logged.</summary>
+    public string? ConfigRepoToken { get; init; }
     /// <summary>Time a new replica may take to pass its readiness probe (--readiness-timeout 120).</summary>
     public TimeSpan ReadinessTimeout { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>Image automation rules file (--image-automation; see ImageAutomation/ImageAutomationRules.cs); unset: off.</summary>
@@ -50,8 +52,6 @@ public sealed record AgentOptions
 
     /// <summary>Kubernetes backend: use the pod's service account (the agent deployed with deploy/kubernetes/agent-rbac.yaml).</summary>
     public bool InCluster { get; init; }
-    /// <summary>HTTPS token for pushing rollback reverts to a remote config repo (--config-repo-token or SLIPWAY_AGENT_CONFIG_REPO_TOKEN); a secret, never logged.</summary>
-    public string? ConfigRepoToken { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {

@@ -29,7 +29,7 @@ public interface IEnvironmentBackend
 /// <summary>What a backend reports about one environment.</summary>
 /// <param name="Converged">Every desired replica runs the desired template and is ready; nothing stale is left.</param>
 /// <param name="Problem">Why it is not converged (a replica that never became ready, a pull that failed...).</param>
-/// <param name="Rollout">The progressive rollout (blue-green, canary...) as the backend drives it; null when there is none.</param>
+/// <param name="Rollout">The progressive rollout (canary, ab-testing, blue-green) under way or last finished; null for none.</param>
 public sealed record BackendState(
     string Environment,
     int ReplicasReady,

@@ -13,7 +13,16 @@ public sealed record RollbackOutcome(string? RevertSha, string Message);
 /// <c>Slipway-Rollback-Of</c> (<see cref="ConfigRepository.RevertAsync"/>). When the environment changed again in Git
 /// since the failed revision, nothing is reverted: the newer desired state supersedes it.
 /// </summary>
-public sealed class RollbackCommitter(ConfigRepository repository, string agentInstance, ILogger log)
+public interface IRollbackCommitter
+{
+    /// <summary>
+    /// Reverts the commit that last changed environments/&lt;env&gt;/ at <paramref name="failedRevision"/>, with
+    /// <c>Slipway-Rollback-Of</c>, unless a newer change to the environment superseded it (then nothing is reverted).
+    /// </summary>
+    Task<RollbackOutcome> RevertAsync(string environment, string failedRevision, string stableImage, CancellationToken cancellationToken);
+}
+
+public sealed class RollbackCommitter(ConfigRepository repository, string agentInstance, ILogger log) : IRollbackCommitter
 {
     public async Task<RollbackOutcome> RevertAsync(string environment, string failedRevision, string stableImage, CancellationToken cancellationToken)
     {

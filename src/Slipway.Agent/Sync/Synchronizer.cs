@@ -20,6 +20,7 @@ public sealed class Synchronizer(
     const int HistoryDepth = 50;
     readonly Dictionary<string, EnvironmentMemory> memory = options.Environments.ToDictionary(e => e, _ => new EnvironmentMemory());
     string? lastHead;
+    bool fetchedOnce;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,11 +28,16 @@ public sealed class Synchronizer(
         var convergedOnce = false;
         logger.Information("Agent following {Repo} ({Branch}) for {Environments} every {Interval}s on the {Backend} backend",
             Redact(mirror.Remote), options.Branch ?? "default branch", options.Environments, options.Interval.TotalSeconds, backend.Name);
+        // One loop per environment, woken after each fetch: a long rollout in one (a canary in production) never
+        // stalls the others, and each applies one revision at a time.
+        var wakeups = options.Environments.ToDictionary(e => e, _ => new SyncTrigger(), StringComparer.Ordinal);
+        var environmentLoops = options.Environments.Select(e => Task.Run(() => EnvironmentLoopAsync(e, wakeups[e], stoppingToken), CancellationToken.None)).ToList();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await SyncOnceAsync(stoppingToken);
+                await FetchAsync(stoppingToken);
+                foreach (var wakeup in wakeups.Values) wakeup.Request();
                 if (!convergedOnce && options.Environments.All(e => board.Get(e).Health == EnvironmentHealth.Healthy))
                 {
                     convergedOnce = true;
@@ -46,20 +52,50 @@ public sealed class Synchronizer(
             }
             catch (Exception exception)
             {
-                logger.Error(exception, "Sync failed");
+                logger.Error(exception, "Fetching the config repo failed");
             }
-            if (await trigger.WaitAsync(options.Interval, stoppingToken))
-                logger.Information("Sync requested by webhook");
+            try
+            {
+                if (await trigger.WaitAsync(options.Interval, stoppingToken))
+                    logger.Information("Sync requested by webhook");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(environmentLoops);
+    }
+
+    async Task EnvironmentLoopAsync(string environment, SyncTrigger wakeup, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Woken by each fetch; the interval bound also corrects drift if fetching stalls.
+                await wakeup.WaitAsync(options.Interval, stoppingToken);
+                if (Volatile.Read(ref fetchedOnce))
+                    await SyncEnvironmentAsync(environment, Volatile.Read(ref lastHead), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.Error(exception, "Sync of {Environment} failed", environment);
+            }
         }
     }
 
-    /// <summary>One pass: fetch, then every environment in parallel.</summary>
-    public async Task SyncOnceAsync(CancellationToken cancellationToken)
+    async Task FetchAsync(CancellationToken cancellationToken)
     {
         try
         {
-            lastHead = await mirror.FetchAsync(cancellationToken);
-            board.Fetched(lastHead, DateTimeOffset.UtcNow);
+            var head = await mirror.FetchAsync(cancellationToken);
+            Volatile.Write(ref lastHead, head);
+            board.Fetched(head, DateTimeOffset.UtcNow);
         }
         catch (ConfigRepoException exception)
         {
@@ -67,7 +103,15 @@ public sealed class Synchronizer(
             logger.Warning("Fetching the config repo failed: {Error}", exception.Message);
             board.FetchFailed(exception.Message);
         }
-        await Task.WhenAll(options.Environments.Select(e => SyncEnvironmentAsync(e, lastHead, cancellationToken)));
+        Volatile.Write(ref fetchedOnce, true);
+    }
+
+    /// <summary>One pass: fetch, then every environment in parallel.</summary>
+    public async Task SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        await FetchAsync(cancellationToken);
+        var head = Volatile.Read(ref lastHead);
+        await Task.WhenAll(options.Environments.Select(e => SyncEnvironmentAsync(e, head, cancellationToken)));
     }
 
     async Task SyncEnvironmentAsync(string environment, string? head, CancellationToken cancellationToken)
@@ -112,6 +156,7 @@ public sealed class Synchronizer(
         var progress = new InlineProgress<BackendState>(p => board.Update(environment, s => s with
         {
             Health = EnvironmentHealth.Progressing, ReplicasReady = p.ReplicasReady, ReplicasDesired = p.ReplicasDesired,
+            Rollout = p.Rollout ?? s.Rollout,
         }));
         var clock = Stopwatch.StartNew();
         BackendState result;
@@ -147,8 +192,12 @@ public sealed class Synchronizer(
             Health = health,
             RefusedRevision = state.Refused,
             LastError = result.Problem ?? state.RefusalError,
-            Rollout = result.Rollout,
+            // The last rollout stays visible after it finished (Promote waits on its phase).
+            Rollout = result.Rollout ?? s.Rollout,
         });
+        // A rollback pushed a revert: fetch it now rather than at the next interval.
+        if (result.Rollout is { Phase: RolloutPhase.Aborted, RollbackRevision: not null } && previous.Rollout?.RollbackRevision != result.Rollout.RollbackRevision)
+            trigger.Request();
         if (result.Converged && previous.AppliedRevision != good.Revision)
             log.Information("{Environment} at {Revision}: {Ready}/{Desired} ready on 127.0.0.1:{Port} ({Seconds:0.0}s)",
                 environment, Short(good.Revision), result.ReplicasReady, result.ReplicasDesired, result.Port, clock.Elapsed.TotalSeconds);

@@ -27,6 +27,7 @@ sealed class AgentUnderTest : IAsyncDisposable
     }
 
     public TestConfigRepo Repo { get; }
+    public string WorkDirectory => Path.Combine(directory, "agent");
     public DockerClient Docker { get; }
     public string Instance { get; } = $"slipway-test-{Guid.NewGuid().ToString("N")[..8]}";
     public int ApiPort { get; private set; }

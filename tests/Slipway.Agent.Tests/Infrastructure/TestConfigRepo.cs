@@ -58,9 +58,36 @@ sealed class TestConfigRepo
         return (await Git(clone, "rev-parse", "HEAD")).Trim();
     }
 
+    /// <summary>Renders Beacon for <paramref name="environment"/> with a whole settings file (deploy/environments/&lt;env&gt;.yaml) and commits it.</summary>
+    public Task<string> CommitSettingsAsync(string environment, string image, string settingsYaml, string message) =>
+        CommitFilesAsync(environment, RenderSettings(environment, image, settingsYaml).Files, message);
+
+    /// <summary>The config repo's head commit: its message (with trailers) and the environment's deployment.yaml there.</summary>
+    public async Task<(string Sha, string Message, string Deployment)> HeadAsync(string environment)
+    {
+        var sha = (await Processes.RunAsync("git", ["--git-dir", Bare, "rev-parse", "main"])).Trim();
+        var message = await Processes.RunAsync("git", ["--git-dir", Bare, "log", "-1", "--format=%B", sha]);
+        var deployment = await Processes.RunAsync("git", ["--git-dir", Bare, "show", $"{sha}:environments/{environment}/deployment.yaml"]);
+        return (sha, message, deployment);
+    }
+
     /// <summary>What GitOpsCommit would render: deploy/base plus a settings file for the environment.</summary>
     /// <param name="strategy">The settings' strategy block, indented by two spaces (default "  type: rolling").</param>
-    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience, string? strategy = null)
+    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience, string? strategy = null) =>
+        RenderSettings(environment, image, $"""
+            replicas: {replicas}
+            hostPort: {hostPort}
+            strategy:
+            {strategy ?? "  type: rolling"}
+            image:
+              container: beacon
+              digestEnv: BEACON_IMAGE_DIGEST
+            settings:
+              Greeting:
+                Audience: {audience}
+            """);
+
+    public static RenderedEnvironment RenderSettings(string environment, string image, string settingsYaml)
     {
         var deploy = Directory.CreateTempSubdirectory("slipway-agent-deploy-").FullName;
         try
@@ -69,18 +96,7 @@ sealed class TestConfigRepo
             Directory.CreateDirectory(Path.Combine(deploy, "base"));
             foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(deploy, "base", Path.GetFileName(file)));
             Directory.CreateDirectory(Path.Combine(deploy, "environments"));
-            File.WriteAllText(Path.Combine(deploy, "environments", environment + ".yaml"), $"""
-                replicas: {replicas}
-                hostPort: {hostPort}
-                strategy:
-                {strategy ?? "  type: rolling"}
-                image:
-                  container: beacon
-                  digestEnv: BEACON_IMAGE_DIGEST
-                settings:
-                  Greeting:
-                    Audience: {audience}
-                """);
+            File.WriteAllText(Path.Combine(deploy, "environments", environment + ".yaml"), settingsYaml);
             return ManifestRenderer.Render(deploy, environment, image);
         }
         finally

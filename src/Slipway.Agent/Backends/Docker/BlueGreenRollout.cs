@@ -302,7 +302,7 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         ManagedContainer created;
         try
         {
-            created = await backend.StartReplicaAsync(spec, revision, replica, log, cancellationToken, new Dictionary<string, string> { [ColourLabel] = colour });
+            created = await backend.StartReplicaAsync(spec, revision, replica, log, cancellationToken, extraLabels: new Dictionary<string, string> { [ColourLabel] = colour });
         }
         catch (DockerApiException exception)
         {

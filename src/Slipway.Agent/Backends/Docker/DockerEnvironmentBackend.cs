@@ -14,7 +14,8 @@ namespace Slipway.Agent.Backends.Docker;
 /// <param name="Instance">Label value <c>slipway.agent</c> and container name prefix; separates agents sharing an engine.</param>
 /// <param name="Drain">How long a replica taken out of the router keeps running for in-flight requests.</param>
 /// <param name="ReadinessTimeout">How long a new replica may take to become ready before the rollout stops.</param>
-public sealed record DockerBackendSettings(string Instance, string ConfigRoot, TimeSpan Drain, TimeSpan ReadinessTimeout);
+/// <param name="RolloutsDirectory">Where progressive rollouts keep their progress (&lt;work-dir&gt;/rollouts), so a restarted agent resumes them.</param>
+public sealed record DockerBackendSettings(string Instance, string ConfigRoot, TimeSpan Drain, TimeSpan ReadinessTimeout, string? RolloutsDirectory = null);
 
 /// <summary>
 /// Runs an environment on one Docker engine: a Deployment's replicas as labelled containers published on random
@@ -22,20 +23,41 @@ public sealed record DockerBackendSettings(string Instance, string ConfigRoot, T
 /// as a read-only bind mount. Every call reconciles from what Docker reports, so drift, crashes and an agent
 /// restart mid-rollout all converge the same way.
 /// </summary>
-public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger, RolloutServices rollouts)
-    : IEnvironmentBackend, IDisposable
+public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
 {
+    readonly DockerClient docker;
+    readonly EdgeRouter router;
+    readonly DockerBackendSettings settings;
+    readonly ILogger logger;
     readonly HttpClient probeClient = new() { Timeout = Timeout.InfiniteTimeSpan };
-    readonly ConfigMapFiles configFiles = new(settings.ConfigRoot);
+    readonly ConfigMapFiles configFiles;
+    readonly CanaryRollout canary;
     readonly ConcurrentDictionary<string, int> livenessFailures = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkloadSpec> lastSpec = new(StringComparer.Ordinal);
     // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
     readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
 
+    readonly RolloutServices? rollouts;
     BlueGreenRollout? blueGreen;
 
     /// <summary>For the rollout strategies' own checks (no timeout of its own: callers pass one).</summary>
     internal HttpClient ProbeClient => probeClient;
+
+    /// <param name="rollouts">Gates, the Git revert of a failed rollout, and the blue-green state; null: progressive rollouts
+    /// cannot revert Git (a failed revision is only refused here) and a rollout naming gates aborts.</param>
+    public DockerEnvironmentBackend(DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger, RolloutServices? rollouts = null)
+    {
+        this.docker = docker;
+        this.router = router;
+        this.settings = settings;
+        this.logger = logger;
+        this.rollouts = rollouts;
+        configFiles = new ConfigMapFiles(settings.ConfigRoot);
+        canary = new CanaryRollout(this, router, new RolloutStore(settings.RolloutsDirectory ?? Path.Combine(settings.ConfigRoot, "..", "rollouts")),
+            rollouts?.Rollback, rollouts?.Gates, logger);
+    }
+
+    internal DockerBackendSettings Settings => settings;
 
     void MarkReady(ManagedContainer container) => seenReady[container.Id] = true;
 
@@ -57,6 +79,21 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     public async Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
     {
         var spec = WorkloadSpec.From(manifests);
+        if (manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting)
+            return await canary.ApplyAsync(spec, manifests, revision, progress, cancellationToken);
+        await canary.RemoveAsync(spec, "the environment's strategy is no longer canary or ab-testing", cancellationToken);
+        if (manifests.Strategy == "blue-green")
+        {
+            var (log, _) = await PrepareAsync(spec, cancellationToken);
+            var services = rollouts ?? throw new InvalidOperationException("blue-green needs the rollout services (gates, Git revert, state); this backend was built without them");
+            return await (blueGreen ??= new BlueGreenRollout(this, router, services, settings)).ApplyAsync(spec, manifests, revision, progress, log, cancellationToken);
+        }
+        return await ApplyRollingAsync(spec, revision, progress, cancellationToken);
+    }
+
+    /// <summary>What every strategy needs first: the image pulled, the ConfigMap written, strays and dead replicas removed.</summary>
+    async Task<(ILogger Log, List<ManagedContainer> All)> PrepareAsync(WorkloadSpec spec, CancellationToken cancellationToken)
+    {
         lastSpec[spec.Environment] = spec;
         var log = logger.ForContext("Environment", spec.Environment);
         await EnsureImageAsync(spec.Image, log, cancellationToken);
@@ -64,7 +101,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             if (configFiles.Write(spec.Environment, name, data))
                 log.Information("ConfigMap {ConfigMap} written to {Directory} (config hash {Hash})", name, configFiles.DirectoryFor(spec.Environment, name), spec.ConfigHash[..12]);
 
-        var all = await ListAsync(spec.Environment, cancellationToken);
+        var all = (await ListAsync(spec.Environment, cancellationToken)).Where(c => !c.IsCanary).ToList();
 
         // What Git no longer has: another app in this environment.
         foreach (var stray in all.Where(c => c.App != spec.App))
@@ -75,8 +112,13 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
             log.Warning("Replica {Container} is {State}; replacing it", dead.Name, dead.State);
             await RemoveContainerAsync(dead.Id, cancellationToken);
         }
-        if (manifests.Strategy == "blue-green")
-            return await (blueGreen ??= new BlueGreenRollout(this, router, rollouts, settings)).ApplyAsync(spec, manifests, revision, progress, log, cancellationToken);
+        return (log, all);
+    }
+
+    /// <summary>The rolling update (also a canary's promotion): canary replicas are not its business and are left alone.</summary>
+    internal async Task<BackendState> ApplyRollingAsync(WorkloadSpec spec, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
+    {
+        var (log, all) = await PrepareAsync(spec, cancellationToken);
         var running = all.Where(c => c.App == spec.App && c.IsRunning).ToList();
         var current = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
         var old = running.Where(c => c.TemplateHash != spec.TemplateHash).OrderByDescending(c => c.Replica).ToList();
@@ -176,7 +218,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     {
         if (!lastSpec.TryGetValue(environment, out var spec))
             return new BackendState(environment, 0, 0, null, null, router.Port(environment), false, "nothing applied yet");
-        var running = (await ListAsync(environment, cancellationToken)).Where(c => c.IsRunning && c.TemplateHash == spec.TemplateHash).ToList();
+        var running = (await ListAsync(environment, cancellationToken)).Where(c => c.IsRunning && !c.IsCanary && c.TemplateHash == spec.TemplateHash).ToList();
         var ready = 0;
         foreach (var container in running)
             if (await ProbeAsync(container, spec.Readiness, cancellationToken)) ready++;
@@ -188,13 +230,14 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     {
         await router.RemoveAsync(environment);
         await router.RemoveAsync(BlueGreenRollout.PreviewRouterKey(environment));
-        rollouts.Store.Delete(environment);
+        rollouts?.Store.Delete(environment);
         foreach (var container in await ListAsync(environment, cancellationToken))
         {
             logger.Information("Pruning {Container}: environment {Environment} is no longer in Git", container.Name, environment);
             await StopAndRemoveAsync(container.Id, cancellationToken);
         }
         configFiles.Delete(environment);
+        canary.Forget(environment);
         lastSpec.TryRemove(environment, out _);
     }
 
@@ -215,7 +258,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         return containers.Select(ManagedContainer.From).ToList();
     }
 
-    async Task EnsureImageAsync(string image, ILogger log, CancellationToken cancellationToken)
+    internal async Task EnsureImageAsync(string image, ILogger log, CancellationToken cancellationToken)
     {
         try
         {
@@ -241,9 +284,10 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
     }
 
     internal async Task<ManagedContainer> StartReplicaAsync(WorkloadSpec spec, string revision, int replica, ILogger log, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? extraLabels = null)
+        ReplicaTrack? track = null, IReadOnlyDictionary<string, string>? extraLabels = null)
     {
-        var name = $"{settings.Instance}-{spec.Environment}-{spec.App}-{spec.TemplateHash[..8]}-{replica}";
+        var files = track?.ConfigFiles ?? configFiles;
+        var name = $"{settings.Instance}-{spec.Environment}-{spec.App}-{spec.TemplateHash[..8]}-{(track is null ? "" : track.Name + "-")}{replica}";
         // A leftover with this name (created, never started, by an agent that died) would block the create.
         await RemoveByNameAsync(name, cancellationToken);
         var exposed = spec.ContainerPorts.ToDictionary(p => $"{p}/tcp", _ => new EmptyStruct());
@@ -263,12 +307,13 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
                 [AgentLabels.TemplateHash] = spec.TemplateHash,
                 [AgentLabels.Replica] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [AgentLabels.Image] = spec.Image,
+                [ReplicaTrack.Label] = track?.Name ?? "",
             }.Concat(extraLabels ?? new Dictionary<string, string>()).ToDictionary(),
             HostConfig = new HostConfig
             {
                 PortBindings = spec.ContainerPorts.ToDictionary(p => $"{p}/tcp",
                     _ => (IList<PortBinding>)[new PortBinding { HostIP = "127.0.0.1", HostPort = "" }]),
-                Binds = spec.Mounts.Select(m => $"{configFiles.DirectoryFor(spec.Environment, m.ConfigMapName)}:{m.MountPath}:ro").ToList(),
+                Binds = spec.Mounts.Select(m => $"{files.DirectoryFor(spec.Environment, m.ConfigMapName)}:{m.MountPath}:ro").ToList(),
                 Memory = spec.MemoryBytes ?? 0,
                 NanoCPUs = spec.NanoCpus ?? 0,
                 ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
@@ -401,7 +446,7 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
+    internal async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -425,5 +470,9 @@ public sealed class DockerEnvironmentBackend(DockerClient docker, EdgeRouter rou
         }
     }
 
-    public void Dispose() => probeClient.Dispose();
+    public void Dispose()
+    {
+        probeClient.Dispose();
+        canary.Dispose();
+    }
 }

@@ -14,15 +14,17 @@ public sealed record ManagedContainer(
     string Revision,
     string State,
     DateTime Created,
-    IReadOnlyDictionary<int, int> HostPorts)
+    IReadOnlyDictionary<int, int> HostPorts,
+    string Image = "",
+    string Track = "")
 {
     public bool IsRunning => State == "running";
 
     /// <summary>Blue-green: the colour label (<see cref="BlueGreenRollout.ColourLabel"/>); empty for other strategies.</summary>
     public string Colour { get; init; } = "";
 
-    /// <summary>The image the replica runs (its <c>slipway.image</c> label).</summary>
-    public string Image { get; init; } = "";
+    /// <summary>A canary replica (the new template beside the stable ones while a canary or A/B test runs).</summary>
+    public bool IsCanary => Track == ReplicaTrack.CanaryName;
 
     public static ManagedContainer From(ContainerListResponse response)
     {
@@ -37,10 +39,11 @@ public sealed record ManagedContainer(
             response.State ?? "",
             response.Created.ToUniversalTime(),
             (response.Ports ?? []).Where(p => p.PublicPort is > 0 && p.IP is "127.0.0.1")
-                .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value))
+                .GroupBy(p => (int)p.PrivatePort).ToDictionary(g => g.Key, g => (int)g.First().PublicPort!.Value),
+            labels.GetValueOrDefault(AgentLabels.Image, ""),
+            labels.GetValueOrDefault(ReplicaTrack.Label, ""))
         {
             Colour = labels.GetValueOrDefault(BlueGreenRollout.ColourLabel, ""),
-            Image = labels.GetValueOrDefault(AgentLabels.Image, ""),
         };
     }
 

@@ -1,0 +1,459 @@
+using System.Diagnostics;
+using Serilog;
+using Slipway.Agent.Rollouts;
+using Slipway.Agent.Routing;
+using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Analysis;
+using Slipway.Delivery.Manifests;
+
+namespace Slipway.Agent.Backends.Docker;
+
+/// <summary>
+/// The canary and ab-testing strategies on the Docker backend. The stable replicas keep running; the new template
+/// starts as canary replicas (their own ConfigMap folder, label slipway.track=canary); gates run; then per step the
+/// router sends the step's weight (canary) or the audience (ab-testing) to the canary while the agent adds synthetic
+/// load and judges the window from both versions' /metrics. A failed window moves all traffic back to stable at once,
+/// removes the canary and reverts the commit in Git; all steps passed promote the new template by a rolling update.
+/// Canary replicas: max(1, ceil(replicas × the last step's weight)) for a canary, 1 for an A/B test, all started before
+/// the first step (the router's weight, not the replica count, sets the traffic share).
+/// Progress lives in <see cref="RolloutStore"/>: a restarted agent resumes at the step it was in (the window starts
+/// again); an aborted version is not tried again until the environment has run another one. A newer revision that arrives mid-canary waits
+/// until this one has finished (promoted or aborted): the sync loop applies one revision at a time.
+/// </summary>
+public sealed class CanaryRollout(
+    DockerEnvironmentBackend backend, EdgeRouter router, RolloutStore store, IRollbackCommitter? rollback, GateRunner? gates, ILogger logger)
+    : IDisposable
+{
+    public const string Canary = "canary";
+    public const string AbTesting = "ab-testing";
+    /// <summary>Where the replicas expose Prometheus metrics (Beacon, and prometheus-net's default).</summary>
+    public const string MetricsPath = "/metrics";
+
+    static readonly IReadOnlyList<CanaryStep> DefaultSteps = [new(10, 10), new(25, 10), new(50, 10)];
+
+    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    readonly ConfigMapFiles canaryFiles = new(Path.Combine(backend.Settings.ConfigRoot, ".canary"));
+
+    ReplicaTrack Track => new(ReplicaTrack.CanaryName, canaryFiles);
+
+    sealed record Step(int Weight, int WindowSeconds);
+
+    sealed record Plan(IReadOnlyList<Step> Steps, AudienceMatch? Audience, int CanaryReplicas);
+
+    /// <summary>Where an ongoing rollout stands: the replicas of both versions, ready and routed.</summary>
+    sealed record Sets(List<ManagedContainer> Stable, List<ManagedContainer> Canary)
+    {
+        public string StableImage => Stable.Select(c => c.Image).FirstOrDefault(i => i.Length > 0) ?? "";
+    }
+
+    public async Task<BackendState> ApplyAsync(WorkloadSpec spec, EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress,
+        CancellationToken cancellationToken)
+    {
+        spec = WithConfigInTemplateHash(spec);
+        var environment = spec.Environment;
+        var log = logger.ForContext("Environment", environment);
+        var record = store.Load<RolloutRecord>(environment);
+        var all = await backend.ListAsync(environment, cancellationToken);
+        var stableOld = all.Where(c => !c.IsCanary && c.IsRunning && c.App == spec.App && c.TemplateHash != spec.TemplateHash).ToList();
+        // The same version (template and config), whatever commit carries it: a commit that only touched another
+        // environment neither restarts a canary under way nor retries an aborted one.
+        var sameRollout = record is not null && record.TemplateHash == spec.TemplateHash;
+
+        if (sameRollout && record!.Status.Phase == RolloutPhase.Aborted)
+            return await HoldAbortedAsync(spec, record, stableOld, log, cancellationToken);
+        if (sameRollout && record!.Status.Phase == RolloutPhase.Progressing && record.Promoting)
+            return await PromoteAsync(spec, revision, record, progress, log, cancellationToken);
+
+        if (stableOld.Count == 0 || spec.Replicas == 0)
+        {
+            // Nothing to compare with: the first deploy, a revert back to what runs, or a finished promotion.
+            await RemoveAsync(spec, "no canary is under way", cancellationToken);
+            if (record is { Status.Phase: RolloutPhase.Progressing } && !sameRollout)
+            {
+                record = record with { Status = record.Status with { Phase = RolloutPhase.Aborted, FinishedAt = DateTimeOffset.UtcNow,
+                    Message = $"superseded by revision {Short(revision)} before it finished; its canary replicas were removed" } };
+                store.Save(environment, record);
+            }
+            if (record is { Status.Phase: RolloutPhase.Aborted } && !sameRollout && record.TemplateHash.Length > 0)
+            {
+                // The environment moved on (the revert, or another version): a later commit of the aborted version may try again.
+                record = record with { TemplateHash = "" };
+                store.Save(environment, record);
+            }
+            var state = await backend.ApplyRollingAsync(spec, revision, progress, cancellationToken);
+            return state with { Rollout = record?.Status };
+        }
+
+        var stableImage = stableOld.Select(c => c.Image).FirstOrDefault(i => i.Length > 0) ?? "";
+        if (!sameRollout || record!.Status.Phase != RolloutPhase.Progressing)
+        {
+            if (record is { Status.Phase: RolloutPhase.Progressing })
+                log.Warning("Rollout of {Old} is superseded by {New}; its canary replicas go and the new revision starts from the first step",
+                    Short(record.Status.Revision), Short(revision));
+            record = new RolloutRecord(
+                new RolloutStatus(manifests.Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, Digest(stableImage), 0, 0, 0, null, [], [],
+                    "starting the canary replicas", null, DateTimeOffset.UtcNow, null),
+                spec.TemplateHash, 0, false, false);
+            store.Save(environment, record);
+        }
+        else
+        {
+            log.Information("Resuming the {Strategy} of {Revision} after step {Step}", manifests.Strategy, Short(revision), record.StepsPassed);
+        }
+
+        var plan = PlanFor(spec, manifests, out var planProblem);
+        var sets = new Sets(await ReadyAsync(spec, stableOld, cancellationToken), []);
+        if (plan is null) return await AbortAsync(spec, record, sets, planProblem, progress, log, cancellationToken);
+        record = record with { Status = record.Status with { StepCount = plan.Steps.Count } };
+        var rollout = manifests.Rollout;
+
+        // Canary replicas of another template (an earlier, superseded canary) or dead ones go first.
+        foreach (var stale in all.Where(c => c.IsCanary && (c.TemplateHash != spec.TemplateHash || !c.IsRunning)))
+        {
+            log.Information("Removing canary replica {Container}: it is not the template being rolled out", stale.Name);
+            await backend.StopAndRemoveAsync(stale.Id, cancellationToken);
+        }
+        var canaries = all.Where(c => c.IsCanary && c.IsRunning && c.TemplateHash == spec.TemplateHash).ToList();
+        // Until the canary is judged, every request goes to stable (this also restores routing after an agent restart).
+        await RouteAsync(spec, sets, 0, null, cancellationToken);
+
+        if (!record.GatesPassed)
+        {
+            if (rollout.Gates.Count > 0)
+            {
+                if (gates is null)
+                    return await AbortAsync(spec, record, sets with { Canary = canaries },
+                        $"the environment names {rollout.Gates.Count} gate(s) but this agent has no gate runner wired; no traffic was moved", progress, log, cancellationToken);
+                var results = await gates.RunAsync(rollout.Gates,
+                    new GatePayload(spec.Environment, revision, spec.Image, stableImage, manifests.Strategy, null, plan.Steps[0].Weight), cancellationToken);
+                record = record with { Status = record.Status with { Gates = results } };
+                if (results.FirstOrDefault(r => !r.Passed) is { } failed)
+                    return await AbortAsync(spec, record, sets with { Canary = canaries }, $"gate '{failed.Name}' halted the rollout: {failed.Message}", progress, log, cancellationToken);
+            }
+            record = record with { GatesPassed = true };
+            store.Save(environment, record);
+        }
+
+        var started = await StartCanariesAsync(spec, revision, plan.CanaryReplicas, canaries, rollout.Analysis.LoadPath, log, cancellationToken);
+        sets = sets with { Canary = canaries };
+        if (started is not null) return await AbortAsync(spec, record, sets, started, progress, log, cancellationToken);
+
+        for (var index = record.StepsPassed; index < plan.Steps.Count; index++)
+        {
+            var step = plan.Steps[index];
+            sets = sets with { Stable = await ReadyAsync(spec, sets.Stable, cancellationToken) };
+            await RouteAsync(spec, sets, step.Weight, plan.Audience, cancellationToken);
+            record = record with { Status = record.Status with { Step = index + 1, CanaryWeight = step.Weight,
+                Message = plan.Audience is null
+                    ? $"step {index + 1}/{plan.Steps.Count}: {step.Weight}% of traffic on the canary, analysing {step.WindowSeconds}s"
+                    : $"iteration {index + 1}/{plan.Steps.Count}: the audience on the new version, analysing {step.WindowSeconds}s" } };
+            store.Save(environment, record);
+            progress?.Report(State(spec, sets, record, false, null));
+            log.Information("{Strategy} of {Revision}: {Message}", manifests.Strategy, Short(revision), record.Status.Message);
+
+            for (var inconclusive = 0; ;)
+            {
+                var result = await AnalyseAsync(spec, rollout.Analysis, sets, index + 1, step, plan.Audience, log, cancellationToken);
+                record = record with { Status = record.Status with { Analysis = [.. record.Status.Analysis, result] } };
+                store.Save(environment, record);
+                progress?.Report(State(spec, sets, record, false, null));
+                log.Information("Analysis of step {Step} ({Weight}%): {Verdict}: {Reason}", index + 1, step.Weight, result.Verdict, result.Reason);
+                if (result.Verdict == AnalysisVerdict.Passed) break;
+                if (result.Verdict == AnalysisVerdict.Failed)
+                    return await AbortAsync(spec, record, sets, $"analysis of step {index + 1} ({step.Weight}%) failed: {result.Reason}", progress, log, cancellationToken);
+                if (++inconclusive >= rollout.Analysis.MaxInconclusiveWindows)
+                    return await AbortAsync(spec, record, sets,
+                        $"analysis of step {index + 1} was inconclusive {inconclusive} times in a row ({result.Reason}); raise strategy.analysis.loadRps or lower minRequests",
+                        progress, log, cancellationToken);
+            }
+            record = record with { StepsPassed = index + 1 };
+            store.Save(environment, record);
+        }
+
+        record = record with { Promoting = true, Status = record.Status with { CanaryWeight = 100, Message = "every step passed; promoting the new version to all replicas" } };
+        store.Save(environment, record);
+        progress?.Report(State(spec, sets, record, false, null));
+        return await PromoteAsync(spec, revision, record, progress, log, cancellationToken);
+    }
+
+    /// <summary>Removes the canary replicas (out of the router first, then drained), e.g. when the strategy changed.</summary>
+    public async Task RemoveAsync(WorkloadSpec spec, string reason, CancellationToken cancellationToken)
+    {
+        var canaries = (await backend.ListAsync(spec.Environment, cancellationToken)).Where(c => c.IsCanary).ToList();
+        if (canaries.Count == 0) return;
+        if (router.Split(spec.Environment) is { Canary.Count: > 0, Stable.Count: > 0 } split)
+        {
+            await router.SetSplitAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, TrafficSplit.StableOnly(split.Stable), cancellationToken);
+            await Task.Delay(backend.Settings.Drain, cancellationToken);
+        }
+        foreach (var canary in canaries)
+        {
+            logger.Information("Removing canary replica {Container}: {Reason}", canary.Name, reason);
+            await backend.StopAndRemoveAsync(canary.Id, cancellationToken);
+        }
+    }
+
+    /// <summary>The environment left Git: its rollout record and canary config go too.</summary>
+    public void Forget(string environment)
+    {
+        store.Delete(environment);
+        canaryFiles.Delete(environment);
+    }
+
+    async Task<BackendState> PromoteAsync(WorkloadSpec spec, string revision, RolloutRecord record, IProgress<BackendState>? progress, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        var withRollout = progress is null ? null : new InlineProgress(state => progress.Report(state with { Rollout = record.Status }));
+        // The rolling update routes only the environment's own replicas: the canary leaves the router at its first step.
+        var state = await backend.ApplyRollingAsync(spec, revision, withRollout, cancellationToken);
+        if (!state.Converged)
+            return state with { Rollout = record.Status with { Message = $"promoting: {state.Problem}" } };
+        await RemoveAsync(spec, "promoted: the new version runs on every replica", cancellationToken);
+        record = record with
+        {
+            Promoting = false,
+            Status = record.Status with
+            {
+                Phase = RolloutPhase.Succeeded, CanaryWeight = 100, FinishedAt = DateTimeOffset.UtcNow,
+                Message = $"promoted after {record.Status.Analysis.Count(a => a.Verdict == AnalysisVerdict.Passed)} passed analysis window(s)",
+            },
+        };
+        store.Save(spec.Environment, record);
+        log.Information("{Strategy} of {Revision} succeeded in {Seconds:0.0}s: {Image} serves all traffic",
+            record.Status.Strategy, Short(revision), (DateTimeOffset.UtcNow - record.Status.StartedAt).TotalSeconds, spec.Image);
+        return state with { Rollout = record.Status };
+    }
+
+    async Task<BackendState> AbortAsync(WorkloadSpec spec, RolloutRecord record, Sets sets, string reason, IProgress<BackendState>? progress, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        // All traffic to stable at once, before anything else: the time this takes is the user-facing part of a rollback.
+        var clock = Stopwatch.StartNew();
+        await RouteAsync(spec, sets, 0, null, cancellationToken);
+        var toStable = clock.Elapsed;
+        log.Warning("{Strategy} of {Revision} aborted: {Reason}. All traffic on stable {Ms:0.0} ms after the verdict",
+            record.Status.Strategy, Short(record.Status.Revision), reason, toStable.TotalMilliseconds);
+        record = record with
+        {
+            Status = record.Status with
+            {
+                Phase = RolloutPhase.Aborted, CanaryWeight = 0, FinishedAt = DateTimeOffset.UtcNow,
+                Message = $"{reason}. All traffic back on stable {toStable.TotalMilliseconds:0.0} ms after the verdict",
+            },
+        };
+        store.Save(spec.Environment, record);
+        progress?.Report(State(spec, sets, record, false, record.Status.Message));
+        await RemoveAsync(spec, "the rollout was aborted", cancellationToken);
+        record = await RevertAsync(spec, record, sets.StableImage, log, cancellationToken);
+        return State(spec, sets with { Canary = [] }, record, false, record.Status.Message);
+    }
+
+    /// <summary>An aborted revision stays refused until Git moves on (the revert arrives): stable keeps all traffic.</summary>
+    async Task<BackendState> HoldAbortedAsync(WorkloadSpec spec, RolloutRecord record, List<ManagedContainer> stableOld, ILogger log, CancellationToken cancellationToken)
+    {
+        var sets = new Sets(await ReadyAsync(spec, stableOld, cancellationToken), []);
+        if (sets.Stable.Count > 0) await RouteAsync(spec, sets, 0, null, cancellationToken);
+        await RemoveAsync(spec, "its rollout was aborted", cancellationToken);
+        if (!record.RevertSettled) record = await RevertAsync(spec, record, sets.StableImage, log, cancellationToken);
+        return State(spec, sets, record, false, record.Status.Message);
+    }
+
+    async Task<RolloutRecord> RevertAsync(WorkloadSpec spec, RolloutRecord record, string stableImage, ILogger log, CancellationToken cancellationToken)
+    {
+        if (rollback is null)
+        {
+            record = record with { RevertSettled = true, Status = record.Status with { Message = record.Status.Message + "; this agent has no write access to the config repo, so Git still names the failed revision" } };
+        }
+        else if (stableImage.Length == 0)
+        {
+            record = record with { RevertSettled = true, Status = record.Status with { Message = record.Status.Message + "; the stable image is unknown, nothing reverted" } };
+        }
+        else
+        {
+            try
+            {
+                var outcome = await rollback.RevertAsync(spec.Environment, record.Status.Revision, stableImage, cancellationToken);
+                record = record with { RevertSettled = true, Status = record.Status with { RollbackRevision = outcome.RevertSha, Message = $"{record.Status.Message}; {outcome.Message}" } };
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                log.Error(exception, "Reverting {Revision} in the config repo failed; retried on the next sync", Short(record.Status.Revision));
+                return record;
+            }
+        }
+        store.Save(spec.Environment, record);
+        return record;
+    }
+
+    async Task<string?> StartCanariesAsync(WorkloadSpec spec, string revision, int wanted, List<ManagedContainer> canaries, string warmUpPath, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        await backend.EnsureImageAsync(spec.Image, log, cancellationToken);
+        foreach (var (name, data) in spec.ConfigMaps) canaryFiles.Write(spec.Environment, name, data);
+        foreach (var running in canaries.ToList())
+        {
+            if (await backend.WaitReadyAsync(spec, running, backend.Settings.ReadinessTimeout, cancellationToken)) continue;
+            canaries.Remove(running);
+            await backend.StopAndRemoveAsync(running.Id, cancellationToken);
+        }
+        while (canaries.Count < wanted)
+        {
+            var taken = canaries.Select(c => c.Replica).ToHashSet();
+            var replica = Enumerable.Range(0, int.MaxValue).First(i => !taken.Contains(i));
+            ManagedContainer created;
+            try
+            {
+                created = await backend.StartReplicaAsync(spec, revision, replica, log, cancellationToken, Track);
+            }
+            catch (global::Docker.DotNet.DockerApiException exception)
+            {
+                return $"Docker could not start canary replica {replica}: {exception.ResponseBody?.Trim()}";
+            }
+            if (!await backend.WaitReadyAsync(spec, created, backend.Settings.ReadinessTimeout, cancellationToken))
+            {
+                var logs = await backend.TailLogsAsync(created.Id, cancellationToken);
+                await backend.StopAndRemoveAsync(created.Id, cancellationToken);
+                return $"canary replica {created.Name} did not pass its readiness probe within {backend.Settings.ReadinessTimeout.TotalSeconds:0}s. Last log lines: {logs}";
+            }
+            canaries.Add(created);
+        }
+        await WarmUpAsync(spec, canaries, warmUpPath, cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// A freshly started replica answers its first requests slowly (JIT, cold caches) while the stable ones are warm:
+    /// a few requests straight to each canary replica before any window, so its p95 measures the version, not its start.
+    /// </summary>
+    async Task WarmUpAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> canaries, string path, CancellationToken cancellationToken)
+    {
+        const int WarmUpRequests = 20;
+        foreach (var canary in canaries)
+        {
+            if (canary.Address(spec.TargetPort) is not { } address) continue;
+            for (var i = 0; i < WarmUpRequests; i++)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(address, path), cancellationToken);
+                }
+                catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    async Task<AnalysisResult> AnalyseAsync(WorkloadSpec spec, AnalysisSpec analysis, Sets sets, int stepNumber, Step step, AudienceMatch? audience, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        string[] excluded = [spec.Readiness.Path, spec.Liveness?.Path ?? spec.Readiness.Path, MetricsPath];
+        var canaryStart = await ScrapeAsync(spec, sets.Canary, excluded, cancellationToken);
+        var stableStart = await ScrapeAsync(spec, sets.Stable, excluded, cancellationToken);
+        var load = await new SyntheticLoad(http).RunAsync(new Uri(new Uri($"http://127.0.0.1:{spec.HostPort}"), analysis.LoadPath), analysis.LoadRps, audience,
+            TimeSpan.FromSeconds(Math.Max(1, step.WindowSeconds)), cancellationToken);
+        var canaryEnd = await ScrapeAsync(spec, sets.Canary, excluded, cancellationToken);
+        var stableEnd = await ScrapeAsync(spec, sets.Stable, excluded, cancellationToken);
+        log.Debug("Synthetic load of step {Step}: {Sent} requests, {Failed} failed", stepNumber, load.Sent, load.Failed);
+
+        var unreachable = sets.Canary.FirstOrDefault(c => !canaryStart.ContainsKey(c.Id) || !canaryEnd.ContainsKey(c.Id));
+        if (unreachable is not null)
+            return new AnalysisResult(stepNumber, step.Weight, DateTimeOffset.UtcNow, 0, 0, null, 0, 0, null, AnalysisVerdict.Failed,
+                $"canary replica {unreachable.Name} did not answer {MetricsPath}");
+        static RequestMetrics Window(Dictionary<string, RequestMetrics> start, Dictionary<string, RequestMetrics> end) =>
+            RequestMetrics.Sum(end.Select(p => p.Value.Since(start.GetValueOrDefault(p.Key) ?? RequestMetrics.Empty)));
+        return CanaryJudge.Judge(analysis, Window(canaryStart, canaryEnd), Window(stableStart, stableEnd), stepNumber, step.Weight, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Each replica's request metrics; a replica that does not answer is left out (the caller decides what that means).</summary>
+    async Task<Dictionary<string, RequestMetrics>> ScrapeAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, IReadOnlyCollection<string> excluded,
+        CancellationToken cancellationToken)
+    {
+        var scraped = new Dictionary<string, RequestMetrics>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            if (replica.Address(spec.TargetPort) is not { } address) continue;
+            try
+            {
+                var text = await http.GetStringAsync(new Uri(address, MetricsPath), cancellationToken);
+                scraped[replica.Id] = RequestMetrics.From(PrometheusText.Parse(text), excluded);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or FormatException
+                                                  || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                logger.Warning("Scraping {Container}{Path} failed: {Error}", replica.Name, MetricsPath, exception.Message);
+            }
+        }
+        return scraped;
+    }
+
+    async Task<List<ManagedContainer>> ReadyAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, CancellationToken cancellationToken)
+    {
+        var ready = new List<ManagedContainer>();
+        foreach (var replica in replicas)
+            if (await backend.ProbeAsync(replica, spec.Readiness, cancellationToken))
+                ready.Add(replica);
+        return ready;
+    }
+
+    Task RouteAsync(WorkloadSpec spec, Sets sets, int weight, AudienceMatch? audience, CancellationToken cancellationToken)
+    {
+        List<RouteDestination> Destinations(IEnumerable<ManagedContainer> replicas) => replicas
+            .Select(c => (c.Name, Address: c.Address(spec.TargetPort)))
+            .Where(d => d.Address is not null)
+            .Select(d => new RouteDestination(d.Name, d.Address!))
+            .ToList();
+        var split = weight == 0 && audience is null
+            ? TrafficSplit.StableOnly(Destinations(sets.Stable))
+            : new TrafficSplit(Destinations(sets.Stable), Destinations(sets.Canary), weight, audience);
+        return router.SetSplitAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, split, cancellationToken);
+    }
+
+    static Plan? PlanFor(WorkloadSpec spec, EnvironmentManifests manifests, out string problem)
+    {
+        problem = "";
+        if (manifests.Strategy == AbTesting)
+        {
+            if (manifests.Rollout.AbTesting is not { } ab)
+            {
+                problem = "strategy ab-testing without strategy.abTesting in the rollout annotation; render the environment again";
+                return null;
+            }
+            return new Plan(Enumerable.Repeat(new Step(0, ab.IntervalSeconds), ab.Iterations).ToList(), new AudienceMatch(ab.Header, ab.Cookie, ab.Value), 1);
+        }
+        var steps = DefaultSteps;
+        if (manifests.Deployment.Metadata?.Annotations?.TryGetValue(SlipwayMetadata.CanaryStepsAnnotation, out var text) == true
+            && !CanaryStep.TryParseAll(text, out steps, out var stepsProblem))
+        {
+            problem = $"deployment.yaml annotation {SlipwayMetadata.CanaryStepsAnnotation}: {stepsProblem}";
+            return null;
+        }
+        var replicas = Math.Max(1, (int)Math.Ceiling(spec.Replicas * steps[^1].Weight / 100.0));
+        return new Plan(steps.Select(s => new Step(s.Weight, s.PauseSeconds)).ToList(), null, replicas);
+    }
+
+    /// <summary>
+    /// Under canary and ab-testing the version is the pod template and its ConfigMap data together (as Flagger tracks
+    /// the ConfigMaps a Deployment mounts): a config-only change is canaried too, never written in place under stable.
+    /// </summary>
+    static WorkloadSpec WithConfigInTemplateHash(WorkloadSpec spec) => spec with
+    {
+        TemplateHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{spec.TemplateHash}\n{spec.ConfigHash}")))[..16],
+    };
+
+    static BackendState State(WorkloadSpec spec, Sets sets, RolloutRecord record, bool converged, string? problem) =>
+        new(spec.Environment, sets.Stable.Count, spec.Replicas, Digest(sets.StableImage), null, spec.HostPort, converged, problem, record.Status);
+
+    static string? Digest(string image) => image.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? image[(at + 1)..] : null;
+
+    static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
+
+    public void Dispose() => http.Dispose();
+
+    sealed class InlineProgress(Action<BackendState> report) : IProgress<BackendState>
+    {
+        public void Report(BackendState value) => report(value);
+    }
+}
