@@ -147,6 +147,36 @@ public sealed class CanaryTests(BeaconImages images)
     }
 
     [Fact]
+    public async Task A_rollback_commit_is_rolled_out_at_once_not_canaried_against_the_bad_version()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port), "Deploy a"));
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, Settings(port), "Deploy b");
+        var promoted = await agent.WaitForAsync(Environment, bad, seconds: 240);
+        Assert.Equal(RolloutPhase.Succeeded, promoted.Rollout?.Phase);
+
+        // What Rollback (or a revert by hand) commits: a's files again, with Slipway-Rollback-Of naming b's commit.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var rollback = await agent.Repo.CommitFilesAsync(Environment, TestConfigRepo.RenderSettings(Environment, images.ImageA, Settings(port)).Files,
+            $"Roll back {Environment}\n\nSlipway-Rollback-Of: {bad}");
+        var sawCanary = false;
+        var restored = await AgentUnderTest.EventuallyAsync(async () =>
+            {
+                sawCanary |= (await agent.ContainersAsync(Environment)).Any(IsCanary);
+                return await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken);
+            },
+            s => s.Find(Environment) is { Health: EnvironmentHealth.Healthy } e && e.AppliedRevision == rollback, "the rollback is applied", seconds: 120);
+        Figures.Report($"Rollback of a promoted canary version: commit → previous version on every replica in {clock.Elapsed.TotalSeconds:0.0}s (rolling, no canary steps)");
+
+        Assert.False(sawCanary, "the rollback was canaried");
+        Assert.Equal(Digest(images.ImageA), restored.Find(Environment)!.ImageDigest);
+        Assert.NotEqual(rollback, restored.Find(Environment)!.Rollout?.Revision);
+        Assert.All(await agent.ContainersAsync(Environment), c => Assert.Equal(images.ImageA, c.Image));
+    }
+
+    [Fact]
     public async Task An_agent_killed_mid_canary_resumes_it_when_started_again_and_git_router_and_containers_agree()
     {
         await using var agent = await AgentUnderTest.CreateAsync();

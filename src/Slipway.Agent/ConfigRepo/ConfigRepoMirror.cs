@@ -57,6 +57,14 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         return files;
     }
 
+    /// <summary>Whether the last commit up to <paramref name="revision"/> that changed the environment's folder is a rollback (Slipway-Rollback-Of).</summary>
+    public async Task<bool> IsRollbackAsync(string revision, string environment, CancellationToken cancellationToken)
+    {
+        var output = await GitAsync(mirrorDirectory, cancellationToken, "log", "-1", "--format=%(trailers:key=Slipway-Rollback-Of,valueonly)",
+            revision, "--", $"environments/{environment}/");
+        return output.Trim().Length > 0;
+    }
+
     /// <summary>The commits (newest first) up to <paramref name="revision"/> that changed the environment's folder.</summary>
     public async Task<IReadOnlyList<string>> HistoryAsync(string revision, string environment, int max, CancellationToken cancellationToken)
     {

@@ -218,7 +218,7 @@ public sealed class Synchronizer(
         var problems = Check(environment, files, out var manifests);
         if (problems.Count == 0)
         {
-            state.Good = new GoodRevision(head, manifests!);
+            state.Good = new GoodRevision(head, manifests! with { IsRollback = await mirror.IsRollbackAsync(head, environment, cancellationToken) });
             state.Refused = null;
             state.RefusalError = null;
             return;

@@ -107,6 +107,13 @@ public sealed record EnvironmentManifests(string Environment, V1Deployment Deplo
     public string Strategy =>
         Deployment.Metadata?.Annotations.Get(SlipwayMetadata.StrategyAnnotation) ?? "rolling";
 
+    /// <summary>
+    /// The revision is a rollback: its last change to the environment's folder carries <c>Slipway-Rollback-Of</c>. Set by
+    /// whoever read it from Git (the agent); progressive strategies then apply it at once instead of canarying the
+    /// known-good version against the bad one, as Argo Rollouts does within its rollback window.
+    /// </summary>
+    public bool IsRollback { get; init; }
+
     /// <summary>The rollout options from the Deployment's slipway.dev/rollout annotation (defaults when absent; the validator rejects an invalid one).</summary>
     public RolloutSpec Rollout =>
         Deployment.Metadata?.Annotations.Get(SlipwayMetadata.RolloutAnnotation) is { } json && RolloutSpec.TryParse(json, out var spec, out _)

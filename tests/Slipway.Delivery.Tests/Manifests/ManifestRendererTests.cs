@@ -54,7 +54,7 @@ public sealed class ManifestRendererTests
         Assert.Equal("rolling", staging.Strategy);
         Assert.Equal("canary", production.Strategy);
         Assert.Equal("10:5,25:5,50:5", production.Deployment.Metadata.Annotations[SlipwayMetadata.CanaryStepsAnnotation]);
-        Assert.Equal(20, production.Rollout.Analysis.LoadRps);
+        Assert.Equal(40, production.Rollout.Analysis.LoadRps);
         Assert.Equal(0.01, production.Rollout.Analysis.MaxErrorRate);
         Assert.Equal(8080, production.HostPort);
         foreach (var manifests in new[] { staging, production })

@@ -50,6 +50,13 @@ public sealed class CanaryRollout(
         CancellationToken cancellationToken)
     {
         spec = WithConfigInTemplateHash(spec);
+        if (manifests.IsRollback)
+        {
+            // A rollback restores a version known to be good: rolled out at once, not canaried against the bad one
+            // (Argo Rollouts' rollback window). Its replicas carry the same version hash a canary promotion gives them.
+            await RemoveAsync(spec, "a rollback replaces the canary", cancellationToken);
+            return await backend.ApplyRollingAsync(spec, revision, progress, cancellationToken);
+        }
         var environment = spec.Environment;
         var log = logger.ForContext("Environment", environment);
         var record = store.Load<RolloutRecord>(environment);
