@@ -1,4 +1,5 @@
 using Slipway.Build;
+using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.ConfigRepo;
 
 partial class Build
@@ -26,7 +27,23 @@ partial class Build
             var result = await new FlagCommitter(OpenConfigRepository(), Log)
                 .SetFlagAsync(Environment, Flag, Value, RunId, DeployDirectory, CancellationToken);
             Log.Information(result.Changed
-                ? "{Environment:l}: flag {Flag:l} committed at {Revision:l}; the agent applies it on its next sync and Beacon reloads it without a restart"
+                ? "{Environment:l}: flag {Flag:l} committed at {Revision:l}; the agent applies it and Beacon reloads it without a restart"
                 : "{Environment:l}: flag {Flag:l} already had that value at {Revision:l}", Environment, Flag, Short(result.Sha));
+            if (result.Changed)
+            {
+                await WakeAgentIfRunningAsync();
+            }
         });
+
+    /// <summary>Asks a running local agent to sync now (a Git host's webhook would); without one, its interval picks the change up.</summary>
+    async Task WakeAgentIfRunningAsync()
+    {
+        using var agent = AgentClient.ForPort(AgentPort);
+        if (!AgentWebhookSecretFile.FileExists() || !await agent.IsRunningAsync(CancellationToken))
+        {
+            return;
+        }
+        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        Log.Information("Woke the agent on 127.0.0.1:{Port} to sync now", AgentPort);
+    }
 }
