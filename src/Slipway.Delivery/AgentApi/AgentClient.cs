@@ -96,47 +96,25 @@ public sealed class AgentClient : IDisposable
     /// Optional: whether a revision the agent applied contains <paramref name="revision"/> (another pipeline committed
     /// after it before the agent synced); such a later revision, healthy, counts as this deploy applied.
     /// </param>
-    public async Task<EnvironmentStatus> WaitForEnvironmentAsync(string environment, string revision, TimeSpan timeout,
+    public Task<EnvironmentStatus> WaitForEnvironmentAsync(string environment, string revision, TimeSpan timeout,
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
         Func<string, CancellationToken, Task<bool>>? contains = null)
     {
         var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        EnvironmentStatus? last = null;
-        string? lastProblem = null;
-        while (true)
-        {
-            try
+        return PollAsync(environment, DateTimeOffset.UtcNow + timeout, progress, async last =>
             {
-                var status = await GetStatusAsync(cancellationToken);
-                last = status.Find(environment);
-                lastProblem = last is null ? $"the agent does not manage an environment named '{environment}'" : last.LastError ?? status.LastFetchError;
-                if (last is not null)
-                {
-                    progress?.Report(last);
-                    if (SameRevision(last.AppliedRevision, revision) && last.Health == EnvironmentHealth.Healthy)
-                        return last;
-                    if (contains is not null && last.AppliedRevision is { } applied && last.Health == EnvironmentHealth.Healthy)
-                    {
-                        if (!containing.TryGetValue(applied, out var includes))
-                            containing[applied] = includes = await contains(applied, cancellationToken);
-                        if (includes) return last;
-                    }
-                    if (SameRevision(last.RefusedRevision, revision))
-                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
-                }
-            }
-            catch (AgentUnavailableException exception)
-            {
-                lastProblem = exception.Message;
-            }
-            if (DateTimeOffset.UtcNow >= deadline)
-                throw new AgentWaitException(environment, revision, last,
-                    $"'{environment}' did not reach revision {revision} healthy within {timeout.TotalSeconds:0}s " +
-                    $"(applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
-                    $"{last?.ReplicasReady ?? 0}/{last?.ReplicasDesired ?? 0} ready): {lastProblem ?? "no error reported"}");
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        }
+                if (last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                    await IncludesAsync(applied, revision, containing, contains, cancellationToken))
+                    return true;
+                if (SameRevision(last.RefusedRevision, revision))
+                    throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                return false;
+            },
+            (last, lastProblem) => new AgentWaitException(environment, revision, last,
+                $"'{environment}' did not reach revision {revision} healthy within {timeout.TotalSeconds:0}s " +
+                $"(applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
+                $"{last?.ReplicasReady ?? 0}/{last?.ReplicasDesired ?? 0} ready): {lastProblem ?? "no error reported"}"),
+            cancellationToken);
     }
 
     /// <summary>
@@ -148,62 +126,40 @@ public sealed class AgentClient : IDisposable
     /// progressive rollouts) is done too: the caller sees a <see cref="EnvironmentStatus.Rollout"/> that is null or an older
     /// revision's (<see cref="RolloutCovers"/> tells).
     /// </summary>
-    public async Task<EnvironmentStatus> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout,
+    public Task<EnvironmentStatus> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout,
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
         Func<string, CancellationToken, Task<bool>>? contains = null)
     {
         var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         var deadline = DateTimeOffset.UtcNow + timeout;
-        EnvironmentStatus? last = null;
-        string? lastProblem = null;
         DateTimeOffset? abortedAt = null;
-        while (true)
-        {
-            try
+        return PollAsync(environment, deadline, progress, async last =>
             {
-                var status = await GetStatusAsync(cancellationToken);
-                last = status.Find(environment);
-                lastProblem = last is null ? $"the agent does not manage an environment named '{environment}'" : last.LastError ?? status.LastFetchError;
-                if (last is not null)
+                if (SameRevision(last.RefusedRevision, revision))
+                    throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                if (last.Rollout is { } rollout && rollout.Phase != RolloutPhase.Progressing &&
+                    await IncludesAsync(rollout.Revision, revision, containing, contains, cancellationToken))
                 {
-                    progress?.Report(last);
-                    if (SameRevision(last.RefusedRevision, revision))
-                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
-                    if (last.Rollout is { } rollout && rollout.Phase != RolloutPhase.Progressing &&
-                        await IncludesAsync(rollout.Revision, revision, containing, contains, cancellationToken))
-                    {
-                        if (rollout.Phase == RolloutPhase.Aborted)
-                        {
-                            // The agent moves traffic back first and pushes the revert right after: give it a moment to report it.
-                            abortedAt ??= DateTimeOffset.UtcNow;
-                            if (rollout.RollbackRevision is not null || DateTimeOffset.UtcNow - abortedAt >= RevertReportGrace || DateTimeOffset.UtcNow >= deadline)
-                                throw new RolloutAbortedException(environment, revision, rollout);
-                            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-                            continue;
-                        }
-                        return last;
-                    }
-                    // Applied without a rollout of its own: the environment's first deploy (nothing to compare with), a change
-                    // that keeps the image, or an agent without progressive rollouts. The rollout shown (if any) is then an
-                    // older revision's; the revision applied healthy is all there is to wait for. An agent reports a rollout
-                    // of the revision from its start and applies it only at its end, so this never cuts one short.
-                    if (last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
-                        last.Rollout is not { Phase: RolloutPhase.Progressing } &&
-                        await IncludesAsync(applied, revision, containing, contains, cancellationToken))
-                        return last;
+                    if (rollout.Phase != RolloutPhase.Aborted) return true;
+                    // The agent moves traffic back first and pushes the revert right after: give it a moment to report it.
+                    abortedAt ??= DateTimeOffset.UtcNow;
+                    if (rollout.RollbackRevision is not null || DateTimeOffset.UtcNow - abortedAt >= RevertReportGrace || DateTimeOffset.UtcNow >= deadline)
+                        throw new RolloutAbortedException(environment, revision, rollout);
+                    return false;
                 }
-            }
-            catch (AgentUnavailableException exception)
-            {
-                lastProblem = exception.Message;
-            }
-            if (DateTimeOffset.UtcNow >= deadline)
-                throw new AgentWaitException(environment, revision, last,
-                    $"the rollout of revision {revision} to '{environment}' did not finish within {timeout.TotalSeconds:0}s " +
-                    $"(rollout {Describe(last?.Rollout)}; applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}): " +
-                    $"{lastProblem ?? "no error reported"}");
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        }
+                // Applied without a rollout of its own: the environment's first deploy (nothing to compare with), a change
+                // that keeps the image, or an agent without progressive rollouts. The rollout shown (if any) is then an
+                // older revision's; the revision applied healthy is all there is to wait for. An agent reports a rollout
+                // of the revision from its start and applies it only at its end, so this never cuts one short.
+                return last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                       last.Rollout is not { Phase: RolloutPhase.Progressing } &&
+                       await IncludesAsync(applied, revision, containing, contains, cancellationToken);
+            },
+            (last, lastProblem) => new AgentWaitException(environment, revision, last,
+                $"the rollout of revision {revision} to '{environment}' did not finish within {timeout.TotalSeconds:0}s " +
+                $"(rollout {Describe(last?.Rollout)}; applied {last?.AppliedRevision ?? "none"}, {last?.Health.ToString() ?? "unknown"}): " +
+                $"{lastProblem ?? "no error reported"}"),
+            cancellationToken);
     }
 
     /// <summary>
@@ -211,13 +167,40 @@ public sealed class AgentClient : IDisposable
     /// runs <paramref name="imageDigest"/> and, when it reports a rollout of that revision, the rollout succeeded: the
     /// version serves all traffic (e.g. after a rollback). Throws <see cref="AgentWaitException"/> at the timeout.
     /// </summary>
-    public async Task<EnvironmentStatus> WaitForServingAsync(string environment, string revision, string imageDigest, TimeSpan timeout,
+    public Task<EnvironmentStatus> WaitForServingAsync(string environment, string revision, string imageDigest, TimeSpan timeout,
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
         Func<string, CancellationToken, Task<bool>>? contains = null)
     {
         var digest = imageDigest[(imageDigest.LastIndexOf('@') + 1)..];
         var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-        var deadline = DateTimeOffset.UtcNow + timeout;
+        return PollAsync(environment, DateTimeOffset.UtcNow + timeout, progress, async last =>
+            {
+                if (SameRevision(last.RefusedRevision, revision))
+                    throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
+                // The agent rolled this revision out with the environment's strategy and gave up: it will not serve.
+                if (last.Rollout is { Phase: RolloutPhase.Aborted } aborted &&
+                    await IncludesAsync(aborted.Revision, revision, containing, contains, cancellationToken))
+                    throw new RolloutAbortedException(environment, revision, aborted);
+                var runs = last.ImageDigest is { } reported && reported[(reported.LastIndexOf('@') + 1)..] == digest;
+                var rolloutDone = last.Rollout is not { Phase: RolloutPhase.Progressing };
+                return runs && rolloutDone && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
+                       await IncludesAsync(applied, revision, containing, contains, cancellationToken);
+            },
+            (last, lastProblem) => new AgentWaitException(environment, revision, last,
+                $"'{environment}' did not serve {digest} at revision {revision} within {timeout.TotalSeconds:0}s " +
+                $"(applied {last?.AppliedRevision ?? "none"}, image {last?.ImageDigest ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
+                $"rollout {Describe(last?.Rollout)}): {lastProblem ?? "no error reported"}"),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The loop every wait shares: GET /status every 500 ms, report the environment, and stop when <paramref name="done"/>
+    /// says so (or throws); an agent that does not answer is retried until <paramref name="deadline"/>, then
+    /// <paramref name="timedOut"/> gets the last status and problem seen.
+    /// </summary>
+    async Task<EnvironmentStatus> PollAsync(string environment, DateTimeOffset deadline, IProgress<EnvironmentStatus>? progress,
+        Func<EnvironmentStatus, Task<bool>> done, Func<EnvironmentStatus?, string?, Exception> timedOut, CancellationToken cancellationToken)
+    {
         EnvironmentStatus? last = null;
         string? lastProblem = null;
         while (true)
@@ -230,28 +213,14 @@ public sealed class AgentClient : IDisposable
                 if (last is not null)
                 {
                     progress?.Report(last);
-                    if (SameRevision(last.RefusedRevision, revision))
-                        throw new AgentWaitException(environment, revision, last, $"the agent refused revision {revision}: {last.LastError}");
-                    // The agent rolled this revision out with the environment's strategy and gave up: it will not serve.
-                    if (last.Rollout is { Phase: RolloutPhase.Aborted } aborted &&
-                        await IncludesAsync(aborted.Revision, revision, containing, contains, cancellationToken))
-                        throw new RolloutAbortedException(environment, revision, aborted);
-                    var runs = last.ImageDigest is { } reported && reported[(reported.LastIndexOf('@') + 1)..] == digest;
-                    var rolloutDone = last.Rollout is not { Phase: RolloutPhase.Progressing };
-                    if (runs && rolloutDone && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
-                        await IncludesAsync(applied, revision, containing, contains, cancellationToken))
-                        return last;
+                    if (await done(last)) return last;
                 }
             }
             catch (AgentUnavailableException exception)
             {
                 lastProblem = exception.Message;
             }
-            if (DateTimeOffset.UtcNow >= deadline)
-                throw new AgentWaitException(environment, revision, last,
-                    $"'{environment}' did not serve {digest} at revision {revision} within {timeout.TotalSeconds:0}s " +
-                    $"(applied {last?.AppliedRevision ?? "none"}, image {last?.ImageDigest ?? "none"}, {last?.Health.ToString() ?? "unknown"}, " +
-                    $"rollout {Describe(last?.Rollout)}): {lastProblem ?? "no error reported"}");
+            if (DateTimeOffset.UtcNow >= deadline) throw timedOut(last, lastProblem);
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
     }
