@@ -162,6 +162,25 @@ public sealed class ConfigRepository
     }
 
     /// <summary>
+    /// Appends one line to <paramref name="file"/> (under <paramref name="folder"/>) and pushes it. The folder's
+    /// .gitattributes marks *.jsonl <c>merge=union</c> (written with <paramref name="attributesHeader"/> when missing), so
+    /// concurrent appends rebase cleanly and keep both lines; a file that lost its last newline gets one first.
+    /// </summary>
+    public Task<CommitResult> AppendLineAsync(string folder, string file, string line, string attributesHeader, string message,
+        CancellationToken cancellationToken = default) =>
+        CommitAsync(folder, async (work, token) =>
+        {
+            Directory.CreateDirectory(Path.Combine(work, folder));
+            var attributes = Path.Combine(work, folder, ".gitattributes");
+            if (!File.Exists(attributes)) await File.WriteAllTextAsync(attributes, $"# {attributesHeader}\n*.jsonl merge=union\n", token);
+            var path = Path.Combine(work, file);
+            // A file that lost its last newline (hand edit) must not glue two lines into one.
+            if (File.Exists(path) && new FileInfo(path).Length > 0 && !(await File.ReadAllTextAsync(path, token)).EndsWith('\n'))
+                await File.AppendAllTextAsync(path, "\n", token);
+            await File.AppendAllTextAsync(path, line.EndsWith('\n') ? line : line + "\n", new System.Text.UTF8Encoding(false), token);
+        }, message, cancellationToken);
+
+    /// <summary>
     /// Reverts <paramref name="commit"/> with a commit carrying <paramref name="trailers"/> plus Slipway-Rollback-Of, and pushes it.
     /// </summary>
     public Task<CommitResult> RevertAsync(string commit, DeploymentTrailers trailers, CancellationToken cancellationToken = default)

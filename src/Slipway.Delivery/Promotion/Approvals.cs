@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Slipway.Delivery.ConfigRepo;
@@ -37,7 +36,7 @@ public sealed class ApprovalStore
 {
     public const string Folder = "approvals";
     public const string ApprovedImageTrailer = "Slipway-Approved-Image";
-    private const string Attributes = "# Approvals: one JSON object per line; concurrent appends keep both sides' lines.\n*.jsonl merge=union\n";
+    private const string AttributesHeader = "Approvals: one JSON object per line; concurrent appends keep both sides' lines.";
 
     private readonly ConfigRepository repository;
     private readonly Serilog.ILogger log;
@@ -61,16 +60,7 @@ public sealed class ApprovalStore
         var line = JsonSerializer.Serialize(approval, SlipwayJson.Compact) + "\n";
         var message = $"Approve {approval.Digest[..19]} for {approval.Environment}\n\n" +
                       $"{ApprovedImageTrailer}: {approval.Image}\n{DeploymentTrailers.RunKey}: {approval.Run}\n";
-        var result = await repository.CommitAsync(Folder, async (work, token) =>
-        {
-            Directory.CreateDirectory(Path.Combine(work, Folder));
-            var attributes = Path.Combine(work, Folder, ".gitattributes");
-            if (!File.Exists(attributes)) await File.WriteAllTextAsync(attributes, Attributes, token);
-            var path = Path.Combine(work, file);
-            if (File.Exists(path) && new FileInfo(path).Length > 0 && !(await File.ReadAllTextAsync(path, token)).EndsWith('\n'))
-                await File.AppendAllTextAsync(path, "\n", token);
-            await File.AppendAllTextAsync(path, line, new UTF8Encoding(false), token);
-        }, message, cancellationToken);
+        var result = await repository.AppendLineAsync(Folder, file, line, AttributesHeader, message, cancellationToken);
         log.Information("Approved {Image} for {Environment} ({Outcome} {Sha})", approval.Image, approval.Environment, result.Outcome, result.Sha[..12]);
         return result;
     }

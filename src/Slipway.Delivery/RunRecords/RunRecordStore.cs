@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
@@ -15,7 +14,7 @@ namespace Slipway.Delivery.RunRecords;
 public sealed class RunRecordStore
 {
     public const string Folder = "runs";
-    private const string Attributes = "# Run records: one JSON object per line; concurrent appends keep both sides' lines.\n*.jsonl merge=union\n";
+    private const string AttributesHeader = "Run records: one JSON object per line; concurrent appends keep both sides' lines.";
 
     private readonly ConfigRepository repository;
     private readonly Serilog.ILogger log;
@@ -45,18 +44,7 @@ public sealed class RunRecordStore
         var line = JsonSerializer.Serialize(masked, SlipwayJson.Compact) + "\n";
         var file = FileFor(masked.Start);
         var message = $"Record run {masked.RunId} ({masked.Result.ToString().ToLowerInvariant()})\n\n{DeploymentTrailers.RunKey}: {masked.RunId}\n";
-        var result = await repository.CommitAsync(Folder, async (work, token) =>
-        {
-            var folder = Path.Combine(work, Folder);
-            Directory.CreateDirectory(folder);
-            var attributes = Path.Combine(folder, ".gitattributes");
-            if (!File.Exists(attributes)) await File.WriteAllTextAsync(attributes, Attributes, token);
-            var path = Path.Combine(work, file);
-            // A file that lost its last newline (hand edit) must not glue two records into one line.
-            if (File.Exists(path) && new FileInfo(path).Length > 0 && !(await File.ReadAllTextAsync(path, token)).EndsWith('\n'))
-                await File.AppendAllTextAsync(path, "\n", token);
-            await File.AppendAllTextAsync(path, line, new UTF8Encoding(false), token);
-        }, message, cancellationToken);
+        var result = await repository.AppendLineAsync(Folder, file, line, AttributesHeader, message, cancellationToken);
         log.Information("Recorded run {Run:l} in {File:l} ({Outcome:l})", masked.RunId, file, result.Outcome);
         return result;
     }
