@@ -5,7 +5,8 @@ namespace Slipway.Agent.Rollouts;
 
 /// <summary>The revert pushed after a failed rollout (or why none was pushed).</summary>
 /// <param name="RevertSha">The revert commit, null when none was pushed.</param>
-public sealed record RollbackOutcome(string? RevertSha, string Message);
+/// <param name="PushFailed">The revert was needed but could not be pushed (worth trying again), as opposed to not needed.</param>
+public sealed record RollbackOutcome(string? RevertSha, string Message, bool PushFailed = false);
 
 /// <summary>
 /// Makes Git agree with what runs after a failed rollout: reverts the commit that last changed
@@ -50,7 +51,7 @@ public sealed class RollbackCommitter(ConfigRepository repository, string agentI
         {
             log.Error("Reverting {Revision} in the config repo failed: {Error}", Short(failedRevision), exception.Message);
             return new RollbackOutcome(null, $"the revert could not be pushed ({exception.Message}); Git still names the failed version — " +
-                                             "give the agent write access (--config-repo-token) or revert by hand");
+                                             "give the agent write access (--config-repo-token) or revert by hand", PushFailed: true);
         }
     }
 

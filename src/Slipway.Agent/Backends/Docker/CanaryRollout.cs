@@ -280,6 +280,11 @@ public sealed class CanaryRollout(
             try
             {
                 var outcome = await rollback.RevertAsync(spec.Environment, record.Status.Revision, stableImage, cancellationToken);
+                if (outcome.PushFailed)
+                {
+                    log.Error("Reverting {Revision} in the config repo failed ({Reason}); retried on the next sync", Short(record.Status.Revision), outcome.Message);
+                    return record;
+                }
                 record = record with { RevertSettled = true, Status = record.Status with { RollbackRevision = outcome.RevertSha, Message = $"{record.Status.Message}; {outcome.Message}" } };
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
