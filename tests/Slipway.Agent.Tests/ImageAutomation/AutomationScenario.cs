@@ -80,6 +80,18 @@ sealed class AutomationScenario : IAsyncDisposable
     }
 
     /// <summary>The source commit the image pushed under <paramref name="tag"/> is labelled with.</summary>
+    /// <summary>A registry of its own that notifies the agent to come on 127.0.0.1:<paramref name="agentPort"/> of every push, with the bearer token.</summary>
+    public static Task<RegistryFixture> StartNotifyingRegistryAsync(int agentPort) => RegistryFixture.StartAsync(notificationsSection: $"""
+          endpoints:
+            - name: slipway-agent
+              url: http://127.0.0.1:{agentPort}/hooks/registry
+              headers:
+                Authorization: [Bearer {Token}]
+              timeout: 2s
+              threshold: 3
+              backoff: 1s
+        """);
+
     public static string RevisionOf(string tag) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(tag)));
 
     /// <summary>Starts the agent with an image automation file for staging holding <paramref name="policy"/> (YAML under the environment).</summary>

@@ -14,16 +14,7 @@ public sealed class ImageAutomationBenchmark
     public async Task Push_to_commit_by_registry_notification_and_by_interval()
     {
         var agentPort = FreePort.Next();
-        await using var registry = await RegistryFixture.StartAsync(notificationsSection: $"""
-              endpoints:
-                - name: slipway-agent
-                  url: http://127.0.0.1:{agentPort}/hooks/registry
-                  headers:
-                    Authorization: [Bearer {AutomationScenario.Token}]
-                  timeout: 2s
-                  threshold: 3
-                  backoff: 1s
-            """);
+        await using var registry = await AutomationScenario.StartNotifyingRegistryAsync(agentPort);
         var notified = await MeasureAsync(registry, TimeSpan.FromHours(1), agentPort);
         var polled = await MeasureAsync(registry, TimeSpan.FromSeconds(5), apiPort: null);
 

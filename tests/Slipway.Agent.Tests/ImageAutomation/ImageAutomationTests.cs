@@ -102,16 +102,7 @@ public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixtu
     {
         // The agent's port is chosen first so the registry's config can name its webhook with the bearer token.
         var agentPort = FreePort.Next();
-        await using var notifying = await RegistryFixture.StartAsync(notificationsSection: $"""
-              endpoints:
-                - name: slipway-agent
-                  url: http://127.0.0.1:{agentPort}/hooks/registry
-                  headers:
-                    Authorization: [Bearer {AutomationScenario.Token}]
-                  timeout: 2s
-                  threshold: 3
-                  backoff: 1s
-            """);
+        await using var notifying = await AutomationScenario.StartNotifyingRegistryAsync(agentPort);
         await using var scenario = await AutomationScenario.CreateAsync(notifying);
         var first = await scenario.PushAsync("1.0.0");
         await scenario.Repo.CommitAsync("staging", first, replicas: 1, hostPort: FreePort.Next());

@@ -72,14 +72,14 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         }
         var live = Colour(state.LiveTemplate);
         // The live colour is routed first: after an agent restart its router exists only from here on.
-        var liveReady = await ReadyAsync(spec, live, cancellationToken);
+        var liveReady = await backend.ReadyAsync(spec, live, cancellationToken);
         await backend.RouteAsync(spec, liveReady, cancellationToken);
 
         if (state.LiveTemplate == spec.TemplateHash)
             return await SteadyAsync(spec, state, running, live, liveReady, revision, progress, log, cancellationToken);
         if (state.WarmTemplate == spec.TemplateHash)
         {
-            var warmReady = await ReadyAsync(spec, Colour(state.WarmTemplate), cancellationToken);
+            var warmReady = await backend.ReadyAsync(spec, Colour(state.WarmTemplate), cancellationToken);
             if (warmReady.Count >= spec.Replicas)
                 return await SwitchBackAsync(spec, state, options, warmReady, revision, log, cancellationToken);
             log.Warning("The warm {Colour} colour has {Ready} of {Replicas} replicas ready; rolling it out like a new version", state.WarmColour, warmReady.Count, spec.Replicas);
@@ -197,7 +197,7 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         var starts = await Task.WhenAll(missing.Select(replica => StartReadyAsync(spec, revision, replica, colour, log, cancellationToken)));
         if (starts.FirstOrDefault(s => s.Container is null) is { Problem: { } startProblem })
             return await AbortAsync(spec, state, status, liveReady, revision, startProblem, log, cancellationToken);
-        var candidates = (await ReadyAsync(spec, existing, cancellationToken)).Concat(starts.Select(s => s.Container!)).OrderBy(c => c.Replica).ToList();
+        var candidates = (await backend.ReadyAsync(spec, existing, cancellationToken)).Concat(starts.Select(s => s.Container!)).OrderBy(c => c.Replica).ToList();
         if (candidates.Count < spec.Replicas)
             return await AbortAsync(spec, state, status, liveReady, revision,
                 $"only {candidates.Count} of {spec.Replicas} replicas of the {colour} colour are ready", log, cancellationToken);
@@ -316,14 +316,6 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
                       $"{spec.Readiness.ContainerPort}) within {settings.ReadinessTimeout.TotalSeconds:0}s. Last log lines: {logs}");
     }
 
-    async Task<List<ManagedContainer>> ReadyAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> containers, CancellationToken cancellationToken)
-    {
-        var ready = new List<ManagedContainer>();
-        foreach (var container in containers)
-            if (await backend.ProbeAsync(container, spec.Readiness, cancellationToken))
-                ready.Add(container);
-        return ready;
-    }
 
     /// <summary>
     /// Through the preview port, enough requests that every replica of the new colour answers (round robin): the readiness

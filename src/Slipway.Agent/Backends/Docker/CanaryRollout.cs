@@ -109,7 +109,7 @@ public sealed class CanaryRollout(
         }
 
         var plan = PlanFor(spec, manifests, out var planProblem);
-        var sets = new Sets(await ReadyAsync(spec, stableOld, cancellationToken), []);
+        var sets = new Sets(await backend.ReadyAsync(spec, stableOld, cancellationToken), []);
         if (plan is null) return await AbortAsync(spec, record, sets, planProblem, progress, log, cancellationToken);
         record = record with { Status = record.Status with { StepCount = plan.Steps.Count } };
         var rollout = manifests.Rollout;
@@ -148,7 +148,7 @@ public sealed class CanaryRollout(
         for (var index = record.StepsPassed; index < plan.Steps.Count; index++)
         {
             var step = plan.Steps[index];
-            sets = sets with { Stable = await ReadyAsync(spec, sets.Stable, cancellationToken) };
+            sets = sets with { Stable = await backend.ReadyAsync(spec, sets.Stable, cancellationToken) };
             await RouteAsync(spec, sets, step.Weight, plan.Audience, cancellationToken);
             record = record with { Status = record.Status with { Step = index + 1, CanaryWeight = step.Weight,
                 Message = plan.Audience is null
@@ -258,7 +258,7 @@ public sealed class CanaryRollout(
     /// <summary>An aborted revision stays refused until Git moves on (the revert arrives): stable keeps all traffic.</summary>
     async Task<BackendState> HoldAbortedAsync(WorkloadSpec spec, RolloutRecord record, List<ManagedContainer> stableOld, ILogger log, CancellationToken cancellationToken)
     {
-        var sets = new Sets(await ReadyAsync(spec, stableOld, cancellationToken), []);
+        var sets = new Sets(await backend.ReadyAsync(spec, stableOld, cancellationToken), []);
         if (sets.Stable.Count > 0) await RouteAsync(spec, sets, 0, null, cancellationToken);
         await RemoveAsync(spec, "its rollout was aborted", cancellationToken);
         if (!record.RevertSettled) record = await RevertAsync(spec, record, sets.StableImage, log, cancellationToken);
@@ -400,14 +400,6 @@ public sealed class CanaryRollout(
         return scraped;
     }
 
-    async Task<List<ManagedContainer>> ReadyAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, CancellationToken cancellationToken)
-    {
-        var ready = new List<ManagedContainer>();
-        foreach (var replica in replicas)
-            if (await backend.ProbeAsync(replica, spec.Readiness, cancellationToken))
-                ready.Add(replica);
-        return ready;
-    }
 
     Task RouteAsync(WorkloadSpec spec, Sets sets, int weight, AudienceMatch? audience, CancellationToken cancellationToken)
     {

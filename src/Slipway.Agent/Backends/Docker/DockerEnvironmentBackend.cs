@@ -129,10 +129,7 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
         var unready = new List<ManagedContainer>();
         foreach (var container in current)
             (await ProbeAsync(container, spec.Readiness, cancellationToken) ? ready : unready).Add(container);
-        var oldReady = new List<ManagedContainer>();
-        foreach (var container in old)
-            if (await ProbeAsync(container, spec.Readiness, cancellationToken))
-                oldReady.Add(container);
+        var oldReady = await ReadyAsync(spec, old, cancellationToken);
         await RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
         BackendState State(bool converged, string? problem) => new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem);
 
@@ -392,6 +389,16 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
             if (inspected is not { IsRunning: true }) return false;
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
+    }
+
+    /// <summary>The replicas among <paramref name="replicas"/> whose readiness probe answers now, in the given order.</summary>
+    internal async Task<List<ManagedContainer>> ReadyAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, CancellationToken cancellationToken)
+    {
+        var ready = new List<ManagedContainer>();
+        foreach (var replica in replicas)
+            if (await ProbeAsync(replica, spec.Readiness, cancellationToken))
+                ready.Add(replica);
+        return ready;
     }
 
     internal async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
