@@ -69,13 +69,28 @@ public sealed class SystemHost : IPlatformHost
             timeout.CancelAfter(grace);
             try
             {
-                while (CommandLineOf(processId) is not null)
+                // Not the command line: it empties when the process releases its memory, before it closes its
+                // sockets, so a port could still be held. Exited means gone or a zombie.
+                while (!HasExited(processId))
                     await Task.Delay(100, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 process.Kill();
+                while (!HasExited(processId))
+                    await Task.Delay(100, cancellationToken);
             }
         }
+    }
+
+    /// <summary>Gone, or a zombie (state Z) or dead (X) waiting to be reaped: field 3 of /proc/pid/stat.</summary>
+    static bool HasExited(int processId)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{processId}/stat"); }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException) { return true; }
+        var afterName = stat.LastIndexOf(')');
+        if (afterName < 0 || afterName + 2 >= stat.Length) return true;
+        return stat[afterName + 2] is 'Z' or 'X';
     }
 }
