@@ -1,0 +1,69 @@
+using Slipway.Build;
+using Slipway.Delivery.GitHub;
+using Slipway.Delivery.Versioning;
+
+partial class Build
+{
+    // Named Github*, not GitHub*, so the options read as --github-token and GITHUB_TOKEN (CI's own variable).
+    [Parameter("GitHub token (contents, pull requests, deployments, statuses: write). With a config repo on GitHub it turns on promotion pull requests, GitHub Deployments and commit statuses"), Secret]
+    readonly string? GithubToken = null;
+
+    [Parameter("GitHub host of the config and source repos: github.com (default) or a GitHub Enterprise Server host")]
+    readonly string GithubHost = "github.com";
+
+    [Parameter("GitHub REST API address (default https://api.github.com/ for github.com, https://<host>/ for Enterprise Server, where /api/v3/ is appended)")]
+    readonly string? GithubApiUrl = null;
+
+    [Parameter("The config repo on GitHub as owner/name, when --config-repo does not say it (a mirror or an SSH alias)")]
+    readonly string? GithubConfigRepo = null;
+
+    [Parameter("The source repo on GitHub as owner/name for commit statuses (default: this checkout's origin remote)")]
+    readonly string? GithubSourceRepo = null;
+
+    [Parameter("Status contexts or check runs that must be green before a promotion pull request is merged (default: all reported)")]
+    readonly string[] GithubRequiredChecks = [];
+
+    [Parameter("How long a promotion pull request waits for its checks before it is left unmerged, in seconds")]
+    readonly int GithubChecksTimeoutSeconds = 1800;
+
+    TimeSpan GithubChecksTimeout => TimeSpan.FromSeconds(GithubChecksTimeoutSeconds);
+
+    GitHubDelivery? gitHub;
+    bool gitHubResolved;
+
+    /// <summary>
+    /// The GitHub features when the config repo lives on GitHub and a token was given; null otherwise (one log line says
+    /// why), and the pipeline commits to the config repo directly, as on the embedded default.
+    /// </summary>
+    async Task<GitHubDelivery?> OpenGitHubAsync()
+    {
+        if (gitHubResolved)
+        {
+            return gitHub;
+        }
+        var configUrl = GithubConfigRepo is { } configName ? RepositoryUrl(configName, "--github-config-repo") : OpenConfigRepository().Options.Url;
+        var sourceUrl = GithubSourceRepo is { } sourceName
+            ? RepositoryUrl(sourceName, "--github-source-repo")
+            : await GitVersioning.ReadSourceUrlAsync(RootDirectory, CancellationToken);
+        var options = new GitHubOptions
+        {
+            Token = GithubToken ?? "",
+            Host = GithubHost,
+            ApiBaseAddress = GithubApiUrl is null ? null : new Uri(GithubApiUrl.EndsWith('/') ? GithubApiUrl : GithubApiUrl + "/"),
+            RequiredChecks = GithubRequiredChecks,
+        };
+        gitHub = GitHubDelivery.TryCreate(configUrl, sourceUrl, options, Log);
+        gitHubResolved = true;
+        return gitHub;
+    }
+
+    string RepositoryUrl(string ownerAndName, string option)
+    {
+        var url = $"https://{GithubHost}/{ownerAndName.Trim('/')}.git";
+        if (!GitHubRepository.TryParse(url, GithubHost, out _, out var reason))
+        {
+            throw new ArgumentException($"{option} '{ownerAndName}' is not owner/name ({reason}); for example acme/config.");
+        }
+        return url;
+    }
+}
