@@ -12,7 +12,7 @@ namespace Slipway.Delivery.Tests.GitHub;
 /// the JSON shapes GitHub documents. Octokit, given a base address that is not github.com, speaks the GitHub Enterprise
 /// Server layout: every path starts with /api/v3/. Each request is recorded for the test to assert on.
 /// </summary>
-public sealed class GitHubApiSimulation : IDisposable
+public sealed partial class GitHubApiSimulation : IDisposable
 {
     public const string Owner = "acme";
     public const string Repo = "config";
