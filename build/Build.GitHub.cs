@@ -66,4 +66,26 @@ partial class Build
         }
         return url;
     }
+
+    /// <summary>
+    /// Runs <paramref name="deploy"/> (waiting until <paramref name="environment"/> serves config commit <paramref name="revision"/>)
+    /// inside a GitHub Deployment and a commit status on the source commit, when GitHub is on; otherwise just runs it.
+    /// </summary>
+    async Task<T> TrackOnGitHubAsync<T>(string environment, string revision, Func<Task<T>> deploy)
+    {
+        if (await OpenGitHubAsync() is not { } github)
+        {
+            return await deploy();
+        }
+        var repository = OpenConfigRepository();
+        var trailers = (await repository.HistoryAsync(environment, CancellationToken)).FirstOrDefault(c => c.Sha == revision)?.Deployment;
+        if (trailers is null)
+        {
+            Log.Warning("Config commit {Revision} of {Environment} has no deployment trailers: no GitHub deployment is recorded for it", Short(revision), environment);
+            return await deploy();
+        }
+        var port = (await repository.ReadEnvironmentAsync(environment, revision, CancellationToken))?.HostPort;
+        var notice = new DeploymentNotice(revision, trailers, port is null ? null : new Uri($"http://127.0.0.1:{port}/"));
+        return await github.TrackDeploymentAsync(notice, _ => deploy(), CancellationToken);
+    }
 }

@@ -50,6 +50,7 @@ partial class Build
             var result = await new GitOpsCommitter(OpenConfigRepository(), Log)
                 .RenderAndCommitAsync(DeployDirectory, trailers, CancellationToken);
             DeployedRevision = result.Sha;
+            DeployedChanged = result.Changed;
             Log.Information(result.Changed
                 ? "Committed {Environment} at {Revision} ({Attempts} push attempt(s))"
                 : "{Environment} already at {Revision}: nothing to commit", DeployEnvironment, result.Sha, result.PushAttempts);
@@ -57,6 +58,9 @@ partial class Build
 
     /// <summary>The config-repo revision GitOpsCommit left the environment at (Deploy waits for the agent to apply it).</summary>
     string? DeployedRevision;
+
+    /// <summary>GitOpsCommit committed something new (an unchanged environment is not a deploy, on GitHub or in DORA).</summary>
+    bool DeployedChanged;
 
     [Parameter("Deploy mode: pull (commit to Git; the agent, Flux or Argo CD applies) or push (apply to a Kubernetes cluster from here)")]
     readonly DeployMode Mode = DeployMode.Pull;
@@ -75,39 +79,52 @@ partial class Build
         .DependsOn(GitOpsCommit, Infrastructure)
         .Executes(async () =>
         {
-            var timeout = TimeSpan.FromSeconds(DeployTimeoutSeconds);
-            var connection = new KubernetesConnectionOptions(Kubeconfig, KubeContext);
-            if (Mode == DeployMode.Push)
+            if (DeployedChanged)
             {
-                // Git stays the record (GitOpsCommit ran); this process applies what Git now holds, with the team's kubeconfig.
-                var manifests = await OpenConfigRepository().ReadEnvironmentAsync(DeployEnvironment, DeployedRevision, CancellationToken)
-                    ?? throw new InvalidOperationException($"The config repo has no environment '{DeployEnvironment}' at {Short(DeployedRevision)}.");
-                var deployer = KubernetesDeployer.Connect(connection, KubeconfigPolicy.ForBuild(DeployMode.Push), Log,
-                    new KubernetesDeployerOptions { RolloutTimeout = timeout });
-                var result = await deployer.DeployAsync(manifests, CancellationToken);
-                Log.Information("{Environment} rolled out {Image} to the cluster: {Rollout}", DeployEnvironment, result.Image, result.Rollout.Message);
-                return;
+                await TrackOnGitHubAsync(DeployEnvironment, DeployedRevision!, async () => { await DeployAndWaitAsync(); return true; });
             }
-
-            var engine = GitOpsEngineNames.Parse(WaitFor);
-            if (engine != GitOpsEngine.Slipway)
+            else
             {
-                // Waiting reads status only: a read-only credential (deploy/kubernetes/ci-status-reader-rbac.yaml), never a deploy one.
-                var client = new KubernetesConnection().CreateClient(connection, KubeconfigPolicy.ForEngineStatusReader());
-                var (ns, name) = GitOpsEngineNames.DefaultObject(engine, DeployEnvironment);
-                var status = engine == GitOpsEngine.Flux
-                    ? await new FluxKustomizationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken)
-                    : await new ArgoCdApplicationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken);
-                Log.Information("{Engine} reports {Environment} at {Revision}: {Status}", engine, DeployEnvironment, Short(DeployedRevision), status);
-                return;
+                await DeployAndWaitAsync();
             }
-
-            if (Kubeconfig is not null)
-            {
-                KubeconfigPolicy.ForBuild(DeployMode.Pull).EnsureMayRead($"--kubeconfig {Kubeconfig}"); // pull mode holds no cluster credential
-            }
-            await WaitForAgentAsync(DeployEnvironment, DeployedRevision!, timeout);
         });
+
+    /// <summary>Waits until the environment runs what GitOpsCommit committed (or applies it, in push mode).</summary>
+    async Task DeployAndWaitAsync()
+    {
+        var timeout = TimeSpan.FromSeconds(DeployTimeoutSeconds);
+        var connection = new KubernetesConnectionOptions(Kubeconfig, KubeContext);
+        if (Mode == DeployMode.Push)
+        {
+            // Git stays the record (GitOpsCommit ran); this process applies what Git now holds, with the team's kubeconfig.
+            var manifests = await OpenConfigRepository().ReadEnvironmentAsync(DeployEnvironment, DeployedRevision, CancellationToken)
+                ?? throw new InvalidOperationException($"The config repo has no environment '{DeployEnvironment}' at {Short(DeployedRevision)}.");
+            var deployer = KubernetesDeployer.Connect(connection, KubeconfigPolicy.ForBuild(DeployMode.Push), Log,
+                new KubernetesDeployerOptions { RolloutTimeout = timeout });
+            var result = await deployer.DeployAsync(manifests, CancellationToken);
+            Log.Information("{Environment} rolled out {Image} to the cluster: {Rollout}", DeployEnvironment, result.Image, result.Rollout.Message);
+            return;
+        }
+
+        var engine = GitOpsEngineNames.Parse(WaitFor);
+        if (engine != GitOpsEngine.Slipway)
+        {
+            // Waiting reads status only: a read-only credential (deploy/kubernetes/ci-status-reader-rbac.yaml), never a deploy one.
+            var client = new KubernetesConnection().CreateClient(connection, KubeconfigPolicy.ForEngineStatusReader());
+            var (ns, name) = GitOpsEngineNames.DefaultObject(engine, DeployEnvironment);
+            var status = engine == GitOpsEngine.Flux
+                ? await new FluxKustomizationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken)
+                : await new ArgoCdApplicationWaiter(client, Log).WaitAsync(ns, name, DeployedRevision!, timeout, CancellationToken);
+            Log.Information("{Engine} reports {Environment} at {Revision}: {Status}", engine, DeployEnvironment, Short(DeployedRevision), status);
+            return;
+        }
+
+        if (Kubeconfig is not null)
+        {
+            KubeconfigPolicy.ForBuild(DeployMode.Pull).EnsureMayRead($"--kubeconfig {Kubeconfig}"); // pull mode holds no cluster credential
+        }
+        await WaitForAgentAsync(DeployEnvironment, DeployedRevision!, timeout);
+    }
 
     /// <summary>Triggers the agent and waits until <paramref name="environment"/> runs <paramref name="revision"/> (or a later one containing it) healthy.</summary>
     async Task WaitForAgentAsync(string environment, string revision, TimeSpan timeout)

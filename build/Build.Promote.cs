@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using Slipway.Build;
 using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.GitHub;
+using Slipway.Delivery.Manifests;
 using Slipway.Delivery.Promotion;
 using Slipway.Delivery.RunRecords;
+using Slipway.Delivery.SmokeTesting;
 using Spectre.Console;
 
 partial class Build
@@ -31,10 +34,16 @@ partial class Build
         .Executes(async () =>
         {
             var repository = OpenConfigRepository();
+            var github = await OpenGitHubAsync();
             var promoter = new Promoter(repository,
                 new SmokeEvidenceFinder(ArtifactsDirectory, new RunRecordStore(repository, Log), Log) { SmokeStage = nameof(SmokeTest) },
-                new ApprovalStore(repository, Log), Log);
-            var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest), CancellationToken);
+                new ApprovalStore(repository, Log), Log)
+            {
+                // The config repo on GitHub: operations by pull request (a review approves, the merge deploys).
+                PullRequests = github is null ? null : new PullRequestPromotion(repository, github, Log) { ChecksTimeout = GithubChecksTimeout },
+            };
+            var evidence = github is null ? null : await SmokeEvidenceForPullRequestAsync(repository);
+            var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest, evidence), CancellationToken);
             var candidate = result.Candidate;
             PromotedRevision = result.Commit.Sha;
             var timeout = TimeSpan.FromSeconds(PromoteTimeoutSeconds);
@@ -45,15 +54,42 @@ partial class Build
                 await WaitForServingAsync(candidate.To, last, candidate.Image, timeout);
                 return;
             }
-            if (candidate.TargetStrategy == "rolling")
+            var rollout = await TrackOnGitHubAsync(candidate.To, result.Commit.Sha, async () =>
             {
-                await WaitForAgentAsync(candidate.To, result.Commit.Sha, timeout); // a rolling update reports no rollout to wait on
-                return;
+                if (candidate.TargetStrategy == "rolling")
+                {
+                    await WaitForAgentAsync(candidate.To, result.Commit.Sha, timeout); // a rolling update reports no rollout to wait on
+                    return null;
+                }
+                return await WaitForRolloutAsync(candidate.To, result.Commit.Sha, timeout);
+            });
+            if (github is not null && result.PullRequest is { } opened && rollout is not null &&
+                RolloutEvidence.CanaryAnalysisOf(rollout, RolloutSpecOf(candidate.To).Analysis) is { } analysis)
+            {
+                await github.UpdatePromotionPullRequestAsync(opened.PullRequest,
+                    opened.Request with { Evidence = opened.Request.Evidence with { CanaryAnalysis = analysis } }, CancellationToken);
             }
-            await WaitForRolloutAsync(candidate.To, result.Commit.Sha, timeout);
         });
 
-    async Task WaitForRolloutAsync(string environment, string revision, TimeSpan timeout)
+    /// <summary>The rollout settings of an environment as deploy/ renders them (its analysis thresholds).</summary>
+    RolloutSpec RolloutSpecOf(string environment) =>
+        EnvironmentSettings.Load(DeployDirectory / ManifestRenderer.EnvironmentsFolder / (environment + ".yaml")).Rollout;
+
+    /// <summary>
+    /// The smoke test a promotion pull request shows its reviewers: the source environment's last smoke report on this
+    /// machine, when it passed against the digest the source runs now (an older report would be evidence for something else).
+    /// </summary>
+    async Task<PromotionEvidence> SmokeEvidenceForPullRequestAsync(Slipway.Delivery.ConfigRepo.ConfigRepository repository)
+    {
+        var from = From ?? Promoter.PolicyOf(DeployDirectory, PromotionTarget).From;
+        var image = await repository.CurrentImageAsync(from, CancellationToken);
+        var smoke = SmokeTestResult.ReadArtifact(ArtifactsDirectory, from);
+        var matches = image is not null && smoke is { Passed: true } &&
+                      smoke.Checks.Any(check => check.Passed && check.Actual.Contains(SmokeEvidence.DigestOf(image), StringComparison.Ordinal));
+        return matches ? new PromotionEvidence { SmokeTests = [smoke!] } : PromotionEvidence.None;
+    }
+
+    async Task<RolloutStatus?> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout)
     {
         using var agent = AgentClient.ForPort(AgentPort);
         await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
@@ -80,10 +116,11 @@ partial class Build
                             "a change that keeps the image, or an agent without progressive rollouts (PlatformDown restarts it from this build)",
                     Short(status.AppliedRevision), environment);
                 Log.Information("{Environment} runs {Digest} at revision {Revision}", environment, status.ImageDigest, Short(status.AppliedRevision));
-                return;
+                return null;
             }
             LogRenderable(RolloutTable.Render(environment, rollout));
             Log.Information("{Environment} serves {Digest} on all traffic at revision {Revision}", environment, rollout.ImageDigest, Short(rollout.Revision));
+            return rollout;
         }
         catch (RolloutAbortedException aborted)
         {
@@ -156,7 +193,10 @@ partial class Build
             EnvironmentStatus status;
             try
             {
-                status = await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
+                status = rollback.Commit.Changed
+                    ? await TrackOnGitHubAsync(environment, rollback.Commit.Sha,
+                        () => WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds)))
+                    : await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
             }
             catch (RolloutAbortedException aborted)
             {

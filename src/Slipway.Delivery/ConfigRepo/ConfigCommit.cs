@@ -17,3 +17,9 @@ public sealed record CommitResult(string Sha, bool Changed, int PushAttempts)
 {
     public string Outcome => Changed ? "committed" : "unchanged";
 }
+
+/// <summary>A change pushed to a branch of its own (a promotion pull request's head) rather than to the branch the agent follows.</summary>
+/// <param name="Sha">The branch's new head; the base when nothing changed.</param>
+/// <param name="BaseSha">The followed branch's head the change was made on.</param>
+/// <param name="DiffStat">git diff --stat of the change (empty when unchanged).</param>
+public sealed record BranchCommit(string Branch, string Sha, string BaseSha, bool Changed, string DiffStat);

@@ -162,6 +162,45 @@ public sealed class ConfigRepository
     }
 
     /// <summary>
+    /// Commits a change on top of the remote's latest branch and force-pushes it to <paramref name="branch"/> instead of
+    /// the branch the agent follows: the change of a promotion pull request. The branch is Slipway's own, so a re-run
+    /// rebuilds it on the latest state. Nothing to commit: no branch is pushed, <see cref="BranchCommit.Changed"/> false.
+    /// The work directory is left on the remote branch either way.
+    /// </summary>
+    public async Task<BranchCommit> CommitToBranchAsync(string branch, string pathspec, Func<string, CancellationToken, Task> apply, string message,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(branch);
+        if (branch == options.Branch)
+            throw new ArgumentException($"'{branch}' is the branch the agent follows; commit there with CommitAsync", nameof(branch));
+        await using var _ = await LockAsync(cancellationToken);
+        var baseSha = await SyncLockedAsync(cancellationToken);
+        var work = options.WorkDirectory;
+        try
+        {
+            await apply(work, cancellationToken);
+            await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: cancellationToken);
+            if ((await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: cancellationToken)).Succeeded)
+            {
+                log.Information("Config repo already has this change ({Pathspec}): no branch to push", pathspec);
+                return new BranchCommit(branch, baseSha, baseSha, Changed: false, DiffStat: "");
+            }
+            await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: cancellationToken);
+            var sha = await RevParseAsync("HEAD", cancellationToken);
+            var diffStat = (await git.RunCheckedAsync(work, ["diff", "--stat", "--no-color", baseSha, sha], cancellationToken: cancellationToken)).TrimEnd();
+            var push = await git.RunAsync(work, ["push", "--porcelain", "--force", "origin", $"HEAD:refs/heads/{branch}"],
+                authenticate: true, cancellationToken: cancellationToken);
+            if (!push.Succeeded) throw git.Failure(push, $"check that the config repo accepts pushes to {branch} with this token (--config-repo-token)");
+            log.Information("Pushed {Sha} to branch {Branch} of {Url} (on {Base})", sha[..12], branch, DisplayUrl, baseSha[..12]);
+            return new BranchCommit(branch, sha, baseSha, Changed: true, diffStat);
+        }
+        finally
+        {
+            await TryResetToRemoteAsync();
+        }
+    }
+
+    /// <summary>
     /// Appends one line to <paramref name="file"/> (under <paramref name="folder"/>) and pushes it. The folder's
     /// .gitattributes marks *.jsonl <c>merge=union</c> (written with <paramref name="attributesHeader"/> when missing), so
     /// concurrent appends rebase cleanly and keep both lines; a file that lost its last newline gets one first.

@@ -20,6 +20,31 @@ public sealed class GitOpsCommitter(ConfigRepository repository, Serilog.ILogger
     public async Task<CommitResult> CommitEnvironmentAsync(RenderedEnvironment rendered, DeploymentTrailers trailers,
         CancellationToken cancellationToken = default)
     {
+        var change = Prepare(rendered, trailers);
+        var result = await repository.CommitAsync(change.Folder, change.Apply, change.Message, cancellationToken);
+        log.Information("GitOps commit for {Environment}: {Outcome} at {Sha}", rendered.Environment, result.Outcome, result.Sha[..12]);
+        return result;
+    }
+
+    /// <summary>
+    /// The same commit as <see cref="CommitEnvironmentAsync"/>, pushed to <paramref name="branch"/> (a promotion pull
+    /// request's head) instead of the branch the agent follows.
+    /// </summary>
+    public async Task<BranchCommit> CommitEnvironmentToBranchAsync(RenderedEnvironment rendered, DeploymentTrailers trailers, string branch,
+        CancellationToken cancellationToken = default)
+    {
+        var change = Prepare(rendered, trailers);
+        var result = await repository.CommitToBranchAsync(branch, change.Folder, change.Apply, change.Message, cancellationToken);
+        log.Information("GitOps commit for {Environment} on branch {Branch}: {Outcome} at {Sha}", rendered.Environment, branch,
+            result.Changed ? "committed" : "unchanged", result.Sha[..12]);
+        return result;
+    }
+
+    private sealed record EnvironmentChange(string Folder, Func<string, CancellationToken, Task> Apply, string Message);
+
+    /// <summary>Checks the rendering against its trailers and the agent's rules, and describes the commit that writes it.</summary>
+    private EnvironmentChange Prepare(RenderedEnvironment rendered, DeploymentTrailers trailers)
+    {
         ArgumentNullException.ThrowIfNull(rendered);
         ArgumentNullException.ThrowIfNull(trailers);
         if (trailers.Environment != rendered.Environment)
@@ -34,7 +59,7 @@ public sealed class GitOpsCommitter(ConfigRepository repository, Serilog.ILogger
         var message = $"Deploy {rendered.Image.Digest[..19]} to {rendered.Environment}\n\n" +
                       $"Image {rendered.Image} from source commit {trailers.SourceCommit}.\n\n" +
                       string.Join('\n', trailers.ToLines()) + "\n";
-        var result = await repository.CommitAsync(folder, (work, _) =>
+        return new EnvironmentChange(folder, (work, _) =>
         {
             // Flags set with SetFlag live on in the config repo's ConfigMap; read them from the tree being committed onto
             // (fresh after every rebase), so a flag change racing this deploy is never lost.
@@ -42,8 +67,6 @@ public sealed class GitOpsCommitter(ConfigRepository repository, Serilog.ILogger
             var current = File.Exists(configMapPath) ? File.ReadAllText(configMapPath) : null;
             FlagChange.CarryOver(rendered, current, $"{folder}/{SlipwayMetadata.ConfigMapFile}", log).WriteTo(Path.Combine(work, folder));
             return Task.CompletedTask;
-        }, message, cancellationToken);
-        log.Information("GitOps commit for {Environment}: {Outcome} at {Sha}", rendered.Environment, result.Outcome, result.Sha[..12]);
-        return result;
+        }, message);
     }
 }

@@ -119,6 +119,18 @@ public sealed class GitHubDelivery
     }
 
     /// <summary>
+    /// Rewrites a promotion pull request's description from <paramref name="request"/>: evidence that exists only after
+    /// the merge (the canary analysis of the rollout it started) is added to the pull request reviewers read.
+    /// </summary>
+    public async Task UpdatePromotionPullRequestAsync(PromotionPullRequest pullRequest, PromotionPullRequestRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pullRequest);
+        ArgumentNullException.ThrowIfNull(request);
+        await client.UpdatePullRequestAsync(ConfigRepository, pullRequest.Number, request.Title, PromotionPullRequestBody.Render(request), cancellationToken);
+        log.Information("Updated the description of pull request #{Number} with the rollout's evidence", pullRequest.Number);
+    }
+
+    /// <summary>
     /// Waits, at most <paramref name="timeout"/>, for the review that decides a manual promotion: an approval of the
     /// head by someone other than the author approves; a request for changes (or closing the pull request) rejects,
     /// with the reviewer's comment. Brief GitHub outages are waited out within the timeout.
@@ -297,6 +309,60 @@ public sealed class GitHubDelivery
             new GitHubNewDeploymentStatus(state, description, deployment.EnvironmentUrl, deployment.LogUrl), cancellationToken);
         log.Information("GitHub deployment {Id} to {Environment}: {State} ({Description:l})", deployment.Id, deployment.Environment, state, description);
     }
+
+    /// <summary>
+    /// Runs one deploy (<paramref name="deploy"/>: wait until the environment serves the config commit) inside a GitHub
+    /// Deployment and the slipway/&lt;environment&gt; status of the source commit: in_progress and pending before,
+    /// success or failure after. GitHub being unreachable is a warning, never the deploy's failure (Git, not GitHub,
+    /// decides what runs); the deploy's own failure is reported, then rethrown.
+    /// </summary>
+    public async Task<T> TrackDeploymentAsync<T>(DeploymentNotice notice, Func<CancellationToken, Task<T>> deploy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        ArgumentNullException.ThrowIfNull(deploy);
+        var environment = notice.Trailers.Environment;
+        var sourceCommit = notice.Trailers.SourceCommit;
+        var what = notice.Trailers.RollbackOf is null ? "deploy" : "rollback";
+        var deployment = await BestEffortAsync("create the GitHub deployment", () => StartDeploymentAsync(notice, cancellationToken));
+        await BestEffortAsync("set the pending commit status", () => ReportSourceStatusAsync(sourceCommit, environment, GitHubCommitState.Pending,
+            $"{what} to {environment} in progress", notice.LogUrl, cancellationToken));
+        T result;
+        try
+        {
+            result = await deploy(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var failure = Describe($"{what} to {environment} failed: {exception.Message}");
+            if (deployment is not null)
+                await BestEffortAsync("report the failed deployment", () => ReportDeploymentAsync(deployment, GitHubDeploymentState.Failure, failure, CancellationToken.None));
+            await BestEffortAsync("set the failure commit status", () => ReportSourceStatusAsync(sourceCommit, environment, GitHubCommitState.Failure,
+                failure, notice.LogUrl, CancellationToken.None));
+            throw;
+        }
+        var success = Describe($"{environment} serves {PromotionBranch.ShortDigest(notice.Trailers.Image)} at {Short(notice.ConfigCommit)}");
+        if (deployment is not null)
+            await BestEffortAsync("report the successful deployment", () => ReportDeploymentAsync(deployment, GitHubDeploymentState.Success, success, cancellationToken));
+        await BestEffortAsync("set the success commit status", () => ReportSourceStatusAsync(sourceCommit, environment, GitHubCommitState.Success,
+            success, notice.LogUrl, cancellationToken));
+        return result;
+    }
+
+    private async Task<TResult?> BestEffortAsync<TResult>(string action, Func<Task<TResult>> call)
+    {
+        try { return await call(); }
+        catch (GitHubApiException exception)
+        {
+            log.Warning("Could not {Action} on GitHub; the deploy goes on: {Problem:l}", action, exception.Message);
+            return default;
+        }
+    }
+
+    private async Task BestEffortAsync(string action, Func<Task> call) =>
+        await BestEffortAsync(action, async () => { await call(); return true; });
+
+    /// <summary>GitHub keeps status descriptions to 140 characters.</summary>
+    private static string Describe(string text) => text.Length <= 140 ? text : text[..139] + "…";
 
     // ---------------------------------------------------------------- commit statuses
 

@@ -1,4 +1,5 @@
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.GitHub;
 using Slipway.Delivery.Manifests;
 
 namespace Slipway.Delivery.Promotion;
@@ -9,7 +10,9 @@ namespace Slipway.Delivery.Promotion;
 /// <param name="From">The source environment; null: the target's <c>promotion.from</c>.</param>
 /// <param name="Image">A digest (or repository@digest) to promote; null: the one the source runs. Refused unless the source runs it.</param>
 /// <param name="Run">This pipeline run's id (Slipway-Run trailer).</param>
-public sealed record PromotionRequest(string DeployDirectory, string To, string Run, string? From = null, string? Image = null);
+/// <param name="Evidence">What a promotion pull request shows its reviewers (smoke results); unused without pull requests.</param>
+public sealed record PromotionRequest(string DeployDirectory, string To, string Run, string? From = null, string? Image = null,
+    PromotionEvidence? Evidence = null);
 
 /// <summary>A digest that may be promoted: what the source runs, the proof it passed smoke tests there, how long it has soaked.</summary>
 public sealed record PromotionCandidate(
@@ -24,8 +27,12 @@ public sealed record PromotionCandidate(
     public string Digest => SmokeEvidence.DigestOf(Image);
 }
 
-/// <summary>The promotion commit (or the target's head when it already ran the digest) and the candidate it was made for.</summary>
-public sealed record PromotionResult(PromotionCandidate Candidate, CommitResult Commit, Approval? Approval);
+/// <summary>
+/// The promotion commit (or the target's head when it already ran the digest), its trailers, the candidate it was made
+/// for, and the pull request it went through when the config repo is on GitHub.
+/// </summary>
+public sealed record PromotionResult(PromotionCandidate Candidate, CommitResult Commit, Approval? Approval, DeploymentTrailers Trailers,
+    OpenedPullRequest? PullRequest = null);
 
 /// <summary>
 /// The build side of a promotion: takes the digest the source environment runs according to the config repo (never a
@@ -35,6 +42,12 @@ public sealed record PromotionResult(PromotionCandidate Candidate, CommitResult 
 public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder evidence, ApprovalStore approvals, Serilog.ILogger log, TimeProvider? clock = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
+
+    /// <summary>
+    /// Promotion by pull request (config repo on GitHub): the approval is a review and the change lands by merge. Null:
+    /// approvals come from ./build.sh Approve and the promotion is committed directly.
+    /// </summary>
+    public PullRequestPromotion? PullRequests { get; init; }
 
     /// <summary>How often a manual promotion looks for its approval.</summary>
     public TimeSpan ApprovalPollInterval { get; init; } = TimeSpan.FromSeconds(3);
@@ -132,19 +145,31 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
     public async Task<PromotionResult> PromoteAsync(PromotionRequest request, CancellationToken cancellationToken = default)
     {
         var candidate = await ResolveAsync(request, cancellationToken);
+        var trailers = TrailersOf(candidate, request);
+        if (PullRequests is { } pullRequests)
+        {
+            var merged = await pullRequests.PromoteAsync(candidate, trailers, request.DeployDirectory, request.Evidence ?? PromotionEvidence.None, cancellationToken);
+            return new PromotionResult(candidate, merged.Commit, merged.Approval, trailers, merged.PullRequest);
+        }
         var approval = await AwaitApprovalAsync(candidate, cancellationToken);
         var commit = await CommitAsync(candidate, request, cancellationToken);
-        return new PromotionResult(candidate, commit, approval);
+        return new PromotionResult(candidate, commit, approval, trailers);
     }
 
     /// <summary>
-    /// Commits the candidate to the target. The source commit and time travel with the digest from the deploy that put it
-    /// in the source environment, so the lead time counts from the change, not from this promotion.
+    /// The promotion's trailers. The source commit and time travel with the digest from the deploy that put it in the
+    /// source environment, so the lead time counts from the change, not from this promotion.
     /// </summary>
-    public async Task<CommitResult> CommitAsync(PromotionCandidate candidate, PromotionRequest request, CancellationToken cancellationToken = default)
+    public static DeploymentTrailers TrailersOf(PromotionCandidate candidate, PromotionRequest request)
     {
         var origin = candidate.Soak.DeployCommit.Deployment!;
-        var trailers = new DeploymentTrailers(candidate.To, candidate.Image, origin.SourceCommit, origin.SourceTime, request.Run);
+        return new DeploymentTrailers(candidate.To, candidate.Image, origin.SourceCommit, origin.SourceTime, request.Run);
+    }
+
+    /// <summary>Commits the candidate to the target directly (no pull request), with <see cref="TrailersOf"/>.</summary>
+    public async Task<CommitResult> CommitAsync(PromotionCandidate candidate, PromotionRequest request, CancellationToken cancellationToken = default)
+    {
+        var trailers = TrailersOf(candidate, request);
         var result = await new GitOpsCommitter(repository, log).RenderAndCommitAsync(request.DeployDirectory, trailers, cancellationToken);
         log.Information(result.Changed ? "Promoted {Image} to {To} at {Sha}" : "{To} already has {Image} at {Sha}: nothing to commit",
             candidate.Image, candidate.To, result.Sha[..12]);

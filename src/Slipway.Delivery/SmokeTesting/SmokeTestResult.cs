@@ -49,6 +49,15 @@ public sealed record SmokeTestResult(
         return path;
     }
 
+    /// <summary>The smoke-&lt;environment&gt;.json last written to <paramref name="artifactsDirectory"/>; null when there is none or it cannot be read.</summary>
+    public static SmokeTestResult? ReadArtifact(string artifactsDirectory, string environment)
+    {
+        var path = Path.Combine(artifactsDirectory, $"smoke-{environment}.json");
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<SmokeTestResult>(File.ReadAllText(path), Json); }
+        catch (JsonException) { return null; }
+    }
+
     private sealed class TimeSpanMillisecondsConverter : JsonConverter<TimeSpan>
     {
         public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
