@@ -353,7 +353,7 @@ public sealed class GitHubDelivery
         try { return await call(); }
         catch (GitHubApiException exception)
         {
-            log.Warning("Could not {Action} on GitHub; the deploy goes on: {Problem:l}", action, exception.Message);
+            log.Warning("Could not {Action:l} on GitHub; the deploy goes on: {Problem:l}", action, exception.Message);
             return default;
         }
     }

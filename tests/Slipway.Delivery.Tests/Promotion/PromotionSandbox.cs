@@ -33,11 +33,11 @@ public sealed class PromotionSandbox : IDisposable
     public ConfigRepository Repository(string clone = "work") => Git.Repository(clone);
 
     /// <summary>A Promoter working in its own clone, with its own machine's artifacts.</summary>
-    public Promoter Promoter(string clone = "work", TimeProvider? clock = null)
+    public Promoter Promoter(string clone = "work", TimeProvider? clock = null, PullRequestPromotion? pullRequests = null)
     {
         var repository = Repository(clone);
         return new Promoter(repository, new SmokeEvidenceFinder(Artifacts(clone), new RunRecordStore(repository, Log), Log, clock),
-            new ApprovalStore(repository, Log), Log, clock) { ApprovalPollInterval = TimeSpan.FromMilliseconds(200) };
+            new ApprovalStore(repository, Log), Log, clock) { ApprovalPollInterval = TimeSpan.FromMilliseconds(200), PullRequests = pullRequests };
     }
 
     public PromotionRequest Request(string run = "promote-1", string? from = null, string? image = null, string to = "production") =>
