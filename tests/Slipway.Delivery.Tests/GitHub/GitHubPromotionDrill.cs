@@ -13,7 +13,7 @@ namespace Slipway.Delivery.Tests.GitHub;
 /// with its canary, and the GitHub deployment, statuses and the pull request's evidence are checked.
 /// Needs: ./build.sh run once (platform up, staging smoke-tested) and production running another digest than staging
 /// (for example after ./build.sh Rollback --environment production). Run:
-/// <c>dotnet test --project tests/Slipway.Delivery.Tests -c Release -- --filter-class "*GitHubPromotionDrill" --explicit-only</c>.
+/// <c>tests/Slipway.Delivery.Tests/bin/Release/net10.0/Slipway.Delivery.Tests -class Slipway.Delivery.Tests.GitHub.GitHubPromotionDrill -explicit only -showLiveOutput</c>.
 /// </summary>
 public sealed class GitHubPromotionDrill
 {
