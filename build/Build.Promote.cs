@@ -171,6 +171,10 @@ partial class Build
             {
                 throw new InvalidOperationException($"{source} runs {image}, not {wanted}; approve what {source} runs (omit --digest), or deploy {wanted} to {source} first.");
             }
+            if (await OpenGitHubAsync() is { } github)
+            {
+                Log.Warning("The config repo is on GitHub ({Repository}): Promote asks for an approving review of its pull request there and does not read this approval", github.ConfigRepository);
+            }
             if (policy.Approval != "manual")
             {
                 Log.Information("{Target} promotes automatically (promotion.approval: {Approval}); the approval is recorded anyway", target, policy.Approval);
