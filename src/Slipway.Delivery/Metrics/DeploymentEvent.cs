@@ -51,5 +51,5 @@ public sealed record DeploymentEvent(
         reference is { Length: >= 7 } && Sha.StartsWith(reference, StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>An environment's deployment events, oldest first.</summary>
-public sealed record DeploymentHistory(string Environment, IReadOnlyList<DeploymentEvent> Events);
+/// <summary>An environment's deployment events, oldest first, and where they were read.</summary>
+public sealed record DeploymentHistory(string Environment, IReadOnlyList<DeploymentEvent> Events, DoraSource Source = DoraSource.Git);

@@ -85,7 +85,7 @@ public static class DoraCalculator
         return new DoraReport(history.Environment,
             new DoraWindowInfo(window.Days, window.FirstDay, window.LastDay, window.Start, window.End, window.Zone.Id),
             window.Now, frequency, leadTime, changeFailureRate, recovery, meanTimeToFailure, rework, StageCycleTimes(runs, window),
-            perDay, rows, leadTimes, failures);
+            perDay, rows, leadTimes, failures, history.Source);
     }
 
     /// <summary>

@@ -139,7 +139,7 @@ public sealed class GitHubDeploymentHistoryReader(IGitHubClient client, GitHubRe
         if (withoutPayload > 0)
             log.Information("{Count} GitHub deployment(s) to {Environment:l} carry no Slipway payload: their sha is taken as the source commit, " +
                             "timed by the source repository or else by the deployment's creation", withoutPayload, environment);
-        return new DeploymentHistory(environment, events.OrderBy(e => e.Time).ToList());
+        return new DeploymentHistory(environment, events.OrderBy(e => e.Time).ToList(), DoraSource.GitHub);
     }
 
     /// <summary>The newest event before now whose commit starts with, or whose ref equals, <paramref name="target"/>; -1 if none.</summary>

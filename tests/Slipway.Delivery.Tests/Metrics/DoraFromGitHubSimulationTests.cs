@@ -118,6 +118,10 @@ public sealed class DoraFromGitHubSimulationTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(60), report.LeadTime.Median);
         Assert.Equal(1, report.StageCycleTimes.Runs);
         Assert.Equal("Promote", report.StageCycleTimes.Bottleneck);
+        Assert.Equal(DoraSource.GitHub, report.DeploymentsFrom);
+        var artifacts = await DoraMetrics.WriteAsync(report, Path.Combine(git.Root, "artifacts"), Cancel);
+        Assert.Contains("\"deploymentsFrom\": \"gitHub\"", await File.ReadAllTextAsync(artifacts.JsonPath, Cancel), StringComparison.Ordinal);
+        Assert.Contains("are GitHub Deployments to <code>production</code>", await File.ReadAllTextAsync(artifacts.HtmlPath, Cancel), StringComparison.Ordinal);
 
         var list = Assert.Single(github.Simulation.To("GET", $"{Repo}/deployments"));
         Assert.Equal(("production", "100"), (list.Query["environment"], list.Query["per_page"]));
