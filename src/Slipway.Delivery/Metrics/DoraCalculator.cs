@@ -95,17 +95,18 @@ public static class DoraCalculator
     public static IReadOnlyDictionary<DeploymentEvent, DeploymentEvent?> Outcomes(IReadOnlyList<DeploymentEvent> events)
     {
         var outcomes = new Dictionary<DeploymentEvent, DeploymentEvent?>(ReferenceEqualityComparer.Instance);
+        var reportedFailures = new List<DeploymentEvent>();
         for (var index = 0; index < events.Count; index++)
         {
             var current = events[index];
             if (current.Failed)
             {
-                if (current.IsDeployment) outcomes.TryAdd(current, null);
+                if (current.IsDeployment && outcomes.TryAdd(current, null)) reportedFailures.Add(current);
                 continue;
             }
-            // Any event that worked restores every self-reported failure still open before it.
-            foreach (var open in outcomes.Where(pair => pair.Value is null && pair.Key.Failed).Select(pair => pair.Key).ToList())
-                outcomes[open] = current;
+            // Any event that worked restores every reported failure still open before it.
+            foreach (var open in reportedFailures) outcomes[open] ??= current;
+            reportedFailures.Clear();
 
             DeploymentEvent? failed = null;
             if (current.Kind == DeploymentKind.Rollback)
