@@ -1,4 +1,5 @@
 using Slipway.Build;
+using Slipway.Delivery.GitHub;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Metrics;
 using Slipway.Delivery.RunRecords;
@@ -8,16 +9,40 @@ partial class Build
     [Parameter("DORA window in days: 7, 30 or 90")]
     readonly int Window = 30;
 
+    [Parameter("Where Metrics reads deployments: git (the config repo's history, default) or github (GitHub Deployments of --environment in the config repo on GitHub; needs --github-token)")]
+    readonly DoraSource DoraSource = DoraSource.Git;
+
     Target Metrics => _ => _
-        .Description("DORA metrics of --environment (default production) from the config repo: table, dora.json, dora.html")
+        .Description("DORA metrics of --environment (default production) from the config repo or GitHub Deployments: table, dora.json, dora.html")
         .Executes(async () =>
         {
-            var request = new DoraRequest(Environment ?? "production", Window, RootDirectory, ArtifactsDirectory);
-            var report = await new DoraMetrics(OpenConfigRepository(), Log).ComputeAsync(request, CancellationToken);
+            var request = new DoraRequest(Environment ?? "production", Window, RootDirectory, ArtifactsDirectory, Source: DoraSource);
+            var gitHub = DoraSource == DoraSource.GitHub ? await OpenGitHubDeploymentSourceAsync() : null;
+            var report = await new DoraMetrics(OpenConfigRepository(), Log, gitHub).ComputeAsync(request, CancellationToken);
             LogRenderable(DoraTable.Render(report));
             var artifacts = await DoraMetrics.WriteAsync(report, ArtifactsDirectory, CancellationToken);
             Log.Information("Wrote {Json} and {Html}", artifacts.JsonPath, artifacts.HtmlPath);
         });
+
+    /// <summary>
+    /// The GitHub Deployments Metrics reads for --dora-source github, or a clear error when GitHub is not configured.
+    /// GitHubDelivery's records leave out the payload's rollback_of, which Metrics needs to tell a rollback from a deploy, so
+    /// Metrics lists deployments through a client of its own, with the token and address OpenGitHubAsync resolved.
+    /// </summary>
+    async Task<GitHubDeploymentSource> OpenGitHubDeploymentSourceAsync()
+    {
+        var gitHub = await OpenGitHubAsync() ?? throw new InvalidOperationException(
+            "--dora-source github reads GitHub Deployments, but GitHub is not configured (the line above says why): pass --github-token " +
+            "(or GITHUB_TOKEN) and a config repo on GitHub (--config-repo https://github.com/owner/name.git, or --github-config-repo owner/name; " +
+            "--github-host and --github-api-url for GitHub Enterprise Server), or use --dora-source git.");
+        var options = new GitHubOptions
+        {
+            Token = GithubToken ?? "",
+            Host = GithubHost,
+            ApiBaseAddress = GithubApiUrl is null ? null : new Uri(GithubApiUrl.EndsWith('/') ? GithubApiUrl : GithubApiUrl + "/"),
+        };
+        return new GitHubDeploymentSource(new OctokitGitHubClient(options, Log), gitHub.ConfigRepository);
+    }
 
     /// <summary>
     /// Appends this run's record (stages, result, digest, environment) to the config repo, where Metrics reads the

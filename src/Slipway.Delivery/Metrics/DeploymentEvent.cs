@@ -23,6 +23,10 @@ public sealed record SourceChange(string Sha, DateTimeOffset Time);
 /// <param name="Sha">The config commit.</param>
 /// <param name="Time">When the config commit was made (its committer time): when the environment was told to change.</param>
 /// <param name="Changes">The source commits this event put in the environment for the first time (empty for rollbacks).</param>
+/// <param name="Failed">
+/// The event reported its own failure (a GitHub deployment whose final status is failure or error): a failed deployment at
+/// once, and never a restore. Git history never sets it: there a failure is only known through the commit that restored it.
+/// </param>
 public sealed record DeploymentEvent(
     string Sha,
     DateTimeOffset Time,
@@ -34,7 +38,8 @@ public sealed record DeploymentEvent(
     string? RollbackOf,
     bool IsFix,
     string? FixOf,
-    IReadOnlyList<SourceChange> Changes)
+    IReadOnlyList<SourceChange> Changes,
+    bool Failed = false)
 {
     /// <summary>Counts in deployment frequency and as the denominator of the change failure rate.</summary>
     public bool IsDeployment => Kind != DeploymentKind.Rollback;
@@ -46,5 +51,5 @@ public sealed record DeploymentEvent(
         reference is { Length: >= 7 } && Sha.StartsWith(reference, StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>An environment's deployment events, oldest first.</summary>
-public sealed record DeploymentHistory(string Environment, IReadOnlyList<DeploymentEvent> Events);
+/// <summary>An environment's deployment events, oldest first, and where they were read.</summary>
+public sealed record DeploymentHistory(string Environment, IReadOnlyList<DeploymentEvent> Events, DoraSource Source = DoraSource.Git);

@@ -12,6 +12,10 @@ namespace Slipway.Delivery.Metrics;
 /// <item>Rollback of a rollback (D2, R1 reverts D2, R2 reverts R1): R2 is a redeploy — one more deployment, no source
 /// commits credited; D2 stays a failure recovered at R1 (its restore happened, and the re-deploy does not undo the
 /// outage). R2 fails in turn if something reverts or fixes it.</item>
+/// <item>An event that reported its own failure (<see cref="DeploymentEvent.Failed"/>: a GitHub deployment whose final status
+/// is failure or error) is a failed deployment at once, restored by the next event after it that did not fail (a deploy,
+/// redeploy or rollback: the environment works again), or by a rollback naming it, whichever comes first; until then it is
+/// unresolved. A failed event never restores anything (a failed rollback leaves the failure open).</item>
 /// <item>Outcomes are judged on the whole history (a deploy in the window rolled back after it still failed); figures count
 /// the deployments made inside the window.</item>
 /// </list>
@@ -38,10 +42,10 @@ public static class DoraCalculator
         var leadTime = new LeadTimeFigure(leadTimes.Count, leadMedian, Statistics.Percentile(leadTimes.Select(row => row.LeadTime), 0.9),
             leadMedian is { } lead ? PerformanceClusters.LeadTime(lead) : null);
 
-        var failures = deployments.Where(d => outcomes.ContainsKey(d.Sha))
+        var failures = deployments.Where(outcomes.ContainsKey)
             .Select(d =>
             {
-                var restore = outcomes[d.Sha];
+                var restore = outcomes[d];
                 return new FailureRow(d.Sha, d.Time.ToUniversalTime(), restore?.Sha, restore?.Kind, restore?.IsFix ?? false,
                     restore?.Time.ToUniversalTime(), restore is null ? null : restore.Time - d.Time);
             })
@@ -68,12 +72,12 @@ public static class DoraCalculator
         var perDay = window.EachDay().Select(day => new DayCount(day,
                 deployments.Count(d => window.DayOf(d.Time) == day),
                 failures.Count(f => window.DayOf(f.FailedAt) == day),
-                inWindow.Count(e => e.Kind == DeploymentKind.Rollback && window.DayOf(e.Time) == day)))
+                inWindow.Count(e => e.Kind == DeploymentKind.Rollback && !e.Failed && window.DayOf(e.Time) == day)))
             .ToList();
 
         var rows = inWindow.Select(e =>
         {
-            var failed = outcomes.TryGetValue(e.Sha, out var restore);
+            var failed = outcomes.TryGetValue(e, out var restore);
             return new DeploymentRow(e.Sha, e.Time.ToUniversalTime(), e.Kind, e.IsFix, e.Image, e.SourceCommit, e.Changes.Count, failed,
                 restore?.Sha, restore?.Time.ToUniversalTime(), e.Run);
         }).ToList();
@@ -81,16 +85,29 @@ public static class DoraCalculator
         return new DoraReport(history.Environment,
             new DoraWindowInfo(window.Days, window.FirstDay, window.LastDay, window.Start, window.End, window.Zone.Id),
             window.Now, frequency, leadTime, changeFailureRate, recovery, meanTimeToFailure, rework, StageCycleTimes(runs, window),
-            perDay, rows, leadTimes, failures);
+            perDay, rows, leadTimes, failures, history.Source);
     }
 
-    /// <summary>Failed deployments (by config commit) mapped to the event that restored service, or null while failing.</summary>
-    public static IReadOnlyDictionary<string, DeploymentEvent?> Outcomes(IReadOnlyList<DeploymentEvent> events)
+    /// <summary>
+    /// Failed deployments mapped to the event that restored service, or null while failing. Keyed by the event itself, not
+    /// its commit: GitHub may hold several deployments of one commit (a failed attempt and its successful retry).
+    /// </summary>
+    public static IReadOnlyDictionary<DeploymentEvent, DeploymentEvent?> Outcomes(IReadOnlyList<DeploymentEvent> events)
     {
-        var outcomes = new Dictionary<string, DeploymentEvent?>(StringComparer.OrdinalIgnoreCase);
+        var outcomes = new Dictionary<DeploymentEvent, DeploymentEvent?>(ReferenceEqualityComparer.Instance);
+        var reportedFailures = new List<DeploymentEvent>();
         for (var index = 0; index < events.Count; index++)
         {
             var current = events[index];
+            if (current.Failed)
+            {
+                if (current.IsDeployment && outcomes.TryAdd(current, null)) reportedFailures.Add(current);
+                continue;
+            }
+            // Any event that worked restores every reported failure still open before it.
+            foreach (var open in reportedFailures) outcomes[open] ??= current;
+            reportedFailures.Clear();
+
             DeploymentEvent? failed = null;
             if (current.Kind == DeploymentKind.Rollback)
                 failed = Find(events, index, current.RollbackOf);
@@ -98,7 +115,7 @@ public static class DoraCalculator
                 failed = current.FixOf is not null ? Find(events, index, current.FixOf)
                     : index > 0 && events[index - 1].IsDeployment ? events[index - 1] : null;
             if (failed is null || !failed.IsDeployment) continue;
-            if (!outcomes.TryGetValue(failed.Sha, out var restoredBy) || restoredBy is null) outcomes[failed.Sha] = current;
+            if (!outcomes.TryGetValue(failed, out var restoredBy) || restoredBy is null) outcomes[failed] = current;
         }
         // Restores are found forward in time, so each failure keeps its earliest restore.
         return outcomes;

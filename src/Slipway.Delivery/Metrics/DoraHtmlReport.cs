@@ -48,7 +48,7 @@ public static class DoraHtmlReport
             $"p90 {Humanize.Duration(report.LeadTime.P90)} · {report.LeadTime.Changes} source commits",
             report.LeadTime.Cluster, report.LeadTime.Cluster is { } c2 ? PerformanceClusters.Describe("lead-time", c2) : "no changes deployed");
         Card(html, "Change failure rate", Humanize.Percent(report.ChangeFailureRate.Rate), "",
-            $"{report.ChangeFailureRate.Failed} of {report.ChangeFailureRate.Deployments} deployments rolled back or fixed",
+            $"{report.ChangeFailureRate.Failed} of {report.ChangeFailureRate.Deployments} deployments {DoraTable.FailedHow(report)}",
             report.ChangeFailureRate.Cluster, report.ChangeFailureRate.Cluster is { } c3 ? PerformanceClusters.Describe("change-failure-rate", c3) : "no deployments");
         Card(html, "Failed deployment recovery time", Humanize.Duration(report.RecoveryTime.Median), "median",
             $"{report.RecoveryTime.Restored} restored" + (report.RecoveryTime.Unresolved > 0 ? $" · {report.RecoveryTime.Unresolved} still failing" : ""),
@@ -73,9 +73,7 @@ public static class DoraHtmlReport
             <section class="notes">
               <h2>How these figures are counted</h2>
               <ul>
-                <li><b>Deployments</b> are config-repo commits to <code>environments/{E(report.Environment)}/</code> with Slipway trailers. A rollback (<code>Slipway-Rollback-Of</code>) restores service and is not a deployment; a rollback of a rollback re-deploys and counts as one.</li>
-                <li><b>Lead time</b> credits every source commit between the previous deploy's source commit and this deploy's, once, at the deploy that first put it in the environment.</li>
-                <li><b>A deployment failed</b> when it was later rolled back, or followed by a deploy marked as a fix (<code>Slipway-Change-Type: fix</code> or <code>Slipway-Fix-Of</code>). Recovery time runs from the failed deploy to that rollback or fix.</li>
+                {(report.DeploymentsFrom == DoraSource.GitHub ? GitHubNotes(report) : GitNotes(report))}
                 <li><b>Mean time to failure</b>: time in service during the window divided by failed deployments. <b>Rework rate</b> (DORA 2024): share of deployments that were unplanned fixes.</li>
                 <li><b>Clusters</b>: {E(PerformanceClusters.Source)}. Change failure rate is placed by the nearest cluster rate (elite 5%, medium 10%, high 20%, low 40%).</li>
               </ul>
@@ -214,5 +212,16 @@ public static class DoraHtmlReport
             console.error(error);
           }
         })();
+        """;
+    private static string GitNotes(DoraReport report) => $"""
+        <li><b>Deployments</b> are config-repo commits to <code>environments/{E(report.Environment)}/</code> with Slipway trailers. A rollback (<code>Slipway-Rollback-Of</code>) restores service and is not a deployment; a rollback of a rollback re-deploys and counts as one.</li>
+        <li><b>Lead time</b> credits every source commit between the previous deploy's source commit and this deploy's, once, at the deploy that first put it in the environment.</li>
+        <li><b>A deployment failed</b> when it was later rolled back, or followed by a deploy marked as a fix (<code>Slipway-Change-Type: fix</code> or <code>Slipway-Fix-Of</code>). Recovery time runs from the failed deploy to that rollback or fix.</li>
+        """;
+
+    private static string GitHubNotes(DoraReport report) => $"""
+        <li><b>Deployments</b> are GitHub Deployments to <code>{E(report.Environment)}</code>, timed at their first success status (else their creation); those that neither succeeded nor failed yet are left out. One whose payload has <code>rollback_of</code> restores service and is not a deployment; a rollback of a rollback re-deploys and counts as one.</li>
+        <li><b>Lead time</b> credits every source commit between the previous working deployment's source commit (payload <code>source_commit</code>, else its sha) and this one's, once, at the deployment that first put it in the environment.</li>
+        <li><b>A deployment failed</b> when its last status is failure or error (restored by the next deployment that worked), or when a later deployment rolled it back. GitHub's payload does not mark fixes, so the rework rate is 0 here.</li>
         """;
 }

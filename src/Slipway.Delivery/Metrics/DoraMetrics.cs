@@ -13,22 +13,26 @@ namespace Slipway.Delivery.Metrics;
 /// <param name="ArtifactsDirectory">Where dora.json and dora.html go (.nuke/artifacts).</param>
 /// <param name="TimeZone">Where a day begins for the per-day figures; null: UTC.</param>
 /// <param name="Now">The instant the window ends on (its day is the window's last); null: the current time.</param>
+/// <param name="Source">Where the deployment events come from; run records always come from the config repo.</param>
 public sealed record DoraRequest(
     string Environment,
     int WindowDays,
     string? SourceRepository,
     string ArtifactsDirectory,
     TimeZoneInfo? TimeZone = null,
-    DateTimeOffset? Now = null);
+    DateTimeOffset? Now = null,
+    DoraSource Source = DoraSource.Git);
 
 /// <summary>The files a report was written to.</summary>
 public sealed record DoraArtifacts(DoraReport Report, string JsonPath, string HtmlPath);
 
 /// <summary>
-/// The Metrics target in one call: reads the environment's deployment events (config repo + source repo) and the run records,
-/// computes the DORA figures, shows them as a table on <c>console</c>, and writes dora.json and dora.html.
+/// The Metrics target in one call: reads the environment's deployment events (config repo, or GitHub Deployments when
+/// <see cref="DoraRequest.Source"/> says so, + source repo) and the run records, computes the DORA figures, shows them as a
+/// table on <c>console</c>, and writes dora.json and dora.html.
 /// </summary>
-public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogger log)
+/// <param name="gitHub">Where GitHub Deployments are read for <see cref="DoraSource.GitHub"/>; null when GitHub is not configured.</param>
+public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogger log, GitHubDeploymentSource? gitHub = null)
 {
     public const string JsonFileName = "dora.json";
     public const string HtmlFileName = "dora.html";
@@ -52,7 +56,16 @@ public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogg
         ArgumentNullException.ThrowIfNull(request);
         var window = DoraWindow.LastDays(request.WindowDays, request.Now ?? DateTimeOffset.UtcNow, request.TimeZone);
         var source = request.SourceRepository is null ? null : new SourceRepository(request.SourceRepository, log);
-        var history = await new DeploymentHistoryReader(configRepository, source, log).ReadAsync(request.Environment, cancellationToken);
+        var history = request.Source switch
+        {
+            DoraSource.GitHub when gitHub is null => throw new InvalidOperationException(
+                "Metrics was asked to read deployments from GitHub (--dora-source github), but GitHub is not configured: pass " +
+                "--github-token (or GITHUB_TOKEN) and a config repo on GitHub (--config-repo https://github.com/owner/name.git, or " +
+                "--github-config-repo owner/name); or use --dora-source git."),
+            DoraSource.GitHub => await new GitHubDeploymentHistoryReader(gitHub.Client, gitHub.Repository, source, log)
+                .ReadAsync(request.Environment, window, gitHub.MaxDeployments, cancellationToken),
+            _ => await new DeploymentHistoryReader(configRepository, source, log).ReadAsync(request.Environment, cancellationToken),
+        };
         var runs = await new RunRecordStore(configRepository, log).ReadAsync(window.Start, window.End, cancellationToken);
         return DoraCalculator.Compute(history, runs, window);
     }

@@ -3,6 +3,7 @@ namespace Slipway.Delivery.Metrics;
 /// <summary>
 /// The DORA figures of one environment over one window, as written to dora.json (schema <see cref="SchemaId"/>;
 /// durations are seconds, instants UTC ISO 8601, days yyyy-MM-dd in the window's zone). Null means "no data".
+/// <see cref="DeploymentsFrom"/> says where the deployment events were read (the config repo's history, or GitHub Deployments).
 /// </summary>
 public sealed record DoraReport(
     string Environment,
@@ -18,7 +19,8 @@ public sealed record DoraReport(
     IReadOnlyList<DayCount> DeploysPerDay,
     IReadOnlyList<DeploymentRow> Deployments,
     IReadOnlyList<LeadTimeRow> LeadTimes,
-    IReadOnlyList<FailureRow> Failures)
+    IReadOnlyList<FailureRow> Failures,
+    DoraSource DeploymentsFrom = DoraSource.Git)
 {
     public const string SchemaId = "slipway.dora/v1";
 
