@@ -45,17 +45,19 @@ partial class Build
         var sourceUrl = GithubSourceRepo is { } sourceName
             ? RepositoryUrl(sourceName, "--github-source-repo")
             : await GitVersioning.ReadSourceUrlAsync(RootDirectory, CancellationToken);
-        var options = new GitHubOptions
-        {
-            Token = GithubToken ?? "",
-            Host = GithubHost,
-            ApiBaseAddress = GithubApiUrl is null ? null : new Uri(GithubApiUrl.EndsWith('/') ? GithubApiUrl : GithubApiUrl + "/"),
-            RequiredChecks = GithubRequiredChecks,
-        };
-        gitHub = GitHubDelivery.TryCreate(configUrl, sourceUrl, options, Log);
+        gitHub = GitHubDelivery.TryCreate(configUrl, sourceUrl, GithubOptions(), Log);
         gitHubResolved = true;
         return gitHub;
     }
+
+    /// <summary>How to reach GitHub, from the --github-* parameters.</summary>
+    GitHubOptions GithubOptions() => new()
+    {
+        Token = GithubToken ?? "",
+        Host = GithubHost,
+        ApiBaseAddress = GithubApiUrl is null ? null : new Uri(GithubApiUrl.EndsWith('/') ? GithubApiUrl : GithubApiUrl + "/"),
+        RequiredChecks = GithubRequiredChecks,
+    };
 
     string RepositoryUrl(string ownerAndName, string option)
     {
