@@ -5,6 +5,7 @@ using Slipway.Delivery.Images;
 using Slipway.Delivery.Kubernetes;
 using Slipway.Delivery.Kubernetes.GitOpsEngines;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Metrics;
 using Slipway.Delivery.Promotion;
 using Slipway.Delivery.SmokeTesting;
 
@@ -20,6 +21,12 @@ partial class Build
 
     [Parameter("Token for an HTTPS config repo (e.g. a GitHub token)"), Secret]
     readonly string? ConfigRepoToken = null;
+
+    [Parameter("What kind of change GitOpsCommit and Promote deploy: one lowercase word; 'fix' marks an unplanned fix (DORA rework rate). Default: planned work")]
+    readonly string? ChangeType = null;
+
+    [Parameter("GitOpsCommit: the config commit of the deploy this one repairs (implies --change-type fix)")]
+    readonly string? FixOf = null;
 
     [Parameter("How long Deploy waits for the agent to apply and report the environment healthy, in seconds")]
     readonly int DeployTimeoutSeconds = 300;
@@ -46,7 +53,8 @@ partial class Build
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
-            var trailers = new DeploymentTrailers(DeployEnvironment, image.Reference, image.Commit, image.ParsedCommitTime, RunId);
+            var trailers = new DeploymentTrailers(DeployEnvironment, image.Reference, image.Commit, image.ParsedCommitTime, RunId,
+                ChangeType: ChangeType ?? (FixOf is null ? null : ChangeTrailers.Fix), FixOf: FixOf);
             var result = await new GitOpsCommitter(OpenConfigRepository(), Log)
                 .RenderAndCommitAsync(DeployDirectory, trailers, CancellationToken);
             DeployedRevision = result.Sha;

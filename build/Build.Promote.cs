@@ -43,7 +43,7 @@ partial class Build
                 PullRequests = github is null ? null : new PullRequestPromotion(repository, github, Log) { ChecksTimeout = GithubChecksTimeout },
             };
             var evidence = github is null ? null : await SmokeEvidenceForPullRequestAsync(repository);
-            var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest, evidence), CancellationToken);
+            var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest, evidence, ChangeType), CancellationToken);
             var candidate = result.Candidate;
             PromotedRevision = result.Commit.Sha;
             var timeout = TimeSpan.FromSeconds(PromoteTimeoutSeconds);

@@ -5,7 +5,8 @@ namespace Slipway.Delivery.ConfigRepo;
 
 /// <summary>
 /// The trailers every config-repo commit carries (git interpret-trailers format): the deployment event DORA metrics
-/// are computed from. <see cref="RollbackOf"/> is set on a rollback (the reverted commit).
+/// are computed from. <see cref="RollbackOf"/> is set on a rollback (the reverted commit); <see cref="ChangeType"/> and
+/// <see cref="FixOf"/> say when a deploy is an unplanned fix (the rework DORA counts; see <see cref="Metrics.ChangeTrailers"/>).
 /// </summary>
 public sealed record DeploymentTrailers(
     string Environment,
@@ -13,7 +14,9 @@ public sealed record DeploymentTrailers(
     string SourceCommit,
     DateTimeOffset SourceTime,
     string Run,
-    string? RollbackOf = null)
+    string? RollbackOf = null,
+    string? ChangeType = null,
+    string? FixOf = null)
 {
     public const string EnvironmentKey = "Slipway-Environment";
     public const string ImageKey = "Slipway-Image";
@@ -35,6 +38,7 @@ public sealed record DeploymentTrailers(
             $"{RunKey}: {Run}",
         };
         if (RollbackOf is not null) lines.Add($"{RollbackOfKey}: {RollbackOf}");
+        if (ChangeType is not null || FixOf is not null) lines.AddRange(Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf));
         return lines;
     }
 
@@ -49,7 +53,9 @@ public sealed record DeploymentTrailers(
             ? parsed
             : DateTimeOffset.MinValue;
         return new DeploymentTrailers(environment, image, trailers.GetValueOrDefault(SourceCommitKey, ""), time,
-            trailers.GetValueOrDefault(RunKey, ""), trailers.GetValueOrDefault(RollbackOfKey));
+            trailers.GetValueOrDefault(RunKey, ""), trailers.GetValueOrDefault(RollbackOfKey),
+            trailers.ContainsKey(Metrics.ChangeTrailers.ChangeTypeKey) || trailers.ContainsKey(Metrics.ChangeTrailers.FixOfKey) ? Metrics.ChangeTrailers.ChangeType(trailers) : null,
+            Metrics.ChangeTrailers.FixOf(trailers));
     }
 
     /// <summary>Every value on one line, required values present, environment and image well-formed.</summary>
@@ -62,6 +68,11 @@ public sealed record DeploymentTrailers(
         {
             if (string.IsNullOrWhiteSpace(value)) problems.Add($"trailer {key} is empty; pass the source commit and the run id of this pipeline");
             else if (value.Contains('\n') || value.Contains('\r')) problems.Add($"trailer {key} spans several lines; trailers are single-line values");
+        }
+        if (ChangeType is not null || FixOf is not null)
+        {
+            try { Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf); }
+            catch (ArgumentException exception) { problems.Add(exception.Message.Split(" (Parameter")[0]); }
         }
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }

@@ -22,6 +22,8 @@ public sealed class GitHubDelivery
         public const string SourceRepository = "source_repository";
         public const string Run = "run";
         public const string RollbackOf = "rollback_of";
+        public const string ChangeType = "change_type";
+        public const string FixOf = "fix_of";
     }
 
     /// <summary>The commit-status context for an environment's outcome on the source commit: slipway/&lt;environment&gt;.</summary>
@@ -289,6 +291,8 @@ public sealed class GitHubDelivery
         };
         if (SourceRepository is not null) payload[PayloadKeys.SourceRepository] = SourceRepository.ToString();
         if (trailers.RollbackOf is not null) payload[PayloadKeys.RollbackOf] = trailers.RollbackOf;
+        if (trailers.ChangeType is not null) payload[PayloadKeys.ChangeType] = trailers.ChangeType;
+        if (trailers.FixOf is not null) payload[PayloadKeys.FixOf] = trailers.FixOf;
 
         var description = trailers.RollbackOf is null
             ? $"Slipway deploys {PromotionBranch.ShortDigest(trailers.Image)} (source {Short(trailers.SourceCommit)})"

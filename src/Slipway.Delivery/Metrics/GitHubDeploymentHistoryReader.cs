@@ -130,7 +130,7 @@ public sealed class GitHubDeploymentHistoryReader(IGitHubClient client, GitHubRe
             if (!deployment.Failed) liveSource = sourceCommit;
 
             events.Add(new DeploymentEvent(sha, deployment.Time, kind, record.Image ?? "", sourceCommit, sourceTime.Value, deployment.Run ?? "",
-                rollbackOf, IsFix: false, FixOf: null, changes, deployment.Failed));
+                rollbackOf, ChangeTrailers.IsFix(deployment.ChangeTrailerValues), ChangeTrailers.FixOf(deployment.ChangeTrailerValues), changes, deployment.Failed));
             refs.Add(record.Ref);
         }
         if (unknownOutcome > 0)

@@ -19,6 +19,18 @@ public sealed record GitHubDeploymentSnapshot(GitHubDeploymentRecord Record, IRe
     /// <summary>The config commit (or ref) this deployment rolled back, from Slipway's payload; null for anything else.</summary>
     public string? RollbackOf => NonEmpty(GitHubDelivery.PayloadKeys.RollbackOf);
 
+    /// <summary>The payload's change_type and fix_of as the commit trailers they mirror (see <see cref="ChangeTrailers"/>).</summary>
+    public IReadOnlyDictionary<string, string> ChangeTrailerValues
+    {
+        get
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (NonEmpty(GitHubDelivery.PayloadKeys.ChangeType) is { } type) values[ChangeTrailers.ChangeTypeKey] = type;
+            if (NonEmpty(GitHubDelivery.PayloadKeys.FixOf) is { } fixOf) values[ChangeTrailers.FixOfKey] = fixOf;
+            return values;
+        }
+    }
+
     /// <summary>The pipeline run that made the deployment, from Slipway's payload.</summary>
     public string? Run => NonEmpty(GitHubDelivery.PayloadKeys.Run);
 

@@ -11,8 +11,9 @@ namespace Slipway.Delivery.Promotion;
 /// <param name="Image">A digest (or repository@digest) to promote; null: the one the source runs. Refused unless the source runs it.</param>
 /// <param name="Run">This pipeline run's id (Slipway-Run trailer).</param>
 /// <param name="Evidence">What a promotion pull request shows its reviewers (smoke results); unused without pull requests.</param>
+/// <param name="ChangeType">The promotion's Slipway-Change-Type; null: the source deploy's.</param>
 public sealed record PromotionRequest(string DeployDirectory, string To, string Run, string? From = null, string? Image = null,
-    PromotionEvidence? Evidence = null);
+    PromotionEvidence? Evidence = null, string? ChangeType = null);
 
 /// <summary>A digest that may be promoted: what the source runs, the proof it passed smoke tests there, how long it has soaked.</summary>
 public sealed record PromotionCandidate(
@@ -158,12 +159,15 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
 
     /// <summary>
     /// The promotion's trailers. The source commit and time travel with the digest from the deploy that put it in the
-    /// source environment, so the lead time counts from the change, not from this promotion.
+    /// source environment, so the lead time counts from the change, not from this promotion; so does its change type (a
+    /// fix in staging is a fix in production), unless the request names one. Fix-Of does not: it names a commit of the
+    /// source environment, and in the target a fix repairs what was live before it.
     /// </summary>
     public static DeploymentTrailers TrailersOf(PromotionCandidate candidate, PromotionRequest request)
     {
         var origin = candidate.Soak.DeployCommit.Deployment!;
-        return new DeploymentTrailers(candidate.To, candidate.Image, origin.SourceCommit, origin.SourceTime, request.Run);
+        return new DeploymentTrailers(candidate.To, candidate.Image, origin.SourceCommit, origin.SourceTime, request.Run,
+            ChangeType: request.ChangeType ?? origin.ChangeType);
     }
 
     /// <summary>Commits the candidate to the target directly (no pull request), with <see cref="TrailersOf"/>.</summary>

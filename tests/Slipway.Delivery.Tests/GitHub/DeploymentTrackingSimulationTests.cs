@@ -51,9 +51,11 @@ public sealed class DeploymentTrackingSimulationTests : IDisposable
         github.Simulation.CommitStatusCreated(SourceCommit);
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => github.Delivery().TrackDeploymentAsync<bool>(
-            new DeploymentNotice(MergeSha, Trailers()), _ => throw new InvalidOperationException("canary aborted at 25%: error rate 0.31 above 0.01"), Cancel));
+            new DeploymentNotice(MergeSha, Trailers() with { ChangeType = "fix" }), _ => throw new InvalidOperationException("canary aborted at 25%: error rate 0.31 above 0.01"), Cancel));
 
         Assert.Contains("canary aborted", failure.Message);
+        // A deploy marked as a fix says so in the payload, so Metrics can count rework from GitHub too.
+        Assert.Equal("fix", (string?)Assert.Single(github.Simulation.To("POST", $"{Repo}/deployments")).Json["payload"]!["change_type"]);
         var last = github.Simulation.To("POST", $"{Repo}/deployments/502/statuses").Last().Json;
         Assert.Equal("failure", (string?)last["state"]);
         Assert.Contains("canary aborted at 25%", (string?)last["description"]);

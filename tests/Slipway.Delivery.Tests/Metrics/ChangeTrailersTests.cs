@@ -1,3 +1,4 @@
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Metrics;
 
 namespace Slipway.Delivery.Tests.Metrics;
@@ -25,4 +26,19 @@ public sealed class ChangeTrailersTests
     [InlineData("feature", "3f2a9c1d0b7e", "marks a fix")]
     public void Malformed_values_are_refused_with_the_reason(string changeType, string? fixOf, string expected) =>
         Assert.Contains(expected, Assert.Throws<ArgumentException>(() => ChangeTrailers.ToLines(changeType, fixOf)).Message);
+
+    [Fact]
+    public void A_deploy_commit_carries_its_change_type_in_the_trailer_block_and_reads_it_back()
+    {
+        var deploy = new DeploymentTrailers("production", "127.0.0.1:5000/beacon@sha256:" + new string('a', 64), "0123456789abcdef0123456789abcdef01234567",
+            new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), "run-9", ChangeType: "fix", FixOf: "3f2a9c1d0b7e");
+
+        var lines = deploy.ToLines();
+
+        Assert.Equal(["Slipway-Change-Type: fix", "Slipway-Fix-Of: 3f2a9c1d0b7e"], lines.TakeLast(2));
+        var parsed = DeploymentTrailers.FromTrailers(lines.Select(line => line.Split(": ", 2)).ToDictionary(parts => parts[0], parts => parts[1]));
+        Assert.Equal(deploy, parsed);
+        Assert.Equal(5, (deploy with { ChangeType = null, FixOf = null }).ToLines().Count);   // planned work: no change trailers
+        Assert.Contains("change type 'Hot Fix' is invalid", Assert.Throws<ArgumentException>(() => (deploy with { ChangeType = "Hot Fix", FixOf = null }).Check()).Message);
+    }
 }

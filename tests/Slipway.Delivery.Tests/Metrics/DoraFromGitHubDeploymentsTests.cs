@@ -136,6 +136,25 @@ public sealed class DoraFromGitHubDeploymentsTests
     }
 
     [Fact]
+    public async Task A_deployment_whose_payload_marks_a_fix_is_rework_and_makes_the_deploy_it_fixes_a_failed_change()
+    {
+        var fix = Slipway(Sha('3'), "2026-11-25T11:00:00Z");
+        fix[GitHubDelivery.PayloadKeys.ChangeType] = "fix";
+        fix[GitHubDelivery.PayloadKeys.FixOf] = Sha('b');
+        var (history, report) = await ComputeAsync(null,
+            Deployment(1, Sha('a'), "2026-11-24T10:00:00Z", Slipway(Sha('1'), "2026-11-24T08:00:00Z"), Success("2026-11-24T10:05:00Z")),
+            Deployment(2, Sha('b'), "2026-11-25T10:00:00Z", Slipway(Sha('2'), "2026-11-25T08:00:00Z"), Success("2026-11-25T10:05:00Z")),
+            Deployment(3, Sha('c'), "2026-11-25T12:00:00Z", fix, Success("2026-11-25T12:05:00Z")));
+
+        Assert.Equal([false, false, true], history.Events.Select(e => e.IsFix));
+        Assert.Equal(Sha('b'), history.Events[2].FixOf);
+        Assert.Equal((3, 1), (report.ReworkRate.Deployments, report.ReworkRate.Fixes));
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal((Sha('b'), Sha('c')), (failure.Deployment, failure.RestoredBy));
+        Assert.Equal(TimeSpan.FromHours(2), failure.RecoveryTime);
+    }
+
+    [Fact]
     public async Task A_rollback_of_a_rollback_is_a_redeploy_and_a_rollback_may_name_the_ref()
     {
         var (history, report) = await ComputeAsync(null,

@@ -1,4 +1,5 @@
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Manifests;
 using Slipway.Delivery.Promotion;
 using Slipway.Delivery.RunRecords;
 using Slipway.Delivery.Tests.ConfigRepo;
@@ -35,6 +36,23 @@ public sealed class PromoterTests : IDisposable
         var again = await sandbox.Promoter().PromoteAsync(sandbox.Request(run: "pipeline-43"), Token);
         Assert.False(again.Commit.Changed);   // production already runs it: no second commit
         Assert.Single(await sandbox.CommitsOfAsync("production"));
+    }
+
+    [Fact]
+    public async Task A_fix_deployed_to_staging_is_promoted_as_a_fix_without_the_staging_commit_it_repaired()
+    {
+        var rendered = ManifestRenderer.Render(sandbox.Deploy.Path, "staging", PromotionSandbox.Image('a'));
+        await new GitOpsCommitter(sandbox.Repository(), sandbox.Log).CommitEnvironmentAsync(rendered,
+            new DeploymentTrailers("staging", rendered.Image.ToString(), PromotionSandbox.SourceCommit, DateTimeOffset.UtcNow, "hotfix-1",
+                ChangeType: "fix", FixOf: "3f2a9c1d0b7e"), Token);
+        await sandbox.RecordSmokePassAsync("staging", PromotionSandbox.Image('a'));
+
+        var result = await sandbox.Promoter().PromoteAsync(sandbox.Request(), Token);
+
+        var production = Assert.Single(await sandbox.Repository("reader").HistoryAsync("production", Token));
+        Assert.Equal(result.Commit.Sha, production.Sha);
+        Assert.Equal(("fix", null), (production.Deployment!.ChangeType, production.Deployment.FixOf));
+        Assert.Equal("fix", production.Trailers["Slipway-Change-Type"]);
     }
 
     [Fact]
