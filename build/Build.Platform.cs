@@ -55,18 +55,43 @@ partial class Build
 
     /// <summary>
     /// Starts the agent unless one answers. It runs from its own published copy, so rebuilding the solution never
-    /// replaces the files of a running agent; a new agent build takes effect after PlatformDown.
+    /// replaces the files of a running agent. A running agent published from other sources (a pull, an edit) is stopped
+    /// and started again from this checkout's: its state lives in Git and in its containers' labels, so it picks the
+    /// environments up where they are.
     /// </summary>
     async Task EnsureAgentAsync()
     {
+        var sources = SourceFingerprint.Of(RootDirectory, ["src/Slipway.Agent", "src/Slipway.Delivery"],
+            ["Directory.Build.props", "Directory.Packages.props", "global.json"]);
+        var publishedFrom = AgentBinaries / "source-fingerprint";
+        var published = publishedFrom.FileExists() ? (await File.ReadAllTextAsync(publishedFrom, CancellationToken)).Trim() : null;
         using var client = AgentClient.ForPort(AgentPort);
-        if (await client.IsRunningAsync(CancellationToken))
+        var running = await client.IsRunningAsync(CancellationToken);
+        if (running && published == sources)
         {
             Log.Information("Agent already running on 127.0.0.1:{Port}", AgentPort);
             return;
         }
+        if (running && !AgentPidFile.FileExists())
+        {
+            Log.Warning("An agent answers on 127.0.0.1:{Port} that this checkout did not start (no {PidFile}): reusing it as it is", AgentPort, AgentPidFile);
+            return;
+        }
+        // Publish beside the running copy (overwriting a running agent's assemblies could crash it), then swap, so the
+        // environments' ports pause only for the restart itself.
+        var next = PlatformDirectory / "agent-bin.next";
+        next.DeleteDirectory();
         await RunAsync("dotnet", ["publish", RootDirectory / "src" / "Slipway.Agent" / "Slipway.Agent.csproj",
-            "--configuration", "Release", "--output", AgentBinaries, "-nologo", "-v", "quiet"]);
+            "--configuration", "Release", "--output", next, "-nologo", "-v", "quiet"]);
+        await File.WriteAllTextAsync(next / "source-fingerprint", sources + "\n", CancellationToken);
+        if (running)
+        {
+            Log.Warning("The running agent was published from other sources than this checkout's: restarting it from this build " +
+                        "(the environments' ports pause while it restarts; their containers keep running)");
+            await AgentProcess.StopAsync(AgentPidFile, Log, cancellationToken: CancellationToken);
+        }
+        AgentBinaries.DeleteDirectory();
+        Directory.Move(next, AgentBinaries);
         await AgentProcess.EnsureRunningAsync(new AgentLaunchSettings
         {
             AgentPath = AgentBinaries / "Slipway.Agent.dll",

@@ -113,7 +113,7 @@ partial class Build
             if (status.Rollout is not { } rollout || !await AgentClient.RolloutCovers(status, revision, (reported, token) => repository.ContainsAsync(reported, revision, token), CancellationToken))
             {
                 Log.Warning("The agent applied {Revision} to {Environment} without a rollout of its strategy: the first deploy there (nothing to compare with), " +
-                            "a change that keeps the image, or an agent without progressive rollouts (PlatformDown restarts it from this build)",
+                            "a change that keeps the image, or an agent that predates progressive rollouts",
                     Short(status.AppliedRevision), environment);
                 Log.Information("{Environment} runs {Digest} at revision {Revision}", environment, status.ImageDigest, Short(status.AppliedRevision));
                 return null;
