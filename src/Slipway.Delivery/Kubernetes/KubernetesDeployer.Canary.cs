@@ -31,11 +31,14 @@ public sealed partial class KubernetesDeployer
         var routeMore = traffic == CanaryTrafficSplit.HttpRouteWeights
             ? applied => ApplyTrackRoutingAsync(environment, canaryWeight: 0, applied, cancellationToken)
             : (Func<List<KubernetesObjectReference>, Task>?)null;
-        if (stable is null || stable.Metadata.Annotations.Get(TemplateHashAnnotation) == environment.TemplateHash)
+        if (stable is null || stable.Metadata.Annotations.Get(TemplateHashAnnotation) == environment.TemplateHash || manifests.IsRollback)
         {
-            // First deploy (nothing to compare with) or this revision is already stable: a plain rolling apply.
+            // First deploy (nothing to compare with), this revision already stable, or a rollback (Slipway-Rollback-Of:
+            // back to a version that ran, at once, as the Docker backend and Argo Rollouts do): a plain rolling apply.
             _logger.Information("Canary for {Environment}: {Reason}; applying as a rolling update", environment.Name,
-                stable is null ? "no stable version yet" : "this revision is already stable");
+                stable is null ? "no stable version yet"
+                : manifests.IsRollback && stable.Metadata.Annotations.Get(TemplateHashAnnotation) != environment.TemplateHash ? "a rollback is not canaried"
+                : "this revision is already stable");
             await DeleteDeploymentIfPresentAsync(environment.Namespace, canaryName, cancellationToken).ConfigureAwait(false);
             return await RollingAsync(environment, manifests.Image, "canary", routeMore, progress, cancellationToken).ConfigureAwait(false) with { CanaryTraffic = traffic };
         }

@@ -126,6 +126,30 @@ public sealed class ProgressiveDeliveryTests
     }
 
     [Fact]
+    public async Task A_rollback_commit_is_applied_at_once_without_canary_steps()
+    {
+        await using var target = await KubernetesTestTarget.CreateAsync();
+        var env = target.Environment;
+        var analysed = 0;
+        var options = Options with { AnalyseCanaryStep = (_, _) => { analysed++; return Task.FromResult(true); } };
+        var deployer = new KubernetesDeployer(target.Client, _log.Logger(), options);
+        await deployer.DeployAsync(TestManifests.For(env, TestManifests.Image('a'), "canary", replicas: 4, canarySteps: "25:0,50:0"), Cancel);
+        await deployer.DeployAsync(TestManifests.For(env, TestManifests.Image('b'), "canary", replicas: 4, canarySteps: "25:0,50:0"), Cancel);
+        Assert.Equal(2, analysed);
+
+        var rollback = TestManifests.For(env, TestManifests.Image('a'), "canary", replicas: 4, canarySteps: "25:0,50:0") with { IsRollback = true };
+        var result = await deployer.DeployAsync(rollback, Cancel);
+
+        Assert.Equal(2, analysed);   // no step of the rollback was analysed: there were none
+        Assert.Equal(RolloutState.Complete, result.Rollout.State);
+        var stable = await target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon", env, cancellationToken: Cancel);
+        Assert.Equal(TestManifests.Image('a'), stable.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(4, stable.Spec.Replicas);
+        await AssertMissing(() => target.Client.AppsV1.ReadNamespacedDeploymentAsync("beacon-canary", env, cancellationToken: Cancel));
+        Assert.Contains("a rollback is not canaried", _log.Text);
+    }
+
+    [Fact]
     public async Task With_a_Gateway_the_canary_is_split_by_HTTPRoute_weights_where_the_cluster_serves_the_Gateway_API()
     {
         await using var target = await KubernetesTestTarget.CreateAsync();
