@@ -122,15 +122,8 @@ public sealed class ConfigRepository
                 {
                     if (behindRemote) await FetchAsync(token);
                     await ResetToRemoteAsync(token);
-                    await apply(work, token);
-                    if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: token);
-                    var staged = await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: token);
-                    if (staged.Succeeded)
-                    {
-                        log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
+                    if (!await ApplyAndCommitAsync(pathspec, apply, message, token))
                         return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
-                    }
-                    await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: token);
                     committed = true;
                 }
 
@@ -178,14 +171,8 @@ public sealed class ConfigRepository
         var work = options.WorkDirectory;
         try
         {
-            await apply(work, cancellationToken);
-            await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: cancellationToken);
-            if ((await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: cancellationToken)).Succeeded)
-            {
-                log.Information("Config repo already has this change ({Pathspec}): no branch to push", pathspec);
+            if (!await ApplyAndCommitAsync(pathspec, apply, message, cancellationToken))
                 return new BranchCommit(branch, baseSha, baseSha, Changed: false, DiffStat: "");
-            }
-            await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: cancellationToken);
             var sha = await RevParseAsync("HEAD", cancellationToken);
             var diffStat = (await git.RunCheckedAsync(work, ["diff", "--stat", "--no-color", baseSha, sha], cancellationToken: cancellationToken)).TrimEnd();
             var push = await git.RunAsync(work, ["push", "--porcelain", "--force", "origin", $"HEAD:refs/heads/{branch}"],
@@ -198,6 +185,25 @@ public sealed class ConfigRepository
         {
             await TryResetToRemoteAsync();
         }
+    }
+
+    /// <summary>
+    /// Writes the change into the work tree (<paramref name="apply"/>), stages <paramref name="pathspec"/> (null: apply
+    /// staged its own) and commits it; false, with nothing committed, when the tree already had it.
+    /// </summary>
+    private async Task<bool> ApplyAndCommitAsync(string? pathspec, Func<string, CancellationToken, Task> apply, string message,
+        CancellationToken cancellationToken)
+    {
+        var work = options.WorkDirectory;
+        await apply(work, cancellationToken);
+        if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: cancellationToken);
+        if ((await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: cancellationToken)).Succeeded)
+        {
+            log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
+            return false;
+        }
+        await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: cancellationToken);
+        return true;
     }
 
     /// <summary>
