@@ -38,9 +38,13 @@ public sealed record DeploymentTrailers(
             $"{RunKey}: {Run}",
         };
         if (RollbackOf is not null) lines.Add($"{RollbackOfKey}: {RollbackOf}");
-        if (ChangeType is not null || FixOf is not null) lines.AddRange(Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf));
+        lines.AddRange(ChangeLines());
         return lines;
     }
+
+    /// <summary>Slipway-Change-Type (and Slipway-Fix-Of) when the deploy says what kind of change it is; none for planned work.</summary>
+    private IReadOnlyList<string> ChangeLines() =>
+        ChangeType is null && FixOf is null ? [] : Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf);
 
     public static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
@@ -54,8 +58,7 @@ public sealed record DeploymentTrailers(
             : DateTimeOffset.MinValue;
         return new DeploymentTrailers(environment, image, trailers.GetValueOrDefault(SourceCommitKey, ""), time,
             trailers.GetValueOrDefault(RunKey, ""), trailers.GetValueOrDefault(RollbackOfKey),
-            trailers.ContainsKey(Metrics.ChangeTrailers.ChangeTypeKey) || trailers.ContainsKey(Metrics.ChangeTrailers.FixOfKey) ? Metrics.ChangeTrailers.ChangeType(trailers) : null,
-            Metrics.ChangeTrailers.FixOf(trailers));
+            Metrics.ChangeTrailers.ChangeType(trailers), Metrics.ChangeTrailers.FixOf(trailers));
     }
 
     /// <summary>Every value on one line, required values present, environment and image well-formed.</summary>
@@ -69,11 +72,8 @@ public sealed record DeploymentTrailers(
             if (string.IsNullOrWhiteSpace(value)) problems.Add($"trailer {key} is empty; pass the source commit and the run id of this pipeline");
             else if (value.Contains('\n') || value.Contains('\r')) problems.Add($"trailer {key} spans several lines; trailers are single-line values");
         }
-        if (ChangeType is not null || FixOf is not null)
-        {
-            try { Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf); }
-            catch (ArgumentException exception) { problems.Add(exception.Message.Split(" (Parameter")[0]); }
-        }
+        try { ChangeLines(); }
+        catch (ArgumentException exception) { problems.Add(exception.Message.Split(" (Parameter")[0]); }
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }
 }
