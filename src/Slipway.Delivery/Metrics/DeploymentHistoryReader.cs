@@ -38,8 +38,7 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
         SourceRepository? sourceRepository, Serilog.ILogger log, CancellationToken cancellationToken = default)
     {
         var events = new List<DeploymentEvent>();
-        var credited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var missingSourceReported = false;
+        var crediting = new SourceCrediting(sourceRepository, log);
         foreach (var commit in commits)
         {
             var trailers = commit.Deployment ?? throw new ArgumentException($"config commit {commit.Sha} carries no Slipway trailers", nameof(commits));
@@ -52,26 +51,9 @@ public sealed class DeploymentHistoryReader(ConfigRepository configRepository, S
                     commit.Sha[..12], target, environment);
             }
 
-            IReadOnlyList<SourceChange> changes = [];
-            if (kind == DeploymentKind.Deploy)
-            {
-                var previousSource = events.Count > 0 ? events[^1].SourceCommit : null;
-                IReadOnlyList<SourceChange>? found = null;
-                if (sourceRepository is not null)
-                {
-                    found = previousSource is null
-                        ? await sourceRepository.CommitAsync(trailers.SourceCommit, cancellationToken) is { } head ? [head] : null
-                        : await sourceRepository.CommitsBetweenAsync(previousSource, trailers.SourceCommit, cancellationToken);
-                    if (found is null && !missingSourceReported)
-                    {
-                        log.Warning("Source commit {Commit:l} (or its predecessor {Previous:l}) is not in {Repository:l}; crediting head commits only " +
-                                    "(fetch the full history for exact lead times)", trailers.SourceCommit, previousSource ?? "-", sourceRepository.Location);
-                        missingSourceReported = true;
-                    }
-                }
-                found ??= trailers.SourceTime == DateTimeOffset.MinValue ? [] : [new SourceChange(trailers.SourceCommit, trailers.SourceTime)];
-                changes = found.Where(change => credited.Add(change.Sha)).ToList();
-            }
+            var changes = kind == DeploymentKind.Deploy
+                ? await crediting.CreditAsync(events.Count > 0 ? events[^1].SourceCommit : null, trailers.SourceCommit, trailers.SourceTime, cancellationToken)
+                : [];
 
             events.Add(new DeploymentEvent(commit.Sha, commit.CommitTime, kind, trailers.Image, trailers.SourceCommit, trailers.SourceTime,
                 trailers.Run, trailers.RollbackOf, ChangeTrailers.IsFix(commit.Trailers), ChangeTrailers.FixOf(commit.Trailers), changes));

@@ -23,8 +23,9 @@ namespace Slipway.Delivery.Metrics;
 /// duration.</item>
 /// <item>Crediting as for Git: a deploy that worked credits every source commit in (source commit live before it)..(its source
 /// commit) not credited before, when the source repository has both; the first deploy read credits its head commit only.</item>
-/// <item>GitHub's payload says nothing about fixes (<c>Slipway-Change-Type</c> lives in the config commit), so from GitHub no
-/// deploy is a fix and the rework rate is 0.</item>
+/// <item>Fixes: the payload's <c>change_type</c> and <c>fix_of</c> (Slipway copies them from the deploy's
+/// <c>Slipway-Change-Type</c> / <c>Slipway-Fix-Of</c> trailers) mark a fix as the trailers do; other tools' deployments carry
+/// neither, so they count as planned work.</item>
 /// </list>
 /// </summary>
 public sealed class GitHubDeploymentHistoryReader(IGitHubClient client, GitHubRepository repository, SourceRepository? sourceRepository, Serilog.ILogger log)
@@ -72,11 +73,10 @@ public sealed class GitHubDeploymentHistoryReader(IGitHubClient client, GitHubRe
         ArgumentNullException.ThrowIfNull(deployments);
         var events = new List<DeploymentEvent>();
         var refs = new List<string>();
-        var credited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var crediting = new SourceCrediting(sourceRepository, log);
         string? liveSource = null;
         var unknownOutcome = 0;
         var withoutPayload = 0;
-        var missingSourceReported = false;
         foreach (var deployment in deployments.OrderBy(d => d.Record.CreatedAt).ThenBy(d => d.Record.Id))
         {
             var record = deployment.Record;
@@ -107,25 +107,9 @@ public sealed class GitHubDeploymentHistoryReader(IGitHubClient client, GitHubRe
             }
             sourceTime ??= record.CreatedAt;
 
-            IReadOnlyList<SourceChange> changes = [];
-            if (kind == DeploymentKind.Deploy && !deployment.Failed)
-            {
-                IReadOnlyList<SourceChange>? found = null;
-                if (sourceRepository is not null)
-                {
-                    found = liveSource is null
-                        ? await sourceRepository.CommitAsync(sourceCommit, cancellationToken) is { } head ? [head] : null
-                        : await sourceRepository.CommitsBetweenAsync(liveSource, sourceCommit, cancellationToken);
-                    if (found is null && !missingSourceReported)
-                    {
-                        log.Warning("Source commit {Commit:l} (or its predecessor {Previous:l}) is not in {Repository:l}; crediting head commits only " +
-                                    "(fetch the full history for exact lead times)", sourceCommit, liveSource ?? "-", sourceRepository.Location);
-                        missingSourceReported = true;
-                    }
-                }
-                found ??= [new SourceChange(sourceCommit, sourceTime.Value)];
-                changes = found.Where(change => credited.Add(change.Sha)).ToList();
-            }
+            var changes = kind == DeploymentKind.Deploy && !deployment.Failed
+                ? await crediting.CreditAsync(liveSource, sourceCommit, sourceTime.Value, cancellationToken)
+                : [];
             // What runs after an event that worked is its source; a failed one left the previous version in place.
             if (!deployment.Failed) liveSource = sourceCommit;
 
