@@ -106,26 +106,8 @@ public sealed partial class GitHubApiSimulation
     /// <summary>GET commits/{any}/status and /check-runs: the same statuses for every commit (none: no checks at all).</summary>
     public void StatusesOnEveryCommit(params (string Context, string State)[] statuses)
     {
-        server.Given(Request.Create().WithPath(new RegexMatcher($@"^{RepoPath()}/commits/[0-9a-f]+/status$")).UsingGet()).RespondWith(Response.Create().WithCallback(request =>
-        {
-            var sha = request.Path.Split('/')[^2];
-            return Json(200, new JsonObject
-            {
-                ["state"] = statuses.Any(status => status.State is "failure" or "error") ? "failure" : statuses.Length > 0 ? "success" : "pending",
-                ["sha"] = sha,
-                ["total_count"] = statuses.Length,
-                ["statuses"] = new JsonArray(statuses.Select((status, index) => (JsonNode)new JsonObject
-                {
-                    ["id"] = index + 1,
-                    ["context"] = status.Context,
-                    ["state"] = status.State,
-                    ["description"] = $"{status.Context} is {status.State}",
-                    ["target_url"] = $"https://ci.example.com/{status.Context}",
-                    ["created_at"] = "2026-11-28T10:00:00Z",
-                    ["updated_at"] = "2026-11-28T10:00:00Z",
-                }).ToArray()),
-            });
-        }));
+        server.Given(Request.Create().WithPath(new RegexMatcher($@"^{RepoPath()}/commits/[0-9a-f]+/status$")).UsingGet())
+            .RespondWith(Response.Create().WithCallback(request => Json(200, CombinedStatusJson(request.Path.Split('/')[^2], statuses))));
         server.Given(Request.Create().WithPath(new RegexMatcher($@"^{RepoPath()}/commits/[0-9a-f]+/check-runs$")).UsingGet()).RespondWith(Response.Create().WithCallback(_ =>
             Json(200, new JsonObject { ["total_count"] = 0, ["check_runs"] = new JsonArray() })));
     }

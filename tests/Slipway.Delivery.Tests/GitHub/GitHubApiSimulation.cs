@@ -95,23 +95,27 @@ public sealed partial class GitHubApiSimulation : IDisposable
 
     /// <summary>GET commits/{sha}/status: each combined status served once in order, the last one from then on; none: no status.</summary>
     public void CombinedStatuses(string sha, params (string Context, string State)[][] rounds) =>
-        Sequence(Request.Create().WithPath($"{RepoPath()}/commits/{sha}/status").UsingGet(), (rounds.Length == 0 ? [[]] : rounds).Select(statuses => (200, (JsonNode)new JsonObject
+        Sequence(Request.Create().WithPath($"{RepoPath()}/commits/{sha}/status").UsingGet(),
+            (rounds.Length == 0 ? [[]] : rounds).Select(statuses => (200, (JsonNode)CombinedStatusJson(sha, statuses))).ToArray());
+
+    /// <summary>GitHub's combined status of a commit: failure if any failed, success if all succeeded, else pending.</summary>
+    private static JsonObject CombinedStatusJson(string sha, (string Context, string State)[] statuses) => new()
+    {
+        ["state"] = statuses.Any(status => status.State is "failure" or "error") ? "failure"
+            : statuses.Length > 0 && statuses.All(status => status.State == "success") ? "success" : "pending",
+        ["sha"] = sha,
+        ["total_count"] = statuses.Length,
+        ["statuses"] = new JsonArray(statuses.Select((status, index) => (JsonNode)new JsonObject
         {
-            ["state"] = statuses.Any(status => status.State is "failure" or "error") ? "failure"
-                : statuses.Length > 0 && statuses.All(status => status.State == "success") ? "success" : "pending",
-            ["sha"] = sha,
-            ["total_count"] = statuses.Length,
-            ["statuses"] = new JsonArray(statuses.Select((status, index) => (JsonNode)new JsonObject
-            {
-                ["id"] = index + 1,
-                ["context"] = status.Context,
-                ["state"] = status.State,
-                ["description"] = $"{status.Context} is {status.State}",
-                ["target_url"] = $"https://ci.example.com/{status.Context}",
-                ["created_at"] = "2026-11-28T10:00:00Z",
-                ["updated_at"] = "2026-11-28T10:00:00Z",
-            }).ToArray()),
-        })).ToArray());
+            ["id"] = index + 1,
+            ["context"] = status.Context,
+            ["state"] = status.State,
+            ["description"] = $"{status.Context} is {status.State}",
+            ["target_url"] = $"https://ci.example.com/{status.Context}",
+            ["created_at"] = "2026-11-28T10:00:00Z",
+            ["updated_at"] = "2026-11-28T10:00:00Z",
+        }).ToArray()),
+    };
 
     /// <summary>GET commits/{sha}/check-runs: each round served once in order, the last one from then on; none: no check run.</summary>
     public void CheckRuns(string sha, params (string Name, string Status, string? Conclusion)[][] rounds) =>
