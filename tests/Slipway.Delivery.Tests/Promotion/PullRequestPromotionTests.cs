@@ -16,37 +16,24 @@ public sealed class PullRequestPromotionTests : IDisposable
 {
     private const string Reviewer = "release-manager";
     private readonly PromotionSandbox sandbox = new();
-    private readonly GitHubApiSimulation github = new();
-    private readonly CollectingSink gitHubLog = new();
+    private readonly GitHubSimulationFixture fixture = new();
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public PullRequestPromotionTests() => github.ServePullRequestsFrom(sandbox.Git.BareRepository, firstNumber: 12);
+    public PullRequestPromotionTests() => Simulation.ServePullRequestsFrom(sandbox.Git.BareRepository, firstNumber: 12);
+
+    private GitHubApiSimulation Simulation => fixture.Simulation;
 
     public void Dispose()
     {
-        github.Dispose();
+        fixture.Dispose();
         sandbox.Dispose();
     }
 
-    private Promoter Promoter(TimeSpan? checksTimeout = null)
-    {
-        var delivery = new GitHubDelivery(new OctokitGitHubClient(Options(), gitHubLog.Logger()),
-            new GitHubRepository(GitHubApiSimulation.Owner, GitHubApiSimulation.Repo), null, Options(), gitHubLog.Logger());
-        return sandbox.Promoter(pullRequests: new PullRequestPromotion(sandbox.Repository(), delivery, sandbox.Log)
+    private Promoter Promoter() =>
+        sandbox.Promoter(pullRequests: new PullRequestPromotion(sandbox.Repository(), fixture.Delivery(), sandbox.Log)
         {
-            ChecksTimeout = checksTimeout ?? TimeSpan.FromSeconds(30),
+            ChecksTimeout = TimeSpan.FromSeconds(30),
         });
-    }
-
-    private GitHubOptions Options() => new()
-    {
-        Token = GitHubSimulationFixture.Token,
-        ApiBaseAddress = github.BaseAddress,
-        PollInterval = TimeSpan.FromMilliseconds(50),
-        RetryDelay = TimeSpan.FromMilliseconds(10),
-        NoChecksGracePeriod = TimeSpan.FromMilliseconds(200),
-        RequestTimeout = TimeSpan.FromSeconds(10),
-    };
 
     private static PromotionEvidence SmokeEvidence() => new()
     {
@@ -69,7 +56,7 @@ public sealed class PullRequestPromotionTests : IDisposable
     public async Task An_automatic_environment_is_promoted_by_a_pull_request_squash_merged_into_the_branch_the_agent_follows()
     {
         await StagingRunsSmokeTestedImageAsync();
-        github.StatusesOnEveryCommit(("ci/validate", "success"));
+        Simulation.StatusesOnEveryCommit(("ci/validate", "success"));
         var before = (await sandbox.HeadAsync()).Trim();
 
         var result = await Promoter().PromoteAsync(sandbox.Request(run: "pipeline-7") with { Evidence = SmokeEvidence() }, Token);
@@ -86,7 +73,7 @@ public sealed class PullRequestPromotionTests : IDisposable
         Assert.Null(result.Approval);   // automatic: no review asked for
 
         // The pull request: from the promotion branch into main, its body the diff and the smoke evidence.
-        var opened = Assert.Single(github.To("POST", GitHubApiSimulation.RepoPath() + "/pulls")).Json;
+        var opened = Assert.Single(Simulation.To("POST", GitHubApiSimulation.RepoPath() + "/pulls")).Json;
         Assert.Equal(Branch, (string?)opened["head"]);
         Assert.Equal("main", (string?)opened["base"]);
         var body = (string)opened["body"]!;
@@ -96,13 +83,13 @@ public sealed class PullRequestPromotionTests : IDisposable
         Assert.Equal(12, result.PullRequest!.PullRequest.Number);
 
         // Merged as squash, pinned to the head that was checked, with the trailers in the message; the branch is deleted.
-        var merge = Assert.Single(github.MergeRequests);
+        var merge = Assert.Single(Simulation.MergeRequests);
         Assert.Equal("squash", (string?)merge["merge_method"]);
         Assert.Equal(result.PullRequest.PullRequest.HeadSha, (string?)merge["sha"]);
         Assert.Contains("Slipway-Environment: production", (string?)merge["commit_message"]);
         Assert.Equal("", (await GitSandbox.GitAsync(sandbox.Git.BareRepository, "branch", "--list", Branch)).Trim());
-        Assert.Empty(github.Unmatched);
-        Assert.DoesNotContain(GitHubSimulationFixture.Token, gitHubLog.Text, StringComparison.Ordinal);
+        Assert.Empty(Simulation.Unmatched);
+        fixture.AssertTokenNeverLogged();
     }
 
     [Fact]
@@ -110,14 +97,14 @@ public sealed class PullRequestPromotionTests : IDisposable
     {
         sandbox.Deploy.Edit("environments/production.yaml", yaml => yaml.Replace("approval: automatic", "approval: manual\n  approvalTimeoutSeconds: 60"));
         await StagingRunsSmokeTestedImageAsync();
-        github.StatusesOnEveryCommit();   // a config repo without CI: merged after the grace period
-        github.ReviewOfHeadAfter(12, pollsBefore: 3, Reviewer, "APPROVED", "ship it");
+        Simulation.StatusesOnEveryCommit();   // a config repo without CI: merged after the grace period
+        Simulation.ReviewOfHeadAfter(12, pollsBefore: 3, Reviewer, "APPROVED", "ship it");
 
         var result = await Promoter().PromoteAsync(sandbox.Request(), Token);
 
         Assert.True(result.Commit.Changed);
         Assert.Equal(Reviewer, result.Approval!.ApprovedBy);
-        Assert.True(github.To("GET", GitHubApiSimulation.RepoPath() + "/pulls/12/reviews").Count >= 4);   // it waited for the review
+        Assert.True(Simulation.To("GET", GitHubApiSimulation.RepoPath() + "/pulls/12/reviews").Count >= 4);   // it waited for the review
         Assert.Equal(result.Commit.Sha, Assert.Single(await sandbox.CommitsOfAsync("production")));
         // No file-based approval is involved: the review is the approval.
         Assert.Equal("", (await GitSandbox.GitAsync(sandbox.Git.BareRepository, "ls-tree", "--name-only", "main", "approvals/")).Trim());
@@ -128,8 +115,8 @@ public sealed class PullRequestPromotionTests : IDisposable
     {
         sandbox.Deploy.Edit("environments/production.yaml", yaml => yaml.Replace("approval: automatic", "approval: manual\n  approvalTimeoutSeconds: 60"));
         await StagingRunsSmokeTestedImageAsync();
-        github.StatusesOnEveryCommit(("ci/validate", "success"));
-        github.ReviewOfHeadAfter(12, pollsBefore: 1, Reviewer, "CHANGES_REQUESTED", "not during the freeze");
+        Simulation.StatusesOnEveryCommit(("ci/validate", "success"));
+        Simulation.ReviewOfHeadAfter(12, pollsBefore: 1, Reviewer, "CHANGES_REQUESTED", "not during the freeze");
         var head = await sandbox.HeadAsync();
 
         var refused = await Assert.ThrowsAsync<PromotionRefusedException>(() => Promoter().PromoteAsync(sandbox.Request(), Token));
@@ -139,7 +126,7 @@ public sealed class PullRequestPromotionTests : IDisposable
         Assert.Contains("/pull/12", refused.Message);
         Assert.Equal(head, await sandbox.HeadAsync());
         Assert.Empty(await sandbox.CommitsOfAsync("production"));
-        Assert.Empty(github.MergeRequests);
+        Assert.Empty(Simulation.MergeRequests);
         // The pull request's branch stays for the reviewer; it holds the proposed change.
         Assert.NotEqual("", (await GitSandbox.GitAsync(sandbox.Git.BareRepository, "branch", "--list", Branch)).Trim());
     }
@@ -148,7 +135,7 @@ public sealed class PullRequestPromotionTests : IDisposable
     public async Task A_failing_check_keeps_the_pull_request_unmerged_and_names_the_check()
     {
         await StagingRunsSmokeTestedImageAsync();
-        github.StatusesOnEveryCommit(("ci/validate", "success"), ("policy/opa", "failure"));
+        Simulation.StatusesOnEveryCommit(("ci/validate", "success"), ("policy/opa", "failure"));
         var head = await sandbox.HeadAsync();
 
         var refused = await Assert.ThrowsAsync<PromotionRefusedException>(() => Promoter().PromoteAsync(sandbox.Request(), Token));
@@ -156,7 +143,7 @@ public sealed class PullRequestPromotionTests : IDisposable
         Assert.Contains("policy/opa", refused.Message);
         Assert.Contains("production is unchanged", refused.Message);
         Assert.Equal(head, await sandbox.HeadAsync());
-        Assert.Empty(github.MergeRequests);
+        Assert.Empty(Simulation.MergeRequests);
     }
 
     [Fact]
@@ -186,14 +173,14 @@ public sealed class PullRequestPromotionTests : IDisposable
     public async Task Nothing_to_promote_opens_no_pull_request()
     {
         await StagingRunsSmokeTestedImageAsync();
-        github.StatusesOnEveryCommit();
+        Simulation.StatusesOnEveryCommit();
         await sandbox.DeployAsync("production", PromotionSandbox.Image('a'), run: "earlier");
 
         var result = await Promoter().PromoteAsync(sandbox.Request(), Token);
 
         Assert.False(result.Commit.Changed);
         Assert.Null(result.PullRequest);
-        Assert.Empty(github.To("POST", GitHubApiSimulation.RepoPath() + "/pulls"));
+        Assert.Empty(Simulation.To("POST", GitHubApiSimulation.RepoPath() + "/pulls"));
         Assert.Equal("", (await GitSandbox.GitAsync(sandbox.Git.BareRepository, "branch", "--list", Branch)).Trim());
     }
 }
