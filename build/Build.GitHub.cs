@@ -71,11 +71,12 @@ partial class Build
 
     /// <summary>
     /// Runs <paramref name="deploy"/> (waiting until <paramref name="environment"/> serves config commit <paramref name="revision"/>)
-    /// inside a GitHub Deployment and a commit status on the source commit, when GitHub is on; otherwise just runs it.
+    /// inside a GitHub Deployment and a commit status on the source commit, when GitHub is on and the commit
+    /// <paramref name="changed"/> the environment; otherwise just runs it (an unchanged environment is no new deploy).
     /// </summary>
-    async Task<T> TrackOnGitHubAsync<T>(string environment, string revision, Func<Task<T>> deploy)
+    async Task<T> TrackOnGitHubAsync<T>(string environment, string revision, bool changed, Func<Task<T>> deploy)
     {
-        if (await OpenGitHubAsync() is not { } github)
+        if (!changed || await OpenGitHubAsync() is not { } github)
         {
             return await deploy();
         }

@@ -85,17 +85,7 @@ partial class Build
     Target Deploy => _ => _
         .Description("GitOpsCommit, then waits until the environment runs that revision healthy (agent, Flux or Argo CD; or --mode push)")
         .DependsOn(GitOpsCommit, Infrastructure)
-        .Executes(async () =>
-        {
-            if (DeployedChanged)
-            {
-                await TrackOnGitHubAsync(DeployEnvironment, DeployedRevision!, async () => { await DeployAndWaitAsync(); return true; });
-            }
-            else
-            {
-                await DeployAndWaitAsync();
-            }
-        });
+        .Executes(() => TrackOnGitHubAsync(DeployEnvironment, DeployedRevision!, DeployedChanged, async () => { await DeployAndWaitAsync(); return true; }));
 
     /// <summary>Waits until the environment runs what GitOpsCommit committed (or applies it, in push mode).</summary>
     async Task DeployAndWaitAsync()

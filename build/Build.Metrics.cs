@@ -26,8 +26,8 @@ partial class Build
 
     /// <summary>
     /// The GitHub Deployments Metrics reads for --dora-source github, or a clear error when GitHub is not configured.
-    /// GitHubDelivery's records leave out the payload's rollback_of, which Metrics needs to tell a rollback from a deploy, so
-    /// Metrics lists deployments through a client of its own, with the same options.
+    /// Metrics lists them through the pipeline's GitHub client: GitHubDelivery's records leave out the payload's
+    /// rollback_of, which tells a rollback from a deploy.
     /// </summary>
     async Task<GitHubDeploymentSource> OpenGitHubDeploymentSourceAsync()
     {
@@ -35,7 +35,7 @@ partial class Build
             "--dora-source github reads GitHub Deployments, but GitHub is not configured (the line above says why): pass --github-token " +
             "(or GITHUB_TOKEN) and a config repo on GitHub (--config-repo https://github.com/owner/name.git, or --github-config-repo owner/name; " +
             "--github-host and --github-api-url for GitHub Enterprise Server), or use --dora-source git.");
-        return new GitHubDeploymentSource(new OctokitGitHubClient(GithubOptions(), Log), gitHub.ConfigRepository);
+        return new GitHubDeploymentSource(gitHub.Client, gitHub.ConfigRepository);
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ partial class Build
                 await WaitForServingAsync(candidate.To, last, candidate.Image, timeout);
                 return;
             }
-            var rollout = await TrackOnGitHubAsync(candidate.To, result.Commit.Sha, async () =>
+            var rollout = await TrackOnGitHubAsync(candidate.To, result.Commit.Sha, result.Commit.Changed, async () =>
             {
                 if (candidate.TargetStrategy == "rolling")
                 {
@@ -197,10 +197,8 @@ partial class Build
             EnvironmentStatus status;
             try
             {
-                status = rollback.Commit.Changed
-                    ? await TrackOnGitHubAsync(environment, rollback.Commit.Sha,
-                        () => WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds)))
-                    : await WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds));
+                status = await TrackOnGitHubAsync(environment, rollback.Commit.Sha, rollback.Commit.Changed,
+                    () => WaitForServingAsync(environment, rollback.Commit.Sha, rollback.PreviousImage, TimeSpan.FromSeconds(DeployTimeoutSeconds)));
             }
             catch (RolloutAbortedException aborted)
             {

@@ -52,6 +52,9 @@ public sealed class GitHubDelivery
     /// <summary>The config repo on GitHub: pull requests and deployments live here.</summary>
     public GitHubRepository ConfigRepository { get; }
 
+    /// <summary>The client these flows call, for readers that need GitHub's own records (Metrics reads deployment payloads).</summary>
+    public IGitHubClient Client => client;
+
     /// <summary>The source repo on GitHub, where commit statuses go; null when it is elsewhere (statuses are then skipped).</summary>
     public GitHubRepository? SourceRepository { get; }
 
