@@ -80,7 +80,7 @@ public sealed class DockerEngineProvisioner
             }
             catch (DockerUnavailableException exception) when (DateTime.UtcNow < deadline)
             {
-                if (_host.CommandLineOf(pid) is null)
+                if (!_host.IsRunning(pid))
                     throw new PlatformSetupException(
                         $"dockerd exited right after starting; see {logFile}:{Environment.NewLine}{LogTail(logFile)}", exception);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);

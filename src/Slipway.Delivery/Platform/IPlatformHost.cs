@@ -21,8 +21,14 @@ public interface IPlatformHost
     /// </summary>
     Task<int> StartDetachedAsync(string program, IReadOnlyList<string> arguments, string logFile, CancellationToken cancellationToken);
 
-    /// <summary>The command line of a running process, or null when there is no such process.</summary>
+    /// <summary>The command line of a process (to tell whose it is), or null when there is none or it shows none.</summary>
     string? CommandLineOf(int processId);
+
+    /// <summary>
+    /// Whether the process exists and has not exited (a zombie waiting to be reaped has). Not the command line: it is empty
+    /// for a moment while a process execs and while it exits, before it closes its sockets.
+    /// </summary>
+    bool IsRunning(int processId);
 
     /// <summary>Sends SIGTERM, waits up to <paramref name="grace"/>, then SIGKILL.</summary>
     Task TerminateAsync(int processId, TimeSpan grace, CancellationToken cancellationToken);

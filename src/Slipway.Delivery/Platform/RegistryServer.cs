@@ -74,14 +74,14 @@ public sealed class RegistryServer
             probe = await ProbeAsync(address, cancellationToken);
             if (probe.Kind == AnswerKind.Registry)
             {
-                if (_host.CommandLineOf(pid) is not null)
+                if (_host.IsRunning(pid))
                     return new LocalRegistryState(address, Started: true);
                 // Another build started a registry on this address a moment before us; ours could not bind and exited.
                 File.Delete(paths.PidFile);
                 _log.Information("Another registry took {Address} first; reusing it", address);
                 return new LocalRegistryState(address, Started: false);
             }
-            if (_host.CommandLineOf(pid) is null)
+            if (!_host.IsRunning(pid))
                 throw new PlatformSetupException(
                     $"docker-registry exited right after starting; see {paths.Log}:{Environment.NewLine}" +
                     DockerEngineProvisioner.LogTail(paths.Log));

@@ -61,7 +61,7 @@ public sealed class SystemHost : IPlatformHost
             {
                 await RunAsync("kill", ["-TERM", processId.ToString(System.Globalization.CultureInfo.InvariantCulture)], null, cancellationToken);
             }
-            catch (PlatformCommandException) when (CommandLineOf(processId) is null)
+            catch (PlatformCommandException) when (!IsRunning(processId))
             {
                 return;  // exited in between
             }
@@ -69,28 +69,25 @@ public sealed class SystemHost : IPlatformHost
             timeout.CancelAfter(grace);
             try
             {
-                // Not the command line: it empties when the process releases its memory, before it closes its
-                // sockets, so a port could still be held. Exited means gone or a zombie.
-                while (!HasExited(processId))
+                while (IsRunning(processId))
                     await Task.Delay(100, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 process.Kill();
-                while (!HasExited(processId))
+                while (IsRunning(processId))
                     await Task.Delay(100, cancellationToken);
             }
         }
     }
 
-    /// <summary>Gone, or a zombie (state Z) or dead (X) waiting to be reaped: field 3 of /proc/pid/stat.</summary>
-    static bool HasExited(int processId)
+    /// <summary>Present, and neither a zombie (state Z) nor dead (X): field 3 of /proc/pid/stat, after the command name.</summary>
+    public bool IsRunning(int processId)
     {
         string stat;
         try { stat = File.ReadAllText($"/proc/{processId}/stat"); }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException) { return true; }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException) { return false; }
         var afterName = stat.LastIndexOf(')');
-        if (afterName < 0 || afterName + 2 >= stat.Length) return true;
-        return stat[afterName + 2] is 'Z' or 'X';
+        return afterName >= 0 && afterName + 2 < stat.Length && stat[afterName + 2] is not ('Z' or 'X');
     }
 }

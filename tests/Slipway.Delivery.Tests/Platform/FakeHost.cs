@@ -41,5 +41,7 @@ sealed class FakeHost : IPlatformHost
 
     public string? CommandLineOf(int processId) => Started.Count > 0 ? Started[^1] : null;
 
+    public bool IsRunning(int processId) => Started.Count > 0;
+
     public Task TerminateAsync(int processId, TimeSpan grace, CancellationToken cancellationToken) => Task.CompletedTask;
 }
