@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Xml.Linq;
 using Slipway.Build;
 
 partial class Build
@@ -18,6 +16,7 @@ partial class Build
             var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
             TestResultsDirectory.CreateOrCleanDirectory();
             var crashed = new List<string>();
+            var results = new List<TestResult>();
             foreach (var project in projects)
             {
                 var name = project.NameWithoutExtension;
@@ -30,20 +29,28 @@ partial class Build
                         name, (TestResultsDirectory / "hung").RelativeTo(RootDirectory));
                     (exitCode, hung) = await RunTestProjectAsync(project, name);
                 }
-                if (hung || (exitCode != 0 && !(TestResultsDirectory / $"{name}.trx").FileExists()))
+                var trx = TestResultsDirectory / $"{name}.trx";
+                if (hung || (exitCode != 0 && !trx.FileExists()))
                 {
                     crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
+                    continue;
                 }
+                results.AddRange(await RetryFailedTestsAsync(project, name, TrxReport.Read(trx)));
             }
 
-            var (passed, failed) = CountResults(TestResultsDirectory.GlobFiles("*.trx"));
-            AddClosingLine($"tests: {passed} passed, {failed} failed");
-            if (failed > 0 || crashed.Count > 0)
+            var failed = results.Where(result => result.Failed).ToList();
+            foreach (var result in failed)
+            {
+                Log.Error("Failed: {Test}: {Message}", result.Name, result.Headline);
+            }
+            AddClosingLine($"tests: {results.Count(result => result.Passed)} passed, {failed.Count} failed");
+            if (failed.Count > 0 || crashed.Count > 0)
             {
                 var problems = new List<string>();
-                if (failed > 0)
+                if (failed.Count > 0)
                 {
-                    problems.Add($"{failed} test(s) failed; see the TRX files in {TestResultsDirectory.RelativeTo(RootDirectory)}.");
+                    problems.Add($"{failed.Count} test(s) failed: {string.Join("; ", failed.Take(10).Select(result => result.Name))}" +
+                        $"{(failed.Count > 10 ? "; ..." : "")}. Their TRX files are in {TestResultsDirectory.RelativeTo(RootDirectory)}.");
                 }
                 if (crashed.Count > 0)
                 {
@@ -52,6 +59,55 @@ partial class Build
                 throw new InvalidOperationException(string.Join(" ", problems));
             }
         });
+
+    [Parameter("Times a failed test is run again before it counts as failed; one that passes again is reported as flaky (default 1; 0: no retry)")]
+    readonly int TestRetries = 1;
+
+    /// <summary>More failed methods than this in one project is a broken build, not a flaky test: no retry.</summary>
+    const int MostRetriedMethods = 5;
+
+    /// <summary>
+    /// Runs a project's failed test methods again (Gradle's test-retry, Maven's rerunFailingTestsCount): a test that passes
+    /// on a later run counts as passed but is named as flaky in the log; one that fails every time stays failed.
+    /// </summary>
+    async Task<IReadOnlyList<TestResult>> RetryFailedTestsAsync(AbsolutePath project, string name, IReadOnlyList<TestResult> results)
+    {
+        for (var attempt = 1; attempt <= TestRetries; attempt++)
+        {
+            var failedMethods = results.Where(result => result.Failed).Select(result => result.Method).Distinct().ToList();
+            if (failedMethods.Count == 0 || failedMethods.Count > MostRetriedMethods)
+            {
+                break;
+            }
+            Log.Warning("{Project}: running {Count} failed test method(s) again (attempt {Attempt} of {Retries}): {Methods}",
+                name, failedMethods.Count, attempt, TestRetries, string.Join(", ", failedMethods));
+            var retryFile = $"{name}.retry-{attempt}.trx";
+            await RunAllowingFailureAsync("dotnet",
+            [
+                "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
+                "--results-directory", TestRetriesDirectory, "--report-trx", "--report-trx-filename", retryFile,
+                .. failedMethods.SelectMany(method => new[] { "--filter-method", method }),
+            ]);
+            var retried = (TestRetriesDirectory / retryFile).FileExists() ? TrxReport.Read(TestRetriesDirectory / retryFile) : [];
+            results = results.Select(result =>
+            {
+                if (!result.Failed)
+                {
+                    return result;
+                }
+                var again = retried.Where(other => other.Name == result.Name).ToList();
+                if (again.Count == 0 || !again.All(other => other.Passed))
+                {
+                    return result;
+                }
+                Log.Warning("Flaky: {Test} failed ({Message}) and passed when run again", result.Name, result.Headline);
+                return again[0];
+            }).ToList();
+        }
+        return results;
+    }
+
+    AbsolutePath TestRetriesDirectory => TestResultsDirectory / "retries";
 
     [Parameter("Minutes without progress after which a test run is treated as hung: dumped, its running tests named, and stopped (default 15)")]
     readonly int TestHangMinutes = 15;
@@ -97,21 +153,5 @@ partial class Build
                 $"Unknown test project(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", all.Select(a => a.NameWithoutExtension))}.");
         }
         return all.Where(a => TestProjects.Contains(a.NameWithoutExtension, StringComparer.OrdinalIgnoreCase)).ToList();
-    }
-
-    /// <summary>Sums the ResultSummary counters of TRX files (the format VSTest and MTP both write).</summary>
-    static (int Passed, int Failed) CountResults(IEnumerable<AbsolutePath> trxFiles)
-    {
-        XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
-        int passed = 0, failed = 0;
-        foreach (var file in trxFiles)
-        {
-            var counters = XDocument.Load(file).Descendants(ns + "Counters").FirstOrDefault()
-                ?? throw new InvalidOperationException($"{file} has no ResultSummary counters; is it a TRX file?");
-            int Read(string attribute) => int.Parse(counters.Attribute(attribute)?.Value ?? "0", CultureInfo.InvariantCulture);
-            passed += Read("passed");
-            failed += Read("failed") + Read("error") + Read("timeout") + Read("aborted");
-        }
-        return (passed, failed);
     }
 }
