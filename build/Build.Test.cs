@@ -20,17 +20,26 @@ partial class Build
             foreach (var project in projects)
             {
                 var name = project.NameWithoutExtension;
-                var (exitCode, hung) = await RunTestProjectAsync(project, name);
-                if (hung)
-                {
-                    // A hang is reported (above, with the tests that were running and a dump) and the project run once more:
-                    // one stuck test must not cost a whole CI run, but it must not pass unseen either.
-                    Log.Warning("{Project} hung; running it once more (the hang's log and dump stay in {Directory})",
-                        name, (TestResultsDirectory / "hung").RelativeTo(RootDirectory));
-                    (exitCode, hung) = await RunTestProjectAsync(project, name);
-                }
                 var trx = TestResultsDirectory / $"{name}.trx";
-                if (hung || (exitCode != 0 && !trx.FileExists()))
+                var (exitCode, hung) = await RunTestProjectAsync(project, name);
+                var noResults = hung || (exitCode != 0 && !trx.FileExists());
+                if (noResults)
+                {
+                    // A hang (reported above, with the tests that were running and a dump) or a crashed test host is run once
+                    // more: one stuck test must not cost a whole CI run, but it must not pass unseen either.
+                    if (hung)
+                    {
+                        Log.Warning("{Project} hung; running it once more (the hang's log and dump stay in {Directory})",
+                            name, (TestResultsDirectory / "hung").RelativeTo(RootDirectory));
+                    }
+                    else
+                    {
+                        Log.Warning("{Project}'s test run ended without results (exit code {ExitCode}); running it once more", name, exitCode);
+                    }
+                    (exitCode, hung) = await RunTestProjectAsync(project, name);
+                    noResults = hung || (exitCode != 0 && !trx.FileExists());
+                }
+                if (noResults)
                 {
                     crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
                     continue;
