@@ -43,8 +43,11 @@ public sealed record DeploymentTrailers(
     }
 
     /// <summary>Slipway-Change-Type (and Slipway-Fix-Of) when the deploy says what kind of change it is; none for planned work.</summary>
-    private IReadOnlyList<string> ChangeLines() =>
-        ChangeType is null && FixOf is null ? [] : Metrics.ChangeTrailers.ToLines(ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf);
+    private IReadOnlyList<string> ChangeLines() => Change is { } change ? Metrics.ChangeTrailers.ToLines(change.Type, change.FixOf) : [];
+
+    /// <summary>The kind of change the trailers declare (Fix-Of alone implies a fix); null for planned work.</summary>
+    private (string Type, string? FixOf)? Change =>
+        ChangeType is null && FixOf is null ? null : (ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf);
 
     public static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
@@ -72,8 +75,7 @@ public sealed record DeploymentTrailers(
             if (string.IsNullOrWhiteSpace(value)) problems.Add($"trailer {key} is empty; pass the source commit and the run id of this pipeline");
             else if (value.Contains('\n') || value.Contains('\r')) problems.Add($"trailer {key} spans several lines; trailers are single-line values");
         }
-        try { ChangeLines(); }
-        catch (ArgumentException exception) { problems.Add(exception.Message.Split(" (Parameter")[0]); }
+        if (Change is { } change && Metrics.ChangeTrailers.Problem(change.Type, change.FixOf) is { } changeProblem) problems.Add(changeProblem);
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }
 }

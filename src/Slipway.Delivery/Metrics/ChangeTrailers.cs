@@ -21,16 +21,22 @@ public static partial class ChangeTrailers
     /// <summary>The trailer lines for a deploy commit (append them to the commit message's trailer block).</summary>
     public static IReadOnlyList<string> ToLines(string changeType, string? fixOf = null)
     {
-        if (!ChangeTypePattern().IsMatch(changeType))
-            throw new ArgumentException($"change type '{changeType}' is invalid: use one lowercase word such as fix, feature, config", nameof(changeType));
-        if (fixOf is not null && !CommitPattern().IsMatch(fixOf))
-            throw new ArgumentException($"{FixOfKey} '{fixOf}' is not a commit id: pass the config commit (7 to 64 hex digits) of the deploy being fixed", nameof(fixOf));
-        if (fixOf is not null && changeType != Fix)
-            throw new ArgumentException($"{FixOfKey} marks a fix: use change type '{Fix}' with it, not '{changeType}'", nameof(changeType));
+        if (Problem(changeType, fixOf) is { } problem)
+            throw new ArgumentException(problem, fixOf is not null && !CommitPattern().IsMatch(fixOf) ? nameof(fixOf) : nameof(changeType));
         List<string> lines = [$"{ChangeTypeKey}: {changeType}"];
         if (fixOf is not null) lines.Add($"{FixOfKey}: {fixOf}");
         return lines;
     }
+
+    /// <summary>What makes a change type and Fix-Of invalid trailers, and how to put it right; null when they are valid.</summary>
+    public static string? Problem(string changeType, string? fixOf) =>
+        !ChangeTypePattern().IsMatch(changeType)
+            ? $"change type '{changeType}' is invalid: use one lowercase word such as fix, feature, config"
+        : fixOf is not null && !CommitPattern().IsMatch(fixOf)
+            ? $"{FixOfKey} '{fixOf}' is not a commit id: pass the config commit (7 to 64 hex digits) of the deploy being fixed"
+        : fixOf is not null && changeType != Fix
+            ? $"{FixOfKey} marks a fix: use change type '{Fix}' with it, not '{changeType}'"
+        : null;
 
     /// <summary>True when the trailers mark an unplanned fix.</summary>
     public static bool IsFix(IReadOnlyDictionary<string, string> trailers) =>
