@@ -22,8 +22,8 @@ partial class Build
                 var name = project.NameWithoutExtension;
                 var trx = TestResultsDirectory / $"{name}.trx";
                 var (exitCode, hung) = await RunTestProjectAsync(project, name);
-                var noResults = hung || (exitCode != 0 && !trx.FileExists());
-                if (noResults)
+                bool NoResults() => hung || (exitCode != 0 && !trx.FileExists());
+                if (NoResults())
                 {
                     // A hang (reported above, with the tests that were running and a dump) or a crashed test host is run once
                     // more: one stuck test must not cost a whole CI run, but it must not pass unseen either.
@@ -37,9 +37,8 @@ partial class Build
                         Log.Warning("{Project}'s test run ended without results (exit code {ExitCode}); running it once more", name, exitCode);
                     }
                     (exitCode, hung) = await RunTestProjectAsync(project, name);
-                    noResults = hung || (exitCode != 0 && !trx.FileExists());
                 }
-                if (noResults)
+                if (NoResults())
                 {
                     crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
                     continue;
@@ -93,8 +92,7 @@ partial class Build
             var retryFile = $"{name}.retry-{attempt}.trx";
             await RunAllowingFailureAsync("dotnet",
             [
-                "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
-                "--results-directory", TestRetriesDirectory, "--report-trx", "--report-trx-filename", retryFile,
+                .. TestRunArguments(project, TestRetriesDirectory, retryFile),
                 .. failedMethods.SelectMany(method => new[] { "--filter-method", method }),
             ]);
             var retried = (TestRetriesDirectory / retryFile).FileExists() ? TrxReport.Read(TestRetriesDirectory / retryFile) : [];
@@ -121,18 +119,23 @@ partial class Build
     [Parameter("Minutes without progress after which a test run is treated as hung: dumped, its running tests named, and stopped (default 15)")]
     readonly int TestHangMinutes = 15;
 
+    /// <summary>`dotnet test` of an already built project, its results in a TRX file, for a whole run and for a retry alike.</summary>
+    string[] TestRunArguments(AbsolutePath project, AbsolutePath resultsDirectory, string trxFile) =>
+    [
+        "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
+        "--results-directory", resultsDirectory, "--report-trx", "--report-trx-filename", trxFile,
+        // A test that hangs ends the run with a mini dump and the names of the tests still running,
+        // instead of eating the CI time limit in silence.
+        "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
+    ];
+
     /// <summary>Runs one test project; true when it hung (the hang-dump extension stopped it and named the tests still running).</summary>
     async Task<(int ExitCode, bool Hung)> RunTestProjectAsync(AbsolutePath project, string name)
     {
         var exitCode = await RunAllowingFailureAsync("dotnet",
         [
-            "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
-            "--results-directory", TestResultsDirectory,
-            "--report-trx", "--report-trx-filename", $"{name}.trx",
+            .. TestRunArguments(project, TestResultsDirectory, $"{name}.trx"),
             "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
-            // A test that hangs ends the run with a mini dump and the names of the tests still running,
-            // instead of eating the CI time limit in silence.
-            "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
         ]);
         var hangFiles = TestResultsDirectory.GlobFiles("*_hang.*", recursive: false);
         if (hangFiles.Count == 0) return (exitCode, false);
