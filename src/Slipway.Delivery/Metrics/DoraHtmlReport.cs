@@ -222,6 +222,6 @@ public static class DoraHtmlReport
     private static string GitHubNotes(DoraReport report) => $"""
         <li><b>Deployments</b> are GitHub Deployments to <code>{E(report.Environment)}</code>, timed at their first success status (else their creation); those that neither succeeded nor failed yet are left out. One whose payload has <code>rollback_of</code> restores service and is not a deployment; a rollback of a rollback re-deploys and counts as one.</li>
         <li><b>Lead time</b> credits every source commit between the previous working deployment's source commit (payload <code>source_commit</code>, else its sha) and this one's, once, at the deployment that first put it in the environment.</li>
-        <li><b>A deployment failed</b> when its last status is failure or error (restored by the next deployment that worked), or when a later deployment rolled it back. GitHub's payload does not mark fixes, so the rework rate is 0 here.</li>
+        <li><b>A deployment failed</b> when its last status is failure or error (restored by the next deployment that worked), when a later deployment rolled it back, or when it was followed by a deployment marked as a fix (payload <code>change_type: fix</code> or <code>fix_of</code>, which Slipway copies from the commit's trailers). Recovery time runs from the failed deployment to the one that restored service.</li>
         """;
 }

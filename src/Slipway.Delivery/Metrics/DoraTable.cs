@@ -8,7 +8,7 @@ public static class DoraTable
 {
     /// <summary>How a deployment counts as failed, in the words of the report's source.</summary>
     public static string FailedHow(DoraReport report) =>
-        report.DeploymentsFrom == DoraSource.GitHub ? "failed, or were rolled back" : "rolled back or fixed";
+        report.DeploymentsFrom == DoraSource.GitHub ? "failed, rolled back or fixed" : "rolled back or fixed";
 
     public static IRenderable Render(DoraReport report)
     {
