@@ -139,7 +139,9 @@ public static class BuildRunner
                     Flag(commandLine, EngineOptions.Parallel, bound.EngineSettings),
                     invocation.MaxParallelism ?? System.Environment.ProcessorCount,
                     verbosity,
-                    invocation.ProgressInterval),
+                    invocation.ProgressInterval,
+                    Flag(commandLine, EngineOptions.Force, bound.EngineSettings),
+                    root),
                 invocation.CancellationToken);
             context.ResultsSoFar = executor.ResultsSoFar;
             await executor.RunAsync();

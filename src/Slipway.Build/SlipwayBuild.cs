@@ -53,6 +53,9 @@ public abstract class SlipwayBuild
 
     /// <summary>A line printed after the summary table, in the order added; the last one added is the run's last line.</summary>
     public void AddClosingLine(string line) => Context.AddClosingLine(line);
+
+    /// <summary>Like <see cref="AddClosingLine"/>, but a later line with the same key replaces the earlier one and moves to the end.</summary>
+    public void SetClosingLine(string key, string line) => Context.AddClosingLine(line, key);
 }
 
 /// <summary>The per-run state a build instance reads through its base class.</summary>
@@ -65,7 +68,7 @@ internal sealed class BuildContext(
     RunOutput output,
     CancellationToken cancellationToken)
 {
-    private readonly List<string> _closingLines = [];
+    private readonly List<(string? Key, string Line)> _closingLines = [];
 
     public AbsolutePath RootDirectory { get; } = rootDirectory;
     public ILogger Logger { get; } = logger;
@@ -82,16 +85,20 @@ internal sealed class BuildContext(
         {
             lock (_closingLines)
             {
-                return _closingLines.ToList();
+                return _closingLines.Select(entry => entry.Line).ToList();
             }
         }
     }
 
-    public void AddClosingLine(string line)
+    public void AddClosingLine(string line, string? key = null)
     {
         lock (_closingLines)
         {
-            _closingLines.Add(line);
+            if (key is not null)
+            {
+                _closingLines.RemoveAll(entry => entry.Key == key);
+            }
+            _closingLines.Add((key, line));
         }
     }
 }

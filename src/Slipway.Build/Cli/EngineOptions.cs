@@ -13,6 +13,7 @@ internal static class EngineOptions
     public const string Profile = "profile";
     public const string Parallel = "parallel";
     public const string GenerateSchema = "generate-schema";
+    public const string Force = "force";
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
@@ -26,6 +27,7 @@ internal static class EngineOptions
         new(Profile, OptionArity.Many),
         new(Parallel, OptionArity.Flag),
         new(GenerateSchema, OptionArity.Flag),
+        new(Force, OptionArity.Flag),
     ];
 
     public static readonly IReadOnlyList<(string Usage, string Description)> HelpLines =
@@ -35,6 +37,7 @@ internal static class EngineOptions
         ("--plan", "Print the execution plan; write .nuke/temp/plan.mmd and plan.html"),
         ("--continue", "After a failure, still run the targets that do not depend on it"),
         ("--parallel", "Run independent targets concurrently (bounded by the processor count)"),
+        ("--force", "Run incremental targets even when they are up to date"),
         ("--profile <name>...", "Layer .nuke/parameters.<name>.json over .nuke/parameters.json"),
         ("--verbosity <quiet|minimal|normal|verbose>", "How much to log (default normal)"),
         ("--root <path>", "Root directory (default: the nearest directory holding .nuke/)"),

@@ -3,7 +3,8 @@ using Serilog;
 
 namespace Slipway.Build;
 
-internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity, TimeSpan ProgressInterval);
+internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity, TimeSpan ProgressInterval,
+    bool Force = false, AbsolutePath? RootDirectory = null);
 
 /// <summary>
 /// Runs a plan: each target is decided (skipped, not run, or executed) when its predecessors are done.
@@ -21,6 +22,7 @@ internal sealed class TargetExecutor(
     private readonly object _lock = new();
     private readonly Dictionary<TargetNode, TargetResult> _results = [];
     private readonly List<string> _executed = [];
+    private readonly UpToDateCheck? _upToDate = options.RootDirectory is { } root ? new UpToDateCheck(root, output.Masker) : null;
 
     /// <summary>A failure happened in a target without ProceedAfterFailure: later targets are NotRun unless --continue.</summary>
     private bool _stopped;
@@ -162,14 +164,38 @@ internal sealed class TargetExecutor(
                 }
             }
 
+            UpToDateCheck.Fingerprint? inputs = null;
+            if (_upToDate is not null && node.Definition.IsIncremental)
+            {
+                inputs = _upToDate.Take(node);
+                var reason = options.Force ? "--force" : await _upToDate.ReasonToRunAsync(node, inputs);
+                if (reason is null)
+                {
+                    log.Information("{Target} is up to date: its inputs and outputs are unchanged since its last success (--force runs it anyway)", node.Name);
+                    foreach (var action in node.Definition.UpToDateActions)
+                    {
+                        await action();
+                    }
+                    return new TargetResult(node.Name, TargetStatus.UpToDate, stopwatch.Elapsed, SkipReason: "up to date") { StartedAt = startedAt };
+                }
+                log.Information("{Target} runs: {Reason}", node.Name, reason);
+                _upToDate.Forget(node);
+            }
+
             lock (_lock)
             {
                 _executed.Add(node.Name);
             }
-            using var progress = StartProgress(node, stopwatch);
-            foreach (var action in node.Definition.Actions)
+            using (StartProgress(node, stopwatch))
             {
-                await action();
+                foreach (var action in node.Definition.Actions)
+                {
+                    await action();
+                }
+            }
+            if (inputs is not null)
+            {
+                _upToDate!.RecordSuccess(node, inputs);
             }
             return new TargetResult(node.Name, TargetStatus.Succeeded, stopwatch.Elapsed) { StartedAt = startedAt };
         }

@@ -6,6 +6,9 @@ public enum TargetStatus
     Failed,
     Skipped,
     NotRun,
+
+    /// <summary>Its inputs and outputs were unchanged since its last success, so it did not run (Gradle's UP-TO-DATE).</summary>
+    UpToDate,
 }
 
 /// <summary>What happened to one planned target. <see cref="Error"/> is masked; <see cref="SkipReason"/> says why it was skipped.</summary>

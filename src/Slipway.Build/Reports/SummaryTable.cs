@@ -16,9 +16,10 @@ internal static class SummaryTable
         yield return new string('─', width);
         foreach (var result in results)
         {
-            var duration = result.Status is TargetStatus.Succeeded or TargetStatus.Failed ? Format(result.Duration) : "–";
+            var duration = result.Status is TargetStatus.Succeeded or TargetStatus.Failed or TargetStatus.UpToDate ? Format(result.Duration) : "–";
             var reason = result.Status is TargetStatus.Skipped or TargetStatus.NotRun && result.SkipReason is { } why ? $"   ({why})" : "";
-            yield return $"{result.Name.PadRight(nameWidth)}   {result.Status.ToString().PadRight(statusWidth)}   {duration}{reason}";
+            var status = result.Status == TargetStatus.UpToDate ? "Up to date" : result.Status.ToString();
+            yield return $"{result.Name.PadRight(nameWidth)}   {status.PadRight(statusWidth)}   {duration}{reason}";
         }
         yield return new string('─', width);
         yield return $"{"Total".PadRight(nameWidth)}   {"".PadRight(statusWidth)}   {Format(total)}";

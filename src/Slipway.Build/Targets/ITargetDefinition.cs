@@ -43,6 +43,28 @@ public interface ITargetDefinition
     /// <summary>Hidden from --help.</summary>
     ITargetDefinition Unlisted();
 
+    /// <summary>
+    /// Files (or whole directories) whose contents this target reads. A target with declared inputs is incremental: when its
+    /// inputs, input values, its dependencies' outputs and its own outputs are unchanged since its last success, it is not
+    /// run but reported "up to date" (Gradle's up-to-date check). <c>--force</c> runs it anyway.
+    /// </summary>
+    ITargetDefinition Inputs(Func<IEnumerable<AbsolutePath>> files);
+
+    /// <summary>Values the target's result depends on (parameters, versions, digests), compared as text between runs.</summary>
+    ITargetDefinition InputValues(params Func<object?>[] values);
+
+    /// <summary>
+    /// Files (or directories) the target produces: it is up to date only while they are as its last success left them,
+    /// and targets that depend on it rerun when they change.
+    /// </summary>
+    ITargetDefinition Outputs(Func<IEnumerable<AbsolutePath>> files);
+
+    /// <summary>A live check that must also hold for the target to be up to date (e.g. the registry still holds the image).</summary>
+    ITargetDefinition UpToDateWhen(Func<Task<bool>> condition);
+
+    /// <summary>Runs instead of the target's actions when it is up to date (e.g. to report the results its outputs hold).</summary>
+    ITargetDefinition WhenUpToDate(Func<Task> action);
+
     ITargetDefinition Executes(Action action);
 
     ITargetDefinition Executes(Func<Task> action);

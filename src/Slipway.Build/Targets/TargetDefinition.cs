@@ -19,6 +19,14 @@ internal sealed class TargetDefinition : ITargetDefinition
     public bool IsAssuredAfterFailure { get; private set; }
     public bool IsUnlisted { get; private set; }
     public List<Func<Task>> Actions { get; } = [];
+    public List<Func<IEnumerable<AbsolutePath>>> InputFiles { get; } = [];
+    public List<Func<object?>> InputValueSources { get; } = [];
+    public List<Func<IEnumerable<AbsolutePath>>> OutputFiles { get; } = [];
+    public List<Func<Task<bool>>> UpToDateConditions { get; } = [];
+    public List<Func<Task>> UpToDateActions { get; } = [];
+
+    /// <summary>Declared inputs make a target incremental.</summary>
+    public bool IsIncremental => InputFiles.Count > 0 || InputValueSources.Count > 0;
 
     public ITargetDefinition Description(string description) { DescriptionText = description; return this; }
     public ITargetDefinition DependsOn(params Target[] targets) { DependsOnTargets.AddRange(targets); return this; }
@@ -33,6 +41,12 @@ internal sealed class TargetDefinition : ITargetDefinition
     public ITargetDefinition ProceedAfterFailure() { IsProceedAfterFailure = true; return this; }
     public ITargetDefinition AssuredAfterFailure() { IsAssuredAfterFailure = true; return this; }
     public ITargetDefinition Unlisted() { IsUnlisted = true; return this; }
+
+    public ITargetDefinition Inputs(Func<IEnumerable<AbsolutePath>> files) { InputFiles.Add(files); return this; }
+    public ITargetDefinition InputValues(params Func<object?>[] values) { InputValueSources.AddRange(values); return this; }
+    public ITargetDefinition Outputs(Func<IEnumerable<AbsolutePath>> files) { OutputFiles.Add(files); return this; }
+    public ITargetDefinition UpToDateWhen(Func<Task<bool>> condition) { UpToDateConditions.Add(condition); return this; }
+    public ITargetDefinition WhenUpToDate(Func<Task> action) { UpToDateActions.Add(action); return this; }
 
     public ITargetDefinition Executes(Action action)
     {
