@@ -1,6 +1,7 @@
 using Slipway.Build;
 using Slipway.Delivery.ContainerTesting;
 using Slipway.Delivery.Images;
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
 using Slipway.Delivery.Versioning;
 
@@ -29,13 +30,24 @@ partial class Build
 
     AbsolutePath ImageFile => ArtifactsDirectory / ImageManifestFile.FileName;
 
+    AbsolutePath ServiceDirectory => (RootDirectory / ServiceProject).Parent!;
+
+    /// <summary>The version the image is stamped with, read from Git once per run.</summary>
+    Task<ServiceVersion> ServiceVersionAsync => serviceVersion ??= GitVersioning.ReadAsync(RootDirectory, Log, CancellationToken);
+    Task<ServiceVersion>? serviceVersion;
+
     Target Containerize => _ => _
-        .Description("Builds the service's OCI image; its reference and digest go to .nuke/artifacts/image.json")
+        .Description("Builds the service's OCI image; its reference and digest go to .nuke/artifacts/image.json (up to date while its sources, version and base are)")
         .DependsOn(Compile, Infrastructure)
         .After(Test)
+        .Inputs(() => [ServiceDirectory, RootDirectory / "Directory.Build.props", RootDirectory / "Directory.Packages.props", RootDirectory / "global.json"])
+        .InputValues(() => Builder, () => ImageName, () => ServicePort, () => Registry, () => Platform?.BaseImage.Reference.ToString())
+        .InputValue(async () => await ServiceVersionAsync)
+        .Outputs(() => [ImageFile])
+        .UpToDateWhen(async () => await ImageManifestFile.ReadAsync(ImageFile, CancellationToken) is var file && BuiltImageStillThere(file))
         .Executes(async () =>
         {
-            var version = await GitVersioning.ReadAsync(RootDirectory, Log, CancellationToken);
+            var version = await ServiceVersionAsync;
             var request = new ImageBuildRequest(
                 new ServiceProject(RootDirectory / ServiceProject, ImageName, ServicePort),
                 version,
@@ -47,9 +59,27 @@ partial class Build
             await ImageBuilds.BuildAsync(request, Log, CancellationToken);
         });
 
+    /// <summary>The OCI layout image.json points at still holds its digest (Clean or a crash may have removed it).</summary>
+    bool BuiltImageStillThere(ImageManifestFile file)
+    {
+        try
+        {
+            file.ToBuiltImage(ImageFile);
+            return true;
+        }
+        catch (ImageBuildException)
+        {
+            return false;
+        }
+    }
+
+    AbsolutePath ContainerTestReportFile => ArtifactsDirectory / ContainerTestReport.FileName;
+
     Target ContainerTest => _ => _
-        .Description("Runs the image as a container on 127.0.0.1: functional, security, compliance and performance checks")
+        .Description("Runs the image as a container on 127.0.0.1: functional, security, compliance and performance checks (up to date while the image is)")
         .DependsOn(Containerize)
+        .InputValues(() => ServicePort, () => P95BudgetMs)
+        .Outputs(() => [ContainerTestReportFile])
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadBuiltImageAsync(ImageFile, CancellationToken);
@@ -69,17 +99,27 @@ partial class Build
         });
 
     Target Push => _ => _
-        .Description("Pushes the tested image to the registry (skipped when it holds the digest), verified by digest")
+        .Description("Pushes the tested image to the registry, verified by digest (up to date while the registry holds it)")
         .DependsOn(ContainerTest)
+        .Inputs(() => [ImageFile])
+        .InputValues(() => RegistryUsername)
+        .UpToDateWhen(async () =>
+        {
+            var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
+            using var registry = OpenRegistryClient();
+            return await registry.HasManifestAsync(ImageReference.Parse(image.Reference), CancellationToken);
+        })
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadBuiltImageAsync(ImageFile, CancellationToken);
-            using var registry = new RegistryClient(Log, RegistryUsername is null
-                ? null // ~/.docker/config.json and its credential helpers
-                : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+            using var registry = OpenRegistryClient();
             var result = await registry.PushAsync(image.Layout, image.Repository, image.Tags, CancellationToken);
             Log.Information(result.AlreadyPresent
                 ? "{Reference} was already in the registry; tags {Tags} set"
                 : "Pushed {Reference} with tags {Tags}", result.Pushed, image.Tags);
         });
+
+    RegistryClient OpenRegistryClient() => new(Log, RegistryUsername is null
+        ? null // ~/.docker/config.json and its credential helpers
+        : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
 }

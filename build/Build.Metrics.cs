@@ -39,13 +39,14 @@ partial class Build
     }
 
     /// <summary>
-    /// Appends this run's record (stages, result, digest, environment) to the config repo, where Metrics reads the
-    /// cycle time per stage. Runs last and also after a failure, so failed runs are counted too.
+    /// Appends this run's record (stages, result, digest, environment, flaky tests) to the config repo, where Metrics reads
+    /// the cycle time per stage. Runs last and also after a failure, so failed runs are counted too. A run that changed
+    /// nothing (every build stage up to date, nothing deployed or promoted) leaves no record: a no-op rerun changes nothing.
     /// </summary>
     Target RecordRun => _ => _
         .Description("Appends this pipeline run's record to the config repo (runs/<yyyy-MM>.jsonl)")
         .Unlisted()
-        .After(Test, Infrastructure, Containerize, ContainerTest, Push, GitOpsCommit, Deploy, SmokeTest, Promote, PromotionSmokeTest)
+        .After(Test, EngineTest, Infrastructure, Containerize, ContainerTest, Push, GitOpsCommit, Deploy, SmokeTest, Promote, PromotionSmokeTest)
         .AssuredAfterFailure()
         .Executes(async () =>
         {
@@ -62,6 +63,13 @@ partial class Build
             {
                 return;
             }
+            var builtSomething = Results.Any(r => r.Status == TargetStatus.Succeeded &&
+                r.Name is nameof(Compile) or nameof(Test) or nameof(EngineTest) or nameof(Containerize) or nameof(ContainerTest) or nameof(Push));
+            if (!builtSomething && !DeployedChanged && !PromotedChanged && stages.All(s => s.Result != RunResult.Failed))
+            {
+                Log.Information("Nothing was built, deployed or promoted: no run record (the config repo stays as it is)");
+                return;
+            }
             var image = ImageFile.FileExists() ? await ImageManifestFile.ReadAsync(ImageFile, CancellationToken) : null;
             var end = stages.Max(s => s.Start + s.Duration);
             var start = stages.Min(s => s.Start);
@@ -74,7 +82,8 @@ partial class Build
                 DeployedRevision is null ? null : DeployEnvironment,
                 image?.Reference,
                 image?.Commit,
-                stages);
+                stages,
+                Tally.Flaky.Count > 0 ? Tally.Flaky : null);
             await new RunRecordStore(OpenConfigRepository(), Log).AppendAsync(record, MaskSecrets, CancellationToken);
         });
 }

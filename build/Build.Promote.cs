@@ -27,6 +27,9 @@ partial class Build
     /// <summary>The config revision Promote left the target at (PromotionSmokeTest tests it).</summary>
     string? PromotedRevision;
 
+    /// <summary>Promote committed something new to the target.</summary>
+    bool PromotedChanged;
+
     Target Promote => _ => _
         .Description("Promotes the digest --from runs (smoke-tested there, never rebuilt) to --to after its policy (soak, approval); the agent rolls it out")
         .DependsOn(Infrastructure)
@@ -46,6 +49,7 @@ partial class Build
             var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest, evidence, ChangeType), CancellationToken);
             var candidate = result.Candidate;
             PromotedRevision = result.Commit.Sha;
+            PromotedChanged = result.Commit.Changed;
             var timeout = TimeSpan.FromSeconds(PromoteTimeoutSeconds);
             if (!result.Commit.Changed)
             {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Slipway.Build;
 
 partial class Build
@@ -5,150 +6,117 @@ partial class Build
     [Parameter("Test projects to run, by name (default: every *.Tests project under tests/)")]
     readonly string[] TestProjects = [];
 
+    [Parameter("Test projects the fast tier runs at once (default: the processor count; the engine tier runs one at a time)")]
+    readonly int TestParallelism = System.Environment.ProcessorCount;
+
     AbsolutePath TestResultsDirectory => ArtifactsDirectory / "test-results";
 
-    /// <summary>Runs every test project (Microsoft.Testing.Platform) with TRX and Cobertura coverage; the last line printed is the tally.</summary>
-    Target Test => _ => _
-        .Description("Runs the test projects; TRX and coverage under .nuke/artifacts/test-results")
-        .DependsOn(Compile, Infrastructure) // integration tests need the Docker engine, docker-registry and mmdebstrap
-        .Executes(async () =>
-        {
-            var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
-            TestResultsDirectory.CreateOrCleanDirectory();
-            var crashed = new List<string>();
-            var results = new List<TestResult>();
-            foreach (var project in projects)
-            {
-                var name = project.NameWithoutExtension;
-                var trx = TestResultsDirectory / $"{name}.trx";
-                var (exitCode, hung) = await RunTestProjectAsync(project, name);
-                bool NoResults() => hung || (exitCode != 0 && !trx.FileExists());
-                if (NoResults())
-                {
-                    // A hang (reported above, with the tests that were running and a dump) or a crashed test host is run once
-                    // more: one stuck test must not cost a whole CI run, but it must not pass unseen either.
-                    if (hung)
-                    {
-                        Log.Warning("{Project} hung; running it once more (the hang's log and dump stay in {Directory})",
-                            name, (TestResultsDirectory / "hung").RelativeTo(RootDirectory));
-                    }
-                    else
-                    {
-                        Log.Warning("{Project}'s test run ended without results (exit code {ExitCode}); running it once more", name, exitCode);
-                    }
-                    (exitCode, hung) = await RunTestProjectAsync(project, name);
-                }
-                if (NoResults())
-                {
-                    crashed.Add(name); // no TRX: the run broke before reporting, so its tests are not in the tally
-                    continue;
-                }
-                results.AddRange(await RetryFailedTestsAsync(project, name, TrxReport.Read(trx)));
-            }
-
-            var failed = results.Where(result => result.Failed).ToList();
-            foreach (var result in failed)
-            {
-                Log.Error("Failed: {Test}: {Message}", result.Name, result.Headline);
-            }
-            AddClosingLine($"tests: {results.Count(result => result.Passed)} passed, {failed.Count} failed");
-            if (failed.Count > 0 || crashed.Count > 0)
-            {
-                var problems = new List<string>();
-                if (failed.Count > 0)
-                {
-                    problems.Add($"{failed.Count} test(s) failed: {string.Join("; ", failed.Take(10).Select(result => result.Name))}" +
-                        $"{(failed.Count > 10 ? "; ..." : "")}. Their TRX files are in {TestResultsDirectory.RelativeTo(RootDirectory)}.");
-                }
-                if (crashed.Count > 0)
-                {
-                    problems.Add($"No results from {string.Join(", ", crashed)}: the test run itself failed (see its output above).");
-                }
-                throw new InvalidOperationException(string.Join(" ", problems));
-            }
-        });
-
-    [Parameter("Times a failed test is run again before it counts as failed; one that passes again is reported as flaky (default 1; 0: no retry)")]
-    readonly int TestRetries = 1;
-
-    /// <summary>More failed methods than this in one project is a broken build, not a flaky test: no retry.</summary>
-    const int MostRetriedMethods = 5;
+    /// <summary>What every test tier's tally adds up to, printed last: "tests: N passed, N failed".</summary>
+    readonly TestTally Tally = new();
 
     /// <summary>
-    /// Runs a project's failed test methods again (Gradle's test-retry, Maven's rerunFailingTestsCount): a test that passes
-    /// on a later run counts as passed but is named as flaky in the log; one that fails every time stays failed.
+    /// The fast tier, which the pipeline runs on every change: unit and in-process component tests (WebApplicationFactory,
+    /// the Kubernetes and GitHub simulations, fakes). It needs no platform. Up to date while no source changed: it then
+    /// reports the results of its last run.
     /// </summary>
-    async Task<IReadOnlyList<TestResult>> RetryFailedTestsAsync(AbsolutePath project, string name, IReadOnlyList<TestResult> results)
+    Target Test => _ => _
+        .Description("The fast tier: unit and in-process tests of every project, projects in parallel; no container, process, registry or browser")
+        .DependsOn(Compile)
+        .Inputs(() => SolutionInputs)
+        .InputValues(() => Configuration, () => TestProjects, () => TestRetries)
+        .Outputs(() => [TestTier.Fast.ResultsDirectory(TestResultsDirectory)])
+        .WhenUpToDate(() => ReportUpToDateTierAsync(TestTier.Fast))
+        .Executes(() => RunTierAsync(TestTier.Fast, TestParallelism));
+
+    /// <summary>
+    /// The real-engine tier: the drills that prove the fast tier's fakes tell the truth, on the Docker engine, a registry,
+    /// agent and Beacon processes, images, load and Chromium. One project at a time: its drills measure latency under load.
+    /// </summary>
+    Target EngineTest => _ => _
+        .Description("The real-engine tier: Docker engine, registry, agent processes, images, load and browsers (needs Infrastructure)")
+        .DependsOn(Compile, Infrastructure)
+        .After(Test)
+        .Inputs(() => SolutionInputs)
+        .InputValues(() => Configuration, () => TestProjects, () => TestRetries)
+        .Outputs(() => [TestTier.Engine.ResultsDirectory(TestResultsDirectory)])
+        .WhenUpToDate(() => ReportUpToDateTierAsync(TestTier.Engine))
+        .Executes(() => RunTierAsync(TestTier.Engine, parallelism: 1));
+
+    /// <summary>Runs one tier of every selected project; the tier's tally joins the run's, failures and flaky tests are named.</summary>
+    async Task RunTierAsync(TestTier tier, int parallelism)
     {
-        for (var attempt = 1; attempt <= TestRetries; attempt++)
+        var projects = SelectTestProjects(); // before cleaning: a typo in --test-projects keeps the previous results
+        var resultsDirectory = tier.ResultsDirectory(TestResultsDirectory);
+        resultsDirectory.CreateOrCleanDirectory();
+        var runs = new TestProjectRuns(this, tier, resultsDirectory);
+        using var slots = new SemaphoreSlim(Math.Max(1, parallelism));
+        var outcomes = await Task.WhenAll(projects.Select(async project =>
         {
-            var failedMethods = results.Where(result => result.Failed).Select(result => result.Method).Distinct().ToList();
-            if (failedMethods.Count == 0 || failedMethods.Count > MostRetriedMethods)
+            await slots.WaitAsync(CancellationToken);
+            try
             {
-                break;
+                return await runs.RunAsync(project);
             }
-            Log.Warning("{Project}: running {Count} failed test method(s) again (attempt {Attempt} of {Retries}): {Methods}",
-                name, failedMethods.Count, attempt, TestRetries, string.Join(", ", failedMethods));
-            var retryFile = $"{name}.retry-{attempt}.trx";
-            await RunAllowingFailureAsync("dotnet",
-            [
-                .. TestRunArguments(project, TestRetriesDirectory, retryFile),
-                .. failedMethods.SelectMany(method => new[] { "--filter-method", method }),
-            ]);
-            var retried = (TestRetriesDirectory / retryFile).FileExists() ? TrxReport.Read(TestRetriesDirectory / retryFile) : [];
-            results = results.Select(result =>
+            finally
             {
-                if (!result.Failed)
-                {
-                    return result;
-                }
-                var again = retried.Where(other => other.Name == result.Name).ToList();
-                if (again.Count == 0 || !again.All(other => other.Passed))
-                {
-                    return result;
-                }
-                Log.Warning("Flaky: {Test} failed ({Message}) and passed when run again", result.Name, result.Headline);
-                return again[0];
-            }).ToList();
+                slots.Release();
+            }
+        }));
+
+        var results = outcomes.SelectMany(outcome => outcome.Results).ToList();
+        var summary = new TierSummary(
+            results.Count(result => result.Passed),
+            results.Count(result => result.Failed),
+            outcomes.SelectMany(outcome => outcome.Flaky).Order(StringComparer.Ordinal).ToList());
+        await File.WriteAllTextAsync(resultsDirectory / TierSummary.FileName, JsonSerializer.Serialize(summary), CancellationToken);
+        Tally.Add(tier, summary);
+        ReportTally();
+
+        var failed = results.Where(result => result.Failed).ToList();
+        foreach (var result in failed)
+        {
+            Log.Error("Failed: {Test}: {Message}", result.Name, result.Headline);
         }
-        return results;
+        ReportFlaky(tier, summary.Flaky);
+        var crashed = outcomes.Where(outcome => outcome.Crashed).Select(outcome => outcome.Project).ToList();
+        if (failed.Count > 0 || crashed.Count > 0)
+        {
+            var problems = new List<string>();
+            if (failed.Count > 0)
+            {
+                problems.Add($"{failed.Count} test(s) failed: {string.Join("; ", failed.Take(10).Select(result => result.Name))}" +
+                    $"{(failed.Count > 10 ? "; ..." : "")}. Their TRX files are in {resultsDirectory.RelativeTo(RootDirectory)}.");
+            }
+            if (crashed.Count > 0)
+            {
+                problems.Add($"No results from {string.Join(", ", crashed)}: the test run itself failed (see its output above).");
+            }
+            throw new InvalidOperationException(string.Join(" ", problems));
+        }
     }
 
-    AbsolutePath TestRetriesDirectory => TestResultsDirectory / "retries";
-
-    [Parameter("Minutes without progress after which a test run is treated as hung: dumped, its running tests named, and stopped (default 15)")]
-    readonly int TestHangMinutes = 15;
-
-    /// <summary>`dotnet test` of an already built project, its results in a TRX file, for a whole run and for a retry alike.</summary>
-    string[] TestRunArguments(AbsolutePath project, AbsolutePath resultsDirectory, string trxFile) =>
-    [
-        "test", "--project", project, "--no-build", "--configuration", Configuration.ToString(),
-        "--results-directory", resultsDirectory, "--report-trx", "--report-trx-filename", trxFile,
-        // A test that hangs ends the run with a mini dump and the names of the tests still running,
-        // instead of eating the CI time limit in silence.
-        "--hangdump", "--hangdump-timeout", $"{TestHangMinutes}m", "--hangdump-type", "Mini",
-    ];
-
-    /// <summary>Runs one test project; true when it hung (the hang-dump extension stopped it and named the tests still running).</summary>
-    async Task<(int ExitCode, bool Hung)> RunTestProjectAsync(AbsolutePath project, string name)
+    /// <summary>An up-to-date tier reports what its last run found, so the tally covers every tier of the run.</summary>
+    async Task ReportUpToDateTierAsync(TestTier tier)
     {
-        var exitCode = await RunAllowingFailureAsync("dotnet",
-        [
-            .. TestRunArguments(project, TestResultsDirectory, $"{name}.trx"),
-            "--coverlet", "--coverlet-output-format", "cobertura", "--coverlet-file-prefix", name,
-        ]);
-        var hangFiles = TestResultsDirectory.GlobFiles("*_hang.*", recursive: false);
-        if (hangFiles.Count == 0) return (exitCode, false);
-        var kept = TestResultsDirectory / "hung";
-        kept.CreateDirectory();
-        foreach (var log in hangFiles.Where(file => file.Name.EndsWith(".log", StringComparison.Ordinal)))
+        var file = tier.ResultsDirectory(TestResultsDirectory) / TierSummary.FileName;
+        var summary = JsonSerializer.Deserialize<TierSummary>(await File.ReadAllTextAsync(file, CancellationToken))
+            ?? throw new InvalidOperationException($"{file} is empty; run with --force.");
+        Log.Information("The {Tier} tier's results are those of its last run: {Passed} passed, {Failed} failed", tier.Name, summary.Passed, summary.Failed);
+        Tally.Add(tier, summary);
+        ReportTally();
+        ReportFlaky(tier, summary.Flaky);
+    }
+
+    void ReportTally() => SetClosingLine("tests", $"tests: {Tally.Passed} passed, {Tally.Failed} failed");
+
+    /// <summary>Flaky tests are listed at the end of every tier and kept in the run record, so they are never silent.</summary>
+    void ReportFlaky(TestTier tier, IReadOnlyList<string> flaky)
+    {
+        if (flaky.Count > 0)
         {
-            Log.Error("{Project} hung; tests still running when it was stopped:{NewLine}{Tests}",
-                name, System.Environment.NewLine, File.ReadAllText(log).TrimEnd());
+            Log.Warning("Flaky tests of the {Tier} tier ({Count}; they failed, then passed when run again): {Tests}",
+                tier.Name, flaky.Count, string.Join(", ", flaky));
         }
-        foreach (var file in hangFiles) File.Move(file, kept / $"{name}-{file.Name}", overwrite: true);
-        (TestResultsDirectory / $"{name}.trx").DeleteFile(); // a partial TRX of the hung run must not be counted
-        return (exitCode, true);
     }
 
     IReadOnlyList<AbsolutePath> SelectTestProjects()

@@ -49,17 +49,21 @@ partial class Build : SlipwayBuild
         }
     }
 
-    /// <summary>Runs a program like <see cref="RunAsync"/> and returns its exit code instead of failing on it.</summary>
-    async Task<int> RunAllowingFailureAsync(string program, IEnumerable<string> arguments, AbsolutePath? workingDirectory = null)
+    /// <summary>
+    /// Runs a program like <see cref="RunAsync"/> and returns its exit code instead of failing on it; with
+    /// <paramref name="logPrefix"/> each of its lines is prefixed, so programs running side by side stay readable.
+    /// </summary>
+    async Task<int> RunAllowingFailureAsync(string program, IEnumerable<string> arguments, AbsolutePath? workingDirectory = null, string? logPrefix = null)
     {
         var argumentList = arguments.ToList();
-        Log.Information("> {Program} {Arguments:l}", program, string.Join(" ", argumentList));
+        var prefix = logPrefix is null ? "" : $"[{logPrefix}] ";
+        Log.Information("{Prefix:l}> {Program} {Arguments:l}", prefix, program, string.Join(" ", argumentList));
         var result = await Cli.Wrap(program)
             .WithArguments(argumentList)
             .WithWorkingDirectory(workingDirectory ?? RootDirectory)
             .WithEnvironmentVariables(e => e.Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1").Set("DOTNET_NOLOGO", "1"))
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log.Information("{Output:l}", line)))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log.Warning("{Output:l}", line)))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log.Information("{Prefix:l}{Output:l}", prefix, line)))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log.Warning("{Prefix:l}{Output:l}", prefix, line)))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(CancellationToken);
         return result.ExitCode;

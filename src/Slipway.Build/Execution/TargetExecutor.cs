@@ -167,7 +167,7 @@ internal sealed class TargetExecutor(
             UpToDateCheck.Fingerprint? inputs = null;
             if (_upToDate is not null && node.Definition.IsIncremental)
             {
-                inputs = _upToDate.Take(node);
+                inputs = await _upToDate.TakeAsync(node);
                 var reason = options.Force ? "--force" : await _upToDate.ReasonToRunAsync(node, inputs);
                 if (reason is null)
                 {

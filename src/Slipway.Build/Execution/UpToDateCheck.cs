@@ -22,14 +22,18 @@ internal sealed class UpToDateCheck(AbsolutePath rootDirectory, SecretMasker mas
     private AbsolutePath RecordFile(TargetNode node) => StateDirectory / $"{node.Name}.json";
 
     /// <summary>What the target's inputs are now; taken before it runs, so an edit during the run reruns it next time.</summary>
-    public Fingerprint Take(TargetNode node)
+    public async Task<Fingerprint> TakeAsync(TargetNode node)
     {
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in Expand(node.Definition.InputFiles))
         {
             files[Key(file)] = file.FileExists() ? HashFile(file) : "missing";
         }
-        var values = node.Definition.InputValueSources.Select(value => Hash(ValueText(node, value()))).ToList();
+        var values = new List<string>();
+        foreach (var value in node.Definition.InputValueSources)
+        {
+            values.Add(Hash(ValueText(node, await value())));
+        }
         var dependencies = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var dependency in node.DependsOn.Where(d => d.Definition.OutputFiles.Count > 0))
         {

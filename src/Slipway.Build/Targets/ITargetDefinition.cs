@@ -53,6 +53,9 @@ public interface ITargetDefinition
     /// <summary>Values the target's result depends on (parameters, versions, digests), compared as text between runs.</summary>
     ITargetDefinition InputValues(params Func<object?>[] values);
 
+    /// <summary>An input value that takes work to find (a version from Git, a digest from a registry).</summary>
+    ITargetDefinition InputValue(Func<Task<object?>> value);
+
     /// <summary>
     /// Files (or directories) the target produces: it is up to date only while they are as its last success left them,
     /// and targets that depend on it rerun when they change.

@@ -20,7 +20,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public bool IsUnlisted { get; private set; }
     public List<Func<Task>> Actions { get; } = [];
     public List<Func<IEnumerable<AbsolutePath>>> InputFiles { get; } = [];
-    public List<Func<object?>> InputValueSources { get; } = [];
+    public List<Func<Task<object?>>> InputValueSources { get; } = [];
     public List<Func<IEnumerable<AbsolutePath>>> OutputFiles { get; } = [];
     public List<Func<Task<bool>>> UpToDateConditions { get; } = [];
     public List<Func<Task>> UpToDateActions { get; } = [];
@@ -43,7 +43,13 @@ internal sealed class TargetDefinition : ITargetDefinition
     public ITargetDefinition Unlisted() { IsUnlisted = true; return this; }
 
     public ITargetDefinition Inputs(Func<IEnumerable<AbsolutePath>> files) { InputFiles.Add(files); return this; }
-    public ITargetDefinition InputValues(params Func<object?>[] values) { InputValueSources.AddRange(values); return this; }
+    public ITargetDefinition InputValues(params Func<object?>[] values)
+    {
+        InputValueSources.AddRange(values.Select(value => (Func<Task<object?>>)(() => Task.FromResult(value()))));
+        return this;
+    }
+
+    public ITargetDefinition InputValue(Func<Task<object?>> value) { InputValueSources.Add(value); return this; }
     public ITargetDefinition Outputs(Func<IEnumerable<AbsolutePath>> files) { OutputFiles.Add(files); return this; }
     public ITargetDefinition UpToDateWhen(Func<Task<bool>> condition) { UpToDateConditions.Add(condition); return this; }
     public ITargetDefinition WhenUpToDate(Func<Task> action) { UpToDateActions.Add(action); return this; }

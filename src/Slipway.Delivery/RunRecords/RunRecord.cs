@@ -25,6 +25,8 @@ public sealed record StageRecord(string Name, DateTimeOffset Start, TimeSpan Dur
 /// <param name="Environment">The environment it deployed to; null when it stopped before deploying.</param>
 /// <param name="Image">The image it built, by digest (repository@sha256:...); null when it stopped before pushing.</param>
 /// <param name="SourceCommit">The source commit it built.</param>
+/// <param name="FlakyTests">Test methods (Namespace.Class.Method) that failed and then passed when run again, so a flaky
+/// test stays visible over time; null or empty when there were none.</param>
 public sealed partial record RunRecord(
     string RunId,
     string CiHost,
@@ -34,7 +36,9 @@ public sealed partial record RunRecord(
     string? Environment,
     string? Image,
     string? SourceCommit,
-    IReadOnlyList<StageRecord> Stages)
+    IReadOnlyList<StageRecord> Stages,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<string>? FlakyTests = null)
 {
     /// <summary>Throws an <see cref="ArgumentException"/> listing every field that is not of its strict shape.</summary>
     public void Check()
@@ -53,6 +57,10 @@ public sealed partial record RunRecord(
                 if (!IdentifierPattern().IsMatch(stage.Name)) problems.Add($"stage name '{stage.Name}' {IdentifierRule}");
                 if (stage.Duration < TimeSpan.Zero) problems.Add($"stage {stage.Name}: duration {stage.Duration} is negative");
             }
+        foreach (var test in FlakyTests ?? [])
+        {
+            if (!TestMethodPattern().IsMatch(test)) problems.Add($"flaky test '{test}' is not a test method name (letters, digits and . _ + -, at most 256)");
+        }
         if (problems.Count > 0) throw new ArgumentException("run record is invalid: " + string.Join("; ", problems));
     }
 
@@ -68,6 +76,7 @@ public sealed partial record RunRecord(
             Image = Image is null ? null : mask(Image),
             SourceCommit = SourceCommit is null ? null : mask(SourceCommit),
             Stages = Stages?.Select(stage => stage with { Name = mask(stage.Name) }).ToList()!,
+            FlakyTests = FlakyTests?.Select(mask).ToList(),
         };
     }
 
@@ -75,6 +84,9 @@ public sealed partial record RunRecord(
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
     private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._+-]{0,255}$")]
+    private static partial Regex TestMethodPattern();
 
     [GeneratedRegex("^[0-9a-f]{7,64}$")]
     private static partial Regex CommitPattern();
