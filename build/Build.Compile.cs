@@ -19,7 +19,8 @@ partial class Build
         .Description("Restores the solution's NuGet packages (up to date while no project file changed)")
         .Inputs(() => [.. SourceDirectory.GlobFiles("*.csproj"), .. TestsDirectory.GlobFiles("*.csproj"), Solution, RootDirectory / "Directory.Build.props", RootDirectory / "Directory.Packages.props",
             RootDirectory / "global.json", .. TestsDirectory.GlobFiles("Directory.Build.props")])
-        .Outputs(() => ProjectFiles.Select(project => project.Parent! / "obj" / "project.assets.json"))
+        // Not an output compared by content: an image publish adds its runtime to the service's assets file.
+        .UpToDateWhen(() => Task.FromResult(ProjectFiles.All(project => (project.Parent! / "obj" / "project.assets.json").FileExists())))
         .Executes(() => RunAsync("dotnet", ["restore", Solution]));
 
     Target Compile => _ => _

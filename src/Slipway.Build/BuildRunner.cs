@@ -140,7 +140,7 @@ public static class BuildRunner
                     invocation.MaxParallelism ?? System.Environment.ProcessorCount,
                     verbosity,
                     invocation.ProgressInterval,
-                    Flag(commandLine, EngineOptions.Force, bound.EngineSettings),
+                    Forced(commandLine, graph),
                     root),
                 invocation.CancellationToken);
             context.ResultsSoFar = executor.ResultsSoFar;
@@ -231,6 +231,10 @@ public static class BuildRunner
                 ? verbosity
                 : throw new BuildConfigurationException($"Verbosity '{text}' is not one of {string.Join(", ", Enum.GetNames<BuildVerbosity>().Select(n => n.ToLowerInvariant()))}.");
         }
+
+        /// <summary>--force alone forces every incremental target; with names, those (checked like any target name).</summary>
+        private static IReadOnlySet<string>? Forced(CommandLine commandLine, TargetGraph graph) =>
+            commandLine.Values(EngineOptions.Force)?.Select(name => FindTarget(graph, name).Name).ToHashSet(StringComparer.Ordinal);
 
         private static bool Flag(CommandLine commandLine, string name, IReadOnlyDictionary<string, JsonNode?> settings)
         {

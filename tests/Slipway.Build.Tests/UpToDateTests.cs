@@ -158,6 +158,18 @@ public class UpToDateTests
     }
 
     [Fact]
+    public async Task Force_with_a_name_runs_only_that_target()
+    {
+        using var root = WithSource();
+        await root.RunAsync(new Incremental(), "Pack");
+        var forced = await root.RunAsync(new Incremental(), "Pack", "--force", "Pack");
+
+        Assert.Equal(TargetStatus.UpToDate, forced.StatusOf("Compile"));
+        Assert.Equal(TargetStatus.Succeeded, forced.StatusOf("Pack"));
+        Assert.Equal(2, Runs(root, "pack-runs"));
+    }
+
+    [Fact]
     public async Task A_failed_target_is_never_up_to_date()
     {
         using var root = WithSource();

@@ -27,7 +27,7 @@ internal static class EngineOptions
         new(Profile, OptionArity.Many),
         new(Parallel, OptionArity.Flag),
         new(GenerateSchema, OptionArity.Flag),
-        new(Force, OptionArity.Flag),
+        new(Force, OptionArity.Many),
     ];
 
     public static readonly IReadOnlyList<(string Usage, string Description)> HelpLines =
@@ -37,7 +37,7 @@ internal static class EngineOptions
         ("--plan", "Print the execution plan; write .nuke/temp/plan.mmd and plan.html"),
         ("--continue", "After a failure, still run the targets that do not depend on it"),
         ("--parallel", "Run independent targets concurrently (bounded by the processor count)"),
-        ("--force", "Run incremental targets even when they are up to date"),
+        ("--force [<target>...]", "Run the named incremental targets even when up to date; bare: all of them"),
         ("--profile <name>...", "Layer .nuke/parameters.<name>.json over .nuke/parameters.json"),
         ("--verbosity <quiet|minimal|normal|verbose>", "How much to log (default normal)"),
         ("--root <path>", "Root directory (default: the nearest directory holding .nuke/)"),

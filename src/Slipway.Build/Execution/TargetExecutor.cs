@@ -4,7 +4,11 @@ using Serilog;
 namespace Slipway.Build;
 
 internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity, TimeSpan ProgressInterval,
-    bool Force = false, AbsolutePath? RootDirectory = null);
+    IReadOnlySet<string>? Forced = null, AbsolutePath? RootDirectory = null)
+{
+    /// <summary>--force: every incremental target (an empty set) or the named ones.</summary>
+    public bool IsForced(string target) => Forced is { } forced && (forced.Count == 0 || forced.Contains(target));
+}
 
 /// <summary>
 /// Runs a plan: each target is decided (skipped, not run, or executed) when its predecessors are done.
@@ -168,7 +172,7 @@ internal sealed class TargetExecutor(
             if (_upToDate is not null && node.Definition.IsIncremental)
             {
                 inputs = await _upToDate.TakeAsync(node);
-                var reason = options.Force ? "--force" : await _upToDate.ReasonToRunAsync(node, inputs);
+                var reason = options.IsForced(node.Name) ? "--force" : await _upToDate.ReasonToRunAsync(node, inputs);
                 if (reason is null)
                 {
                     log.Information("{Target} is up to date: its inputs and outputs are unchanged since its last success (--force runs it anyway)", node.Name);
