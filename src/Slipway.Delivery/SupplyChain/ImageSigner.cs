@@ -31,6 +31,8 @@ public static class ImageSigner
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(key);
         var (repository, digest) = CosignFormat.RequireDigest(image);
+        if (!await registry.HasManifestAsync(image, ct))
+            throw new InvalidOperationException($"the registry does not hold {image}: push the image before signing it.");
         var payload = RegistryBlob.Of(CosignFormat.SimpleSigningMediaType,
             SimpleSigningPayload.For(CosignFormat.RepositoryIdentity(repository), digest).ToBytes());
         var tag = repository.WithTag(CosignFormat.SignatureTag(digest));
