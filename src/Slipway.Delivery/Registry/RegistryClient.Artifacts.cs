@@ -37,7 +37,6 @@ public sealed partial class RegistryClient
         }
         var descriptor = new OciDescriptor(mediaType, Sha256Digest.Of(manifest), manifest.LongLength);
         await PutManifestAsync(tagged, manifest, descriptor, ct);
-        log.Debug("Stored {MediaType} manifest {Digest} as {Reference}", mediaType, descriptor.Digest, tagged.ToString());
         return name.WithDigest(descriptor.Digest);
     }
 

@@ -24,7 +24,7 @@ public abstract record ImageVerdict(ImageReference Image, VerificationMode Mode,
     public bool Permitted => this is Verified || Mode == VerificationMode.Audit;
 
     /// <summary>One line for the log: "verified: …", "unsigned: …" or "invalid: …", and what audit mode let through.</summary>
-    public override string ToString() =>
+    public sealed override string ToString() =>
         $"{Image}: {GetType().Name.ToLowerInvariant()}: {Reason}" +
         (this is not Verified && Mode == VerificationMode.Audit ? " (audit mode: allowed)" : "");
 

@@ -8,7 +8,7 @@ namespace Slipway.Delivery.Tests.SupplyChain;
 
 /// <summary>
 /// A SIMULATION of the OCI distribution API v2, in process (an HttpMessageHandler): manifests by tag and digest (GET,
-/// HEAD, PUT with Docker-Content-Digest), blobs (GET, HEAD, monolithic POST + PUT ?digest= upload checked against the
+/// HEAD, PUT with Docker-Content-Digest), tags/list, blobs (GET, HEAD, monolithic POST + PUT ?digest= upload checked against the
 /// digest), 404 with the spec's error codes, and no referrers API (404, like distribution 2.8). The engine tier proves
 /// the same flows against Debian's docker-registry.
 /// </summary>
@@ -30,6 +30,8 @@ internal sealed partial class RegistryApiSimulation : HttpMessageHandler
             return await ManifestAsync(request, manifest.Groups["name"].Value, manifest.Groups["reference"].Value, cancellationToken);
         if (UploadPath().Match(path) is { Success: true } upload)
             return await UploadAsync(request, upload.Groups["name"].Value, upload.Groups["session"].Value, cancellationToken);
+        if (TagsPath().Match(path) is { Success: true } list)
+            return Tags(list.Groups["name"].Value);
         if (BlobPath().Match(path) is { Success: true } blob)
             return Blob(request, blob.Groups["digest"].Value);
         return Error(HttpStatusCode.NotFound, "NAME_UNKNOWN");   // referrers and anything else this simulation does not serve
@@ -82,6 +84,15 @@ internal sealed partial class RegistryApiSimulation : HttpMessageHandler
         return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(request.Method == HttpMethod.Head ? [] : content) };
     }
 
+    private HttpResponseMessage Tags(string name)
+    {
+        var names = tags.Keys.Where(key => key.StartsWith(name + ":", StringComparison.Ordinal)).Select(key => key[(name.Length + 1)..]).Order(StringComparer.Ordinal);
+        return new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { name, tags = names })),
+        };
+    }
+
     private static HttpResponseMessage Error(HttpStatusCode status, string code) =>
         new(status) { Content = new StringContent($$"""{"errors":[{"code":"{{code}}","message":"simulated"}]}""") };
 
@@ -89,6 +100,9 @@ internal sealed partial class RegistryApiSimulation : HttpMessageHandler
 
     [GeneratedRegex("^/v2/(?<name>.+)/manifests/(?<reference>[^/]+)$")]
     private static partial Regex ManifestPath();
+
+    [GeneratedRegex("^/v2/(?<name>.+)/tags/list$")]
+    private static partial Regex TagsPath();
 
     [GeneratedRegex("^/v2/(?<name>.+)/blobs/uploads/(?<session>[^/]*)$")]
     private static partial Regex UploadPath();
