@@ -37,6 +37,28 @@ public sealed class SigningKey : IDisposable
     public static async Task<SigningKey> ReadAsync(string privateKeyPath, CancellationToken ct = default) =>
         FromPrivateKeyPem(await File.ReadAllTextAsync(privateKeyPath, ct));
 
+    /// <summary>
+    /// The key at <paramref name="privateKeyPath"/>, generated there (mode 600) when absent; the public key is (re)written
+    /// to <paramref name="publicKeyPath"/> either way. What Infrastructure calls once per machine; returns whether it generated.
+    /// </summary>
+    public static async Task<(SigningKey Key, bool Generated)> LoadOrCreateAsync(string privateKeyPath, string publicKeyPath, CancellationToken ct = default)
+    {
+        var generated = !File.Exists(privateKeyPath);
+        var key = generated ? Generate() : await ReadAsync(privateKeyPath, ct);
+        try
+        {
+            if (generated) await key.WritePrivateKeyAsync(privateKeyPath, ct);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(publicKeyPath))!);
+            await key.WritePublicKeyAsync(publicKeyPath, ct);
+            return (key, generated);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The public half as a SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY"), like cosign.pub.</summary>
     public string PublicKeyPem => ecdsa.ExportSubjectPublicKeyInfoPem();
 

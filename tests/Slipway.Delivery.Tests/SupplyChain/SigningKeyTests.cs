@@ -47,6 +47,23 @@ public sealed class SigningKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadOrCreate_generates_the_key_once_and_then_reads_the_same_key()
+    {
+        var privateKey = temp.Combine("platform/keys/signing.key");
+        var publicKey = temp.Combine("config/keys/signing.pub");
+
+        var (first, generated) = await SigningKey.LoadOrCreateAsync(privateKey, publicKey, TestContext.Current.CancellationToken);
+        var (second, generatedAgain) = await SigningKey.LoadOrCreateAsync(privateKey, publicKey, TestContext.Current.CancellationToken);
+        using var _ = first;
+        using var __ = second;
+
+        Assert.True(generated);
+        Assert.False(generatedAgain);
+        Assert.Equal(first.PublicKeyPem, second.PublicKeyPem);
+        Assert.Equal(first.PublicKeyPem, await File.ReadAllTextAsync(publicKey, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public void The_public_key_is_a_SubjectPublicKeyInfo_PEM_that_reads_back()
     {
         using var key = SigningKey.Generate();
