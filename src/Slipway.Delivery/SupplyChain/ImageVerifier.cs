@@ -76,7 +76,12 @@ public static class ImageVerifier
             var declared = layer.Annotation(CosignFormat.PredicateTypeAnnotation) ?? "(no predicateType)";
             try
             {
-                var envelope = DsseEnvelope.Parse(await registry.GetBlobAsync(repository, layer.Descriptor.Digest, ct));
+                if (await BlobOrProblemAsync(registry, repository, layer.Descriptor.Digest, ct) is not { } blob)
+                {
+                    problems.Add((declared, $"the registry does not serve envelope {layer.Descriptor.Digest} as stored (missing, or content not matching its digest)"));
+                    continue;
+                }
+                var envelope = DsseEnvelope.Parse(blob);
                 if (envelope.PayloadType != CosignFormat.InTotoPayloadType)
                     problems.Add((declared, $"envelope {layer.Descriptor.Digest} has payloadType {envelope.PayloadType}, not {CosignFormat.InTotoPayloadType}"));
                 else if (!envelope.IsSignedBy(key))
@@ -96,6 +101,19 @@ public static class ImageVerifier
         return (verified, problems);
     }
 
+    /// <summary>The blob, or null when the registry lacks it or serves other bytes: that is the artifact's fault, a verdict, not a registry failure.</summary>
+    private static async Task<byte[]?> BlobOrProblemAsync(RegistryClient registry, ImageReference repository, string digest, CancellationToken ct)
+    {
+        try
+        {
+            return await registry.GetBlobAsync(repository, digest, ct);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or RegistryRequestException { StatusCode: System.Net.HttpStatusCode.NotFound })
+        {
+            return null;
+        }
+    }
+
     /// <summary>Null when the layer's signature verifies and its payload names this image; otherwise why not.</summary>
     private static async Task<string?> CheckSignatureAsync(RegistryClient registry, ImageReference repository, CosignLayer layer, VerificationKey key,
                                                            string identity, string digest, CancellationToken ct)
@@ -103,7 +121,8 @@ public static class ImageVerifier
         var signature = ImageSigner.TryDecode(layer.Annotation(CosignFormat.SignatureAnnotation));
         if (signature is null)
             return $"signature layer {layer.Descriptor.Digest} has no base64 {CosignFormat.SignatureAnnotation} annotation";
-        var payload = await registry.GetBlobAsync(repository, layer.Descriptor.Digest, ct);
+        if (await BlobOrProblemAsync(registry, repository, layer.Descriptor.Digest, ct) is not { } payload)
+            return $"the registry does not serve payload {layer.Descriptor.Digest} as stored (missing, or content not matching its digest)";
         if (!key.Verify(payload, signature))
             return $"the signature over payload {layer.Descriptor.Digest} does not verify with the key (signed by another key, or the payload changed)";
         SimpleSigningPayload claims;

@@ -117,6 +117,23 @@ public sealed class ImageSigningSimulationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_signature_whose_payload_blob_is_missing_is_invalid_not_an_error()
+    {
+        // The simulation, unlike distribution, accepts a manifest whose blobs it lacks: a registry that lost the payload.
+        var image = await SupplyChainSamples.PushTinyImageAsync(registry, repository, "lost payload", Ct);
+        var payload = RegistryBlob.Of(CosignFormat.SimpleSigningMediaType, SimpleSigningPayload.For("127.0.0.1:5999/slipway/beacon", image.Digest!).ToBytes());
+        var (manifest, config) = CosignManifest.Build([new CosignLayer(payload.Descriptor, new Dictionary<string, string>
+        {
+            [CosignFormat.SignatureAnnotation] = Convert.ToBase64String(key.Sign(payload.Content)),
+        })]);
+        await registry.PushManifestAsync(repository, CosignFormat.SignatureTag(image.Digest!), manifest, OciMediaTypes.ImageManifest, [config], Ct);
+
+        var verdict = await ImageVerifier.VerifyAsync(registry, image, key.PublicKeyPem, VerificationMode.Enforce, [], Ct);
+
+        Assert.Contains($"does not serve payload {payload.Descriptor.Digest}", Assert.IsType<ImageVerdict.Invalid>(verdict).Reason);
+    }
+
+    [Fact]
     public async Task An_SBOM_changed_after_signing_is_invalid_with_a_clear_reason()
     {
         var image = await SignedImageAsync();
