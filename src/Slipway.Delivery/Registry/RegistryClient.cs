@@ -25,7 +25,7 @@ public sealed record PushResult(ImageReference Pushed, bool AlreadyPresent, int 
 /// Credentials come from <c>credentials</c> (default: ~/.docker/config.json and its credential helpers, see
 /// <see cref="DockerConfigCredentials.FindAsync"/>); neither they nor Authorization headers are logged.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     private static readonly string[] ManifestAccept =
         [OciMediaTypes.ImageManifest, OciMediaTypes.DockerManifest, OciMediaTypes.ImageIndex, OciMediaTypes.DockerManifestList];
@@ -105,7 +105,7 @@ public sealed class RegistryClient : IDisposable
                 {
                     log.Debug("Blob {Digest} already in {Repository}", blob.Digest, name.ToString());
                 }
-                else if (await UploadBlobAsync(name, image.BlobPath(blob.Digest), blob, MountSource(name, blob.Digest), ct))
+                else if (await UploadBlobAsync(name, OpenFile(image.BlobPath(blob.Digest)), blob, MountSource(name, blob.Digest), ct))
                 {
                     mounted++;
                 }
@@ -361,7 +361,7 @@ public sealed class RegistryClient : IDisposable
     /// first asks the registry to link the blob from that repository; true when it did (201), else the upload proceeds.
     /// A retry starts a fresh session.
     /// </summary>
-    private async Task<bool> UploadBlobAsync(ImageReference repository, string path, OciDescriptor blob, string? mountFrom, CancellationToken ct) =>
+    private async Task<bool> UploadBlobAsync(ImageReference repository, Func<Stream> open, OciDescriptor blob, string? mountFrom, CancellationToken ct) =>
         await ExecuteAsync(repository.Registry, async token =>
         {
             var start = new Uri(Endpoint(repository.Registry), $"/v2/{repository.Repository}/blobs/uploads/");
@@ -382,7 +382,7 @@ public sealed class RegistryClient : IDisposable
             log.Information("Uploading blob {Digest} ({Size:0.0} MB) to {Repository}", blob.Digest, blob.Size / 1048576.0, repository.ToString());
             using var response = await SendAsync(repository, () =>
             {
-                var content = new StreamContent(File.OpenRead(path), 1 << 16);
+                var content = new StreamContent(open(), 1 << 16);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 content.Headers.ContentLength = blob.Size;
                 return new HttpRequestMessage(HttpMethod.Put, target) { Content = content };
@@ -390,6 +390,8 @@ public sealed class RegistryClient : IDisposable
             await EnsureSuccessAsync(repository.Registry, $"uploading blob {blob.Digest}", response, token);
             return false;
         }, ct);
+
+    private static Func<Stream> OpenFile(string path) => () => File.OpenRead(path);
 
     // ---- plumbing ----
 
