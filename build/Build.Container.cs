@@ -3,6 +3,7 @@ using Slipway.Delivery.ContainerTesting;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Oci;
 using Slipway.Delivery.Registry;
+using Slipway.Delivery.SupplyChain;
 using Slipway.Delivery.Versioning;
 
 partial class Build
@@ -99,15 +100,19 @@ partial class Build
         });
 
     Target Push => _ => _
-        .Description("Pushes the tested image to the registry, verified by digest (up to date while the registry holds it)")
+        .Description("Pushes the tested image to the registry, verified by digest, signed, with its SBOM and provenance attested (up to date while the registry holds all that)")
         .DependsOn(ContainerTest)
         .Inputs(() => [ImageFile])
         .InputValues(() => RegistryUsername)
+        // Up to date while the registry holds the image signed with this pipeline's key, and its attestations.
         .UpToDateWhen(async () =>
         {
             var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
             using var registry = OpenRegistryClient();
-            return await registry.HasManifestAsync(ImageReference.Parse(image.Reference), CancellationToken);
+            using var key = await OpenSigningKeyAsync();
+            return await registry.HasManifestAsync(ImageReference.Parse(image.Reference), CancellationToken) &&
+                   await ImageVerifier.VerifyAsync(registry, ImageReference.Parse(image.Reference), key.PublicKeyPem, VerificationMode.Enforce,
+                       ct: CancellationToken) is ImageVerdict.Verified;
         })
         .Executes(async () =>
         {
@@ -117,6 +122,7 @@ partial class Build
             Log.Information(result.AlreadyPresent
                 ? "{Reference} was already in the registry; tags {Tags} set"
                 : "Pushed {Reference} with tags {Tags}", result.Pushed, image.Tags);
+            await SignAndAttestAsync(image, registry);
         });
 
     RegistryClient OpenRegistryClient() => new(Log, RegistryUsername is null

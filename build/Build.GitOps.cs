@@ -53,6 +53,7 @@ partial class Build
         .Executes(async () =>
         {
             var image = await ImageManifestFile.ReadAsync(ImageFile, CancellationToken);
+            await VerifyImageForAsync(DeployEnvironment, image.Reference);
             var trailers = new DeploymentTrailers(DeployEnvironment, image.Reference, image.Commit, image.ParsedCommitTime, RunId,
                 ChangeType: ChangeType ?? (FixOf is null ? null : ChangeTrailers.Fix), FixOf: FixOf);
             var result = await new GitOpsCommitter(OpenConfigRepository(), Log)

@@ -34,10 +34,11 @@ partial class Build
     AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
 
     Target Infrastructure => _ => _
-        .Description("Brings up the embedded platform: Docker engine, local registry, base image, agent (idempotent)")
+        .Description("Brings up the embedded platform: Docker engine, local registry, base image, signing key, agent (idempotent)")
         .Executes(async () =>
         {
             Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken);
+            await PublishSigningKeyAsync();
             await EnsureAgentAsync();
         });
 

@@ -44,6 +44,7 @@ partial class Build
             {
                 // The config repo on GitHub: operations by pull request (a review approves, the merge deploys).
                 PullRequests = github is null ? null : new PullRequestPromotion(repository, github, Log) { ChecksTimeout = GithubChecksTimeout },
+                ImageGate = (candidate, _) => VerifyImageForAsync(candidate.To, candidate.Image),
             };
             var evidence = github is null ? null : await SmokeEvidenceForPullRequestAsync(repository);
             var result = await promoter.PromoteAsync(new PromotionRequest(DeployDirectory, PromotionTarget, RunId, From, Digest, evidence, ChangeType), CancellationToken);

@@ -23,6 +23,12 @@ public sealed class EnvironmentSettings
 
     public ImageSettings Image { get; set; } = new();
 
+    /// <summary>
+    /// Image signature policy: enforce (an unsigned or unverifiable digest is refused by GitOpsCommit, Promote and the
+    /// agent) or audit (it is allowed with a warning). Rendered as the Deployment annotation slipway.dev/image-verification.
+    /// </summary>
+    public string Verification { get; set; } = SlipwayMetadata.VerificationEnforce;
+
     /// <summary>Promotion policy; null when the environment is only deployed to directly (GitOpsCommit), never promoted into.</summary>
     public PromotionSettings? Promotion { get; set; }
 
@@ -163,6 +169,8 @@ public sealed class EnvironmentSettings
             if (promotion.ApprovalTimeoutSeconds < 1) problems.Add($"{source}: promotion.approvalTimeoutSeconds is {promotion.ApprovalTimeoutSeconds}; use 1 or more");
             if (promotion.SoakSeconds < 0) problems.Add($"{source}: promotion.soakSeconds is {promotion.SoakSeconds}; use 0 or more");
         }
+        if (!SlipwayMetadata.VerificationModes.Contains(Verification))
+            problems.Add($"{source}: verification is '{Verification}'; use one of {string.Join(", ", SlipwayMetadata.VerificationModes)}");
         if (string.IsNullOrWhiteSpace(ConfigFile)) problems.Add($"{source}: configFile is empty; name the ConfigMap data key with the settings");
         if (problems.Count > 0) throw new ManifestException(problems);
     }

@@ -107,6 +107,7 @@ public static class ManifestRenderer
         if (settings.Strategy.Type == "canary") annotations[SlipwayMetadata.CanaryStepsAnnotation] = CanaryStep.Format(settings.CanarySteps);
         else annotations.Remove(SlipwayMetadata.CanaryStepsAnnotation);
         annotations[SlipwayMetadata.RolloutAnnotation] = settings.Rollout.ToJson();
+        annotations[SlipwayMetadata.VerificationAnnotation] = settings.Verification;
 
         if (spec.Selector?.MatchLabels is { } matchLabels) matchLabels[SlipwayMetadata.EnvironmentLabel] = environment;
         var template = spec.Template ??= new V1PodTemplateSpec();

@@ -29,5 +29,14 @@ public static class SlipwayMetadata
     /// <summary>On the Deployment: the env var the image digest is passed in (so the service can report it).</summary>
     public const string DigestEnvAnnotation = "slipway.dev/image-digest-env";
 
+    /// <summary>On the Deployment: enforce or audit, the environment's image signature policy (see EnvironmentSettings.Verification).</summary>
+    public const string VerificationAnnotation = "slipway.dev/image-verification";
+    public const string VerificationEnforce = "enforce";
+    public const string VerificationAudit = "audit";
+    public static readonly IReadOnlyList<string> VerificationModes = [VerificationEnforce, VerificationAudit];
+
+    /// <summary>The config repo's folder of public keys (*.pub) that image signatures are verified with; any one of them verifies.</summary>
+    public const string KeysFolder = "keys";
+
     public static readonly IReadOnlyList<string> Strategies = ["rolling", "blue-green", "canary", "ab-testing"];
 }

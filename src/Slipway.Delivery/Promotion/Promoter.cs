@@ -50,6 +50,12 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
     /// </summary>
     public PullRequestPromotion? PullRequests { get; init; }
 
+    /// <summary>
+    /// Checks the candidate's image before anything is asked or committed (its signature and attestations); throws to refuse.
+    /// Null: no check.
+    /// </summary>
+    public Func<PromotionCandidate, CancellationToken, Task>? ImageGate { get; init; }
+
     /// <summary>How often a manual promotion looks for its approval.</summary>
     public TimeSpan ApprovalPollInterval { get; init; } = TimeSpan.FromSeconds(3);
 
@@ -146,6 +152,7 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
     public async Task<PromotionResult> PromoteAsync(PromotionRequest request, CancellationToken cancellationToken = default)
     {
         var candidate = await ResolveAsync(request, cancellationToken);
+        if (ImageGate is { } gate) await gate(candidate, cancellationToken);
         var trailers = TrailersOf(candidate, request);
         if (PullRequests is { } pullRequests)
         {

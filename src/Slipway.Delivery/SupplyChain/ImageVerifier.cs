@@ -15,6 +15,25 @@ public static class ImageVerifier
     /// <summary>What the signer attaches, and so what a gate requires by default: the CycloneDX SBOM and the SLSA provenance.</summary>
     public static readonly IReadOnlyList<string> DefaultRequiredPredicateTypes = [CycloneDxSbom.PredicateType, SlsaProvenance.PredicateType];
 
+    /// <summary>
+    /// Verifies against every trusted key (the config repo's keys/, where a rotation keeps the old key beside the new one):
+    /// Verified as soon as one key verifies; otherwise the verdict of the last key tried. No key at all is Invalid.
+    /// </summary>
+    public static async Task<ImageVerdict> VerifyWithAnyKeyAsync(RegistryClient registry, ImageReference image, IReadOnlyList<string> publicKeyPems,
+                                                                 VerificationMode mode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeyPems);
+        if (publicKeyPems.Count == 0)
+            return new ImageVerdict.Invalid(image, mode, "no trusted public key: the config repo's keys/ folder holds no *.pub file");
+        ImageVerdict? last = null;
+        foreach (var pem in publicKeyPems)
+        {
+            last = await VerifyAsync(registry, image, pem, mode, ct: ct);
+            if (last is ImageVerdict.Verified) return last;
+        }
+        return last!;
+    }
+
     /// <param name="requiredPredicateTypes">Attestations that must be present and valid (default: <see cref="DefaultRequiredPredicateTypes"/>; empty: signature only).</param>
     public static async Task<ImageVerdict> VerifyAsync(RegistryClient registry, ImageReference image, string publicKeyPem, VerificationMode mode,
                                                        IReadOnlyCollection<string>? requiredPredicateTypes = null, CancellationToken ct = default)
