@@ -5,6 +5,7 @@ using Slipway.Testing;
 namespace Slipway.Delivery.Tests.Platform;
 
 /// <summary>The facade end to end on this machine: real engine, a registry it starts, the local base it builds.</summary>
+[Trait("Tier", "Engine")]
 public sealed class EmbeddedPlatformTests
 {
     [Fact]
@@ -45,18 +46,5 @@ public sealed class EmbeddedPlatformTests
         {
             await EmbeddedPlatform.StopRegistryAsync(options, log, CancellationToken.None);
         }
-    }
-
-    [Fact]
-    public async Task A_bad_registry_address_fails_before_anything_starts()
-    {
-        using var root = new TempDirectory();
-        var options = new PlatformOptions { RootDirectory = root.Path, RegistryAddress = "0.0.0.0:5000" };
-
-        var error = await Assert.ThrowsAsync<PlatformSetupException>(() =>
-            EmbeddedPlatform.EnsureAsync(options, TestLog.Create(), TestContext.Current.CancellationToken));
-
-        Assert.Contains("--registry", error.Message);
-        Assert.False(Directory.Exists(Path.Combine(root.Path, ".nuke")));
     }
 }

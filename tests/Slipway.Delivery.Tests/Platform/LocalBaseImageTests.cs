@@ -10,6 +10,7 @@ using Slipway.Testing;
 namespace Slipway.Delivery.Tests.Platform;
 
 /// <summary>The local Debian base: real mmdebstrap, real registry (slow: each build takes a while).</summary>
+[Trait("Tier", "Engine")]
 [Collection(LocalBaseCollection.Name)]
 public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
 {

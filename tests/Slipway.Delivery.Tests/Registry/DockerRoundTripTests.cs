@@ -9,6 +9,7 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Real Docker engine and real registry: docker save -> layout -> push -> docker pull by digest.</summary>
+[Trait("Tier", "Engine")]
 public sealed class DockerRoundTripTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
 {
     private readonly TempDirectory temp = new();

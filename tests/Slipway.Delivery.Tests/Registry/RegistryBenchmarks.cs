@@ -12,6 +12,7 @@ namespace Slipway.Delivery.Tests.Registry;
 /// Explicit; to see the figures run the test executable with live output:
 /// `tests/Slipway.Delivery.Tests/bin/Debug/net10.0/Slipway.Delivery.Tests -class Slipway.Delivery.Tests.Registry.RegistryBenchmarks -explicit only -showLiveOutput`.
 /// </summary>
+[Trait("Tier", "Engine")]
 public sealed class RegistryBenchmarks(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
 {
     private const int Layers = 3;

@@ -8,6 +8,7 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Integration tests against a real CNCF distribution registry started for this class.</summary>
+[Trait("Tier", "Engine")]
 public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
 {
     private readonly TempDirectory temp = new();

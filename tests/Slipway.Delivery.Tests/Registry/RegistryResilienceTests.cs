@@ -7,6 +7,7 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Transient failures, registry errors and protocol details, with faults injected in front of a real registry.</summary>
+[Trait("Tier", "Engine")]
 public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
 {
     private static readonly RegistryRetryOptions FastRetries = new()
