@@ -13,6 +13,7 @@ public sealed class DeliveryHistory : IDisposable
 {
     private readonly GitSandbox sandbox = new();
     private readonly Dictionary<string, string> imageOfSource = [];
+    private readonly Dictionary<string, string> timeOfSource = [];
     private int images;
 
     private DeliveryHistory() { }
@@ -45,7 +46,9 @@ public sealed class DeliveryHistory : IDisposable
         await File.AppendAllTextAsync(Path.Combine(SourceDirectory, "app.txt"), $"{message} {when}\n");
         await GitAsync(SourceDirectory, when, "add", "app.txt");
         await GitAsync(SourceDirectory, when, "commit", "-q", "-m", message);
-        return (await GitAsync(SourceDirectory, null, "rev-parse", "HEAD")).Trim();
+        var commit = (await GitAsync(SourceDirectory, null, "rev-parse", "HEAD")).Trim();
+        timeOfSource[commit] = when;   // its committer date, so a deploy of it need not ask git
+        return commit;
     }
 
     /// <summary>A deploy of <paramref name="sourceCommit"/> committed to environments/&lt;env&gt;/ at <paramref name="when"/>.</summary>
@@ -68,7 +71,8 @@ public sealed class DeliveryHistory : IDisposable
     {
         if (!imageOfSource.TryGetValue(sourceCommit, out var image))
             imageOfSource[sourceCommit] = image = "127.0.0.1:5000/beacon@sha256:" + (++images).ToString("x64");
-        var sourceTime = (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
+        var sourceTime = timeOfSource.TryGetValue(sourceCommit, out var known) ? known
+            : (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
         var folder = Path.Combine(ConfigClone, "environments", environment);
         Directory.CreateDirectory(folder);
         if (flag is null) await File.WriteAllTextAsync(Path.Combine(folder, "deployment.yaml"), $"image: {image}\n");
