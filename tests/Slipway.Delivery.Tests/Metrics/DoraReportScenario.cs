@@ -31,36 +31,40 @@ public abstract class DoraReportScenario : IAsyncLifetime
     protected async Task GenerateMonthAsync()
     {
         var random = new Random(20261128);
-        var day = new DateTimeOffset(2026, 10, 30, 0, 0, 0, TimeSpan.Zero);
-        string? live = null;
-        for (var index = 0; index < 30; index++, day = day.AddDays(1))
+        // One push for the whole month: nothing reads the config repo until the run records below.
+        await git.InOnePushAsync(async () =>
         {
-            if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) continue;
-            var deploys = 1 + random.Next(2);
-            for (var deploy = 0; deploy < deploys; deploy++)
+            var day = new DateTimeOffset(2026, 10, 30, 0, 0, 0, TimeSpan.Zero);
+            string? live = null;
+            for (var index = 0; index < 30; index++, day = day.AddDays(1))
             {
-                var at = day.AddHours(10 + deploy * 4 + random.Next(3));
-                var commits = 1 + random.Next(4);
-                string source = "";
-                for (var commit = 0; commit < commits; commit++)
-                    source = await git.SourceCommitAsync(Iso(at.AddMinutes(-(20 + random.Next(60 * 24 * (commit + 1)))).AddSeconds(-commit)), $"change {index}.{deploy}.{commit}");
-                var sha = await git.DeployAsync(Iso(at), source, changeType: "feature");
-                if (index == 10 && deploy == 0)
+                if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) continue;
+                var deploys = 1 + random.Next(2);
+                for (var deploy = 0; deploy < deploys; deploy++)
                 {
-                    var rollback = await git.RollbackAsync(Iso(at.AddMinutes(25)), sha, live!);
-                    await git.RollbackAsync(Iso(at.AddHours(20)), rollback, source);
+                    var at = day.AddHours(10 + deploy * 4 + random.Next(3));
+                    var commits = 1 + random.Next(4);
+                    string source = "";
+                    for (var commit = 0; commit < commits; commit++)
+                        source = await git.SourceCommitAsync(Iso(at.AddMinutes(-(20 + random.Next(60 * 24 * (commit + 1)))).AddSeconds(-commit)), $"change {index}.{deploy}.{commit}");
+                    var sha = await git.DeployAsync(Iso(at), source, changeType: "feature");
+                    if (index == 10 && deploy == 0)
+                    {
+                        var rollback = await git.RollbackAsync(Iso(at.AddMinutes(25)), sha, live!);
+                        await git.RollbackAsync(Iso(at.AddHours(20)), rollback, source);
+                    }
+                    else if (index == 18 && deploy == 0)
+                    {
+                        var fix = await git.SourceCommitAsync(Iso(at.AddMinutes(70)), "fix");
+                        await git.DeployAsync(Iso(at.AddHours(2)), fix, changeType: "fix");
+                        source = fix;
+                    }
+                    live = source;
                 }
-                else if (index == 18 && deploy == 0)
-                {
-                    var fix = await git.SourceCommitAsync(Iso(at.AddMinutes(70)), "fix");
-                    await git.DeployAsync(Iso(at.AddHours(2)), fix, changeType: "fix");
-                    source = fix;
-                }
-                live = source;
             }
-        }
-        var last = await git.SourceCommitAsync(Iso(Now.AddHours(-3)), "late change");
-        await git.DeployAsync(Iso(Now.AddHours(-2)), last);
+            var last = await git.SourceCommitAsync(Iso(Now.AddHours(-3)), "late change");
+            await git.DeployAsync(Iso(Now.AddHours(-2)), last);
+        });
 
         var store = new RunRecordStore(git.Repository("runs"), git.Logs.Logger());
         string[] stages = ["Compile", "Test", "Containerize", "ContainerTest", "Push", "Deploy", "SmokeTest", "Promote"];
