@@ -8,6 +8,7 @@ namespace Beacon.Tests;
 /// The environment variables the platform sets on a Beacon container, given to a real process: what the
 /// agent and the pipeline rely on.
 /// </summary>
+[Trait("Tier", "Engine")]
 public sealed class EnvironmentContractTests
 {
     [Fact]

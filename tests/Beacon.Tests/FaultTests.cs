@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using Beacon.Configuration;
 using Beacon.Faults;
+using Beacon.Hosting;
 using Beacon.Tests.Support;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Beacon.Tests;
@@ -159,6 +162,21 @@ public sealed class FaultTests
 
         Assert.Contains(key, Flatten(error));
         Assert.Contains(value, Flatten(error));
+    }
+
+    [Fact]
+    public void Invalid_faults_fail_while_the_app_is_composed_before_a_host_exists()
+    {
+        // Found later, while the started host built its middleware, the error raced the test host: Run disposed the
+        // failed host and WebApplicationFactory, still reaching for its services, threw ObjectDisposedException instead.
+        using var config = new TempDirectory();
+        var builder = WebApplication.CreateBuilder([$"--{ConfigDirectory.EnvironmentVariable}={config.Path}", "--Faults:ErrorRate=1.5"]);
+        using var logger = new Serilog.LoggerConfiguration().CreateLogger();
+
+        var error = Assert.Throws<FormatException>(() => BeaconApp.Build(builder, logger));
+
+        Assert.Contains("Faults:ErrorRate", error.Message);
+        Assert.Contains("1.5", error.Message);
     }
 
     static string Flatten(Exception error) => error.InnerException is null ? error.Message : error.Message + " | " + Flatten(error.InnerException);

@@ -4,6 +4,7 @@ using Beacon.Tests.Support;
 namespace Beacon.Tests;
 
 /// <summary>Beacon as a real process on 127.0.0.1, stopped the way a container runtime stops it: SIGTERM.</summary>
+[Trait("Tier", "Engine")]
 public sealed class ShutdownTests
 {
     [Fact]

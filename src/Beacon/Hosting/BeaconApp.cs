@@ -35,6 +35,11 @@ public static class BeaconApp
             builder.WebHost.UseUrls(url);
 
         var shutdown = ShutdownSettings.Read(builder.Configuration);
+        // Invalid faults fail the start here, before the host exists, as a bad PORT or shutdown setting does. Found only
+        // when FaultSettings is first resolved (the middleware pipeline, inside StartAsync), the error would come after
+        // the host was built: Run would dispose it, and a caller still reaching for its services (WebApplicationFactory
+        // waiting for ApplicationStarted) would see an ObjectDisposedException instead of the error naming the key.
+        InjectedFaults.Read(builder.Configuration);
         var build = BuildInfo.FromAssembly(Assembly.GetExecutingAssembly(), name => builder.Configuration[name]);
 
         builder.Services.AddSerilog(logger, dispose: true);

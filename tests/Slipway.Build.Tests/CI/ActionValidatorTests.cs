@@ -4,6 +4,7 @@ using CliWrap.Buffered;
 namespace Slipway.Build.Tests.CI;
 
 /// <summary>The generated GitHub workflow checked by @action-validator/cli (npm), the schema validator GitHub users run.</summary>
+[Trait("Tier", "Engine")]
 public class ActionValidatorTests
 {
     private const string Version = "0.6.0";

@@ -15,6 +15,7 @@ namespace Slipway.Delivery.Tests.GitHub;
 /// (for example after ./build.sh Rollback --environment production). Run:
 /// <c>tests/Slipway.Delivery.Tests/bin/Release/net10.0/Slipway.Delivery.Tests -class Slipway.Delivery.Tests.GitHub.GitHubPromotionDrill -explicit only -showLiveOutput</c>.
 /// </summary>
+[Trait("Tier", "Engine")]
 public sealed class GitHubPromotionDrill
 {
     [Fact(Explicit = true)]

@@ -10,6 +10,7 @@ using Slipway.Delivery.Tests.Registry;
 namespace Slipway.Delivery.Tests.Images;
 
 /// <summary>Beacon itself through both builders and the whole container test suite; plus the builders' benchmark (explicit).</summary>
+[Trait("Tier", "Engine")]
 [Collection(ImageCollection.Name)]
 public sealed class BeaconImageTests(ImageTestEnvironment environment)
 {

@@ -6,6 +6,7 @@ using Slipway.Delivery.Tests.Registry;
 namespace Slipway.Delivery.Tests.Images;
 
 /// <summary>Both builders against the real Docker engine and a throw-away registry holding a test base image.</summary>
+[Trait("Tier", "Engine")]
 [Collection(ImageCollection.Name)]
 public sealed class ImageBuilderTests(ImageTestEnvironment environment)
 {

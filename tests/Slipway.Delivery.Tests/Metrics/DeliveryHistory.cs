@@ -13,7 +13,10 @@ public sealed class DeliveryHistory : IDisposable
 {
     private readonly GitSandbox sandbox = new();
     private readonly Dictionary<string, string> imageOfSource = [];
+    private readonly Dictionary<string, string> timeOfSource = [];
     private int images;
+    private bool sourceFileTracked;
+    private bool pushDeferred;
 
     private DeliveryHistory() { }
 
@@ -43,9 +46,17 @@ public sealed class DeliveryHistory : IDisposable
     public async Task<string> SourceCommitAsync(string when, string message = "change")
     {
         await File.AppendAllTextAsync(Path.Combine(SourceDirectory, "app.txt"), $"{message} {when}\n");
-        await GitAsync(SourceDirectory, when, "add", "app.txt");
-        await GitAsync(SourceDirectory, when, "commit", "-q", "-m", message);
-        return (await GitAsync(SourceDirectory, null, "rev-parse", "HEAD")).Trim();
+        if (sourceFileTracked)
+            await GitAsync(SourceDirectory, when, "commit", "-q", "-a", "-m", message);
+        else
+        {
+            await GitAsync(SourceDirectory, when, "add", "app.txt");
+            await GitAsync(SourceDirectory, when, "commit", "-q", "-m", message);
+            sourceFileTracked = true;
+        }
+        var commit = (await GitAsync(SourceDirectory, null, "rev-parse", "HEAD")).Trim();
+        timeOfSource[commit] = when;   // its committer date, so a deploy of it need not ask git
+        return commit;
     }
 
     /// <summary>A deploy of <paramref name="sourceCommit"/> committed to environments/&lt;env&gt;/ at <paramref name="when"/>.</summary>
@@ -68,7 +79,8 @@ public sealed class DeliveryHistory : IDisposable
     {
         if (!imageOfSource.TryGetValue(sourceCommit, out var image))
             imageOfSource[sourceCommit] = image = "127.0.0.1:5000/beacon@sha256:" + (++images).ToString("x64");
-        var sourceTime = (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
+        var sourceTime = timeOfSource.TryGetValue(sourceCommit, out var known) ? known
+            : (await GitAsync(SourceDirectory, null, "log", "-1", "--format=%cI", sourceCommit)).Trim();
         var folder = Path.Combine(ConfigClone, "environments", environment);
         Directory.CreateDirectory(folder);
         if (flag is null) await File.WriteAllTextAsync(Path.Combine(folder, "deployment.yaml"), $"image: {image}\n");
@@ -78,8 +90,27 @@ public sealed class DeliveryHistory : IDisposable
         var message = $"{subject}\n\n{string.Join('\n', trailers)}\n";
         await GitAsync(ConfigClone, when, "add", "-A");
         await RunGitAsync(ConfigClone, when, ["commit", "-q", "--allow-empty", "-F", "-"], message);
-        await GitAsync(ConfigClone, null, "push", "-q", "origin", "HEAD:main");
+        if (!pushDeferred)
+            await GitAsync(ConfigClone, null, "push", "-q", "origin", "HEAD:main");
         return (await GitAsync(ConfigClone, null, "rev-parse", "HEAD")).Trim();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="commits"/> with the config repo's commits pushed once at the end instead of one push each (a
+    /// long generated history is mostly pushes otherwise); nothing may read the config repo until it returns.
+    /// </summary>
+    public async Task InOnePushAsync(Func<Task> commits)
+    {
+        pushDeferred = true;
+        try
+        {
+            await commits();
+        }
+        finally
+        {
+            pushDeferred = false;
+        }
+        await GitAsync(ConfigClone, null, "push", "-q", "origin", "HEAD:main");
     }
 
     private static Task<string> GitAsync(string directory, string? when, params string[] arguments) => RunGitAsync(directory, when, arguments, null);

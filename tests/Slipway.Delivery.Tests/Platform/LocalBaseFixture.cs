@@ -7,7 +7,8 @@ namespace Slipway.Delivery.Tests.Platform;
 
 /// <summary>
 /// A platform directory under /tmp with its own registry (started by <see cref="RegistryServer"/> on a free port) and the
-/// local base image ensured once, cold, into it. Everything is stopped and deleted afterwards.
+/// local base image ensured once into it: pushed from the layout kept in <see cref="LocalBaseCache"/> where an earlier run
+/// built it, else built cold (and then kept there). Everything is stopped and deleted afterwards; the cache stays.
 /// </summary>
 public sealed class LocalBaseFixture : IAsyncLifetime
 {
@@ -18,6 +19,8 @@ public sealed class LocalBaseFixture : IAsyncLifetime
     public string RegistryAddress { get; } = $"127.0.0.1:{FreePort.Next()}";
     public DebianBaseRecipe Recipe { get; } = DebianBaseRecipe.ForHost();
     public BaseImageState ColdState { get; private set; } = null!;
+    /// <summary>True when the layout came from <see cref="LocalBaseCache"/>, false when this run built it.</summary>
+    public bool SeededFromCache { get; private set; }
     public TimeSpan ColdDuration { get; private set; }
 
     public RegistryServer Server(Serilog.ILogger log) => new(_host, new AptInstaller(_host, log, allowInstall: false), log);
@@ -30,9 +33,11 @@ public sealed class LocalBaseFixture : IAsyncLifetime
         var log = TestLog.Create();
         await Server(log).EnsureAsync(RegistryAddress, PlatformDirectory, CancellationToken.None);
         using var client = new RegistryClient(log);
+        SeededFromCache = LocalBaseCache.Seed(Recipe, PlatformDirectory);
         var watch = Stopwatch.StartNew();
         ColdState = await Provider(log, client).EnsureAsync(BaseImageMode.Local, RegistryAddress, PlatformDirectory, Recipe);
         ColdDuration = watch.Elapsed;
+        LocalBaseCache.Keep(Recipe, PlatformDirectory);
     }
 
     public async ValueTask DisposeAsync()

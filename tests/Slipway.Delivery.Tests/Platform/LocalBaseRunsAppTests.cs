@@ -10,6 +10,7 @@ namespace Slipway.Delivery.Tests.Platform;
 /// The local base has no shell, so a tiny self-contained .NET app is the check: pulled into the real Docker engine
 /// by digest, the app (bind-mounted) runs as the image's user and reports uid, home, trust store and time zones.
 /// </summary>
+[Trait("Tier", "Engine")]
 [Collection(LocalBaseCollection.Name)]
 public sealed class LocalBaseRunsAppTests(LocalBaseFixture fixture)
 {

@@ -3,6 +3,7 @@ using Slipway.Delivery.Manifests;
 using Slipway.Delivery.Promotion;
 using Slipway.Delivery.RunRecords;
 using Slipway.Delivery.Tests.ConfigRepo;
+using Slipway.Delivery.Tests.Kubernetes;
 
 namespace Slipway.Delivery.Tests.Promotion;
 
@@ -153,7 +154,8 @@ public sealed class PromoterTests : IDisposable
         await approvals.ApproveAsync(new Approval("production", PromotionSandbox.Image('b'), "someone@laptop", DateTimeOffset.UtcNow, "approve-0"), Token);
 
         var promotion = sandbox.Promoter().PromoteAsync(sandbox.Request(), Token);
-        await Task.Delay(TimeSpan.FromSeconds(1), Token);
+        // Announced once the promoter has read the approvals (only the other digest's) and chose to wait.
+        await KubernetesDeployerTests.WaitUntil(() => promotion.IsCompleted || sandbox.Git.Logs.Text.Contains("requires a manual approval", StringComparison.Ordinal));
         Assert.False(promotion.IsCompleted);   // an approval of another digest does not count
         Assert.Empty(await sandbox.CommitsOfAsync("production"));
         await approvals.ApproveAsync(new Approval("production", PromotionSandbox.Image('a'), "someone@laptop", DateTimeOffset.UtcNow, "approve-1"), Token);

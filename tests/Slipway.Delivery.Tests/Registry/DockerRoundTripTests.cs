@@ -9,14 +9,22 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Real Docker engine and real registry: docker save -> layout -> push -> docker pull by digest.</summary>
-public sealed class DockerRoundTripTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+[Trait("Tier", "Engine")]
+public sealed class DockerRoundTripTests(SharedRegistry sharedRegistry) : IAsyncLifetime
 {
+    private RegistryFixture registry = null!; // the assembly's registry, set by InitializeAsync
     private readonly TempDirectory temp = new();
     private readonly TestLog log = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => temp.Dispose();
+    public async ValueTask InitializeAsync() => registry = await sharedRegistry.StartAsync();
+
+    public ValueTask DisposeAsync()
+    {
+        temp.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     [Fact]
     public async Task An_image_saved_by_docker_converts_pushes_and_pulls_back_with_the_same_image_id()

@@ -6,6 +6,7 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Registries with authentication: htpasswd (Basic) and token (Bearer challenge with a token service).</summary>
+[Trait("Tier", "Engine")]
 public sealed class RegistryAuthenticationTests : IDisposable
 {
     private static readonly RegistryCredentials Valid = new("slipway", "s3cret-pass");

@@ -12,14 +12,22 @@ namespace Slipway.Delivery.Tests.Registry;
 /// Explicit; to see the figures run the test executable with live output:
 /// `tests/Slipway.Delivery.Tests/bin/Debug/net10.0/Slipway.Delivery.Tests -class Slipway.Delivery.Tests.Registry.RegistryBenchmarks -explicit only -showLiveOutput`.
 /// </summary>
-public sealed class RegistryBenchmarks(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+[Trait("Tier", "Engine")]
+public sealed class RegistryBenchmarks(SharedRegistry sharedRegistry) : IAsyncLifetime
 {
+    private RegistryFixture registry = null!; // the assembly's registry, set by InitializeAsync
     private const int Layers = 3;
     private const int LayerBytes = 16 * 1024 * 1024;
 
     private readonly TempDirectory temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public async ValueTask InitializeAsync() => registry = await sharedRegistry.StartAsync();
+
+    public ValueTask DisposeAsync()
+    {
+        temp.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     [Fact(Explicit = true)]
     public async Task Push_and_pull_figures()

@@ -7,15 +7,23 @@ using Slipway.Delivery.Tests.Oci;
 
 namespace Slipway.Delivery.Tests.Registry;
 
-/// <summary>Integration tests against a real CNCF distribution registry started for this class.</summary>
-public sealed class RegistryClientTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+/// <summary>Integration tests against a real CNCF distribution registry (the assembly's shared one).</summary>
+[Trait("Tier", "Engine")]
+public sealed class RegistryClientTests(SharedRegistry sharedRegistry) : IAsyncLifetime
 {
+    private RegistryFixture registry = null!; // the assembly's registry, set by InitializeAsync
     private readonly TempDirectory temp = new();
     private readonly TestLog log = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => temp.Dispose();
+    public async ValueTask InitializeAsync() => registry = await sharedRegistry.StartAsync();
+
+    public ValueTask DisposeAsync()
+    {
+        temp.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private RegistryClient Client() => new(log.Logger, _ => null);
 

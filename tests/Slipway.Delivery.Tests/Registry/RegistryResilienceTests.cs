@@ -7,8 +7,10 @@ using Slipway.Delivery.Tests.Oci;
 namespace Slipway.Delivery.Tests.Registry;
 
 /// <summary>Transient failures, registry errors and protocol details, with faults injected in front of a real registry.</summary>
-public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+[Trait("Tier", "Engine")]
+public sealed class RegistryResilienceTests(SharedRegistry sharedRegistry) : IAsyncLifetime
 {
+    private RegistryFixture registry = null!; // the assembly's registry, set by InitializeAsync
     private static readonly RegistryRetryOptions FastRetries = new()
     {
         MaxRetryAttempts = 3,
@@ -21,7 +23,13 @@ public sealed class RegistryResilienceTests(RegistryFixture registry) : IClassFi
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => temp.Dispose();
+    public async ValueTask InitializeAsync() => registry = await sharedRegistry.StartAsync();
+
+    public ValueTask DisposeAsync()
+    {
+        temp.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private ImageReference Repository(string name) => ImageReference.Parse($"{registry.Host}/{name}-{Guid.NewGuid().ToString("N")[..12]}");
 
