@@ -107,6 +107,7 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Six_concurrent_committers_of_different_environments_all_land()
     {
         using var deploy = DeployFolder.Copy();
@@ -138,6 +139,7 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Six_concurrent_committers_of_different_files_all_land()
     {
         await sandbox.Repository("seeder").SyncAsync(TestContext.Current.CancellationToken);
@@ -161,6 +163,7 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Concurrent_deploys_of_the_same_environment_all_land_and_the_last_wins()
     {
         await sandbox.Repository("seeder").SyncAsync(TestContext.Current.CancellationToken);

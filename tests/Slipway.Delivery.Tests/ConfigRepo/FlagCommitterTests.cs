@@ -106,6 +106,7 @@ public sealed class FlagCommitterTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task A_flag_change_pushed_while_a_deploy_is_in_flight_survives_the_deploy_s_conflict_and_retry()
     {
         var cancellation = TestContext.Current.CancellationToken;

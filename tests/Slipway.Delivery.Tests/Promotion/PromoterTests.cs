@@ -198,6 +198,7 @@ public sealed class PromoterTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Drill_two_promotions_racing_on_the_config_repo_both_land_and_the_final_state_is_consistent()
     {
         // Two pipelines on two machines promote into production at once: one from staging (digest A), one from qa (digest B).

@@ -74,6 +74,7 @@ public sealed class RunRecordStoreTests : IDisposable
     }
 
     [Fact]
+    [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Concurrent_appends_from_separate_clones_lose_nothing()
     {
         const int writers = 6;
