@@ -5,6 +5,7 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>The build's way to run the agent: detached in the background, found by its API, stopped by its pid file.</summary>
+[Trait("Tier", "Engine")]
 public sealed class AgentProcessTests : IAsyncDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("slipway-agent-process-").FullName;

@@ -12,8 +12,13 @@ namespace Slipway.Agent.Tests;
 /// latency) is rolled back by the agent with Git reverted; a good one is promoted under load without a failed request;
 /// an agent killed mid-canary resumes cleanly. Windows are short (2 s) and thresholds low so the suite stays quick.
 /// </summary>
-public sealed class CanaryTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class CanaryTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     const string Environment = "staging";
 
     /// <summary>A canary environment of 2 replicas: three 2-second steps at 20, 50 and 80% with 40 rps of synthetic load.</summary>

@@ -8,6 +8,7 @@ namespace Slipway.Agent.Tests.ImageAutomation;
 /// Benchmark, not a pass/fail timing: from pushing a new matching tag to its digest committed in the config repo, woken
 /// by the registry's own notification and by a 5 s scan interval alone. Prints its figures.
 /// </summary>
+[Trait("Tier", "Engine")]
 public sealed class ImageAutomationBenchmark
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Slipway.Agent.Tests.ImageAutomation;
 /// by digest with the deployment trailers (on the interval, and at once on an authenticated registry notification),
 /// a tag outside the policy never is, and an unauthenticated notification is 401 and scans nothing.
 /// </summary>
+[Trait("Tier", "Engine")]
 public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixture<RegistryFixture>
 {
     const string SemverPolicy = "    policy:\n      semver: { range: \">=1.0.0 <2.0.0\" }\n";

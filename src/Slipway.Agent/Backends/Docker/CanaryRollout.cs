@@ -377,7 +377,8 @@ public sealed class CanaryRollout(
         }
         finally
         {
-            await stopLoad.CancelAsync();
+            // Synchronously: the load ends here, before its outcome is awaited.
+            stopLoad.Cancel();
         }
         var sent = await load;
         log.Debug("Synthetic load of step {Step}: {Sent} requests, {Failed} failed", stepNumber, sent.Sent, sent.Failed);

@@ -17,24 +17,23 @@ public sealed class SyntheticLoad(IReplicaHttp http, TimeProvider time)
     public async Task<Outcome> RunAsync(Uri url, int requestsPerSecond, AudienceMatch? audience, CancellationToken stop, CancellationToken cancellationToken)
     {
         if (requestsPerSecond <= 0) return new Outcome(0, 0);
-        var perTick = requestsPerSecond * Tick.TotalSeconds;
         var inFlight = new List<Task<bool>>();
-        var owed = 0.0;
-        var sent = 0;
+        var started = time.GetTimestamp();
         using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, cancellationToken);
-        using var timer = new PeriodicTimer(Tick, time);
-        try
+        while (true)
         {
-            while (await timer.WaitForNextTickAsync(both.Token))
+            try
             {
-                owed += perTick;
-                for (; owed >= 1; owed--)
-                    inFlight.Add(SendAsync(url, audience is not null && sent++ % 2 == 0 ? audience : null, cancellationToken));
+                await Task.Delay(Tick, time, both.Token);
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Stopped: the window is over.
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break; // Stopped: the window is over.
+            }
+            // Owed by the elapsed time, not by ticks counted, so late ticks do not lower the rate.
+            var owed = (int)(requestsPerSecond * time.GetElapsedTime(started).TotalSeconds);
+            while (inFlight.Count < owed)
+                inFlight.Add(SendAsync(url, audience is not null && inFlight.Count % 2 == 0 ? audience : null, cancellationToken));
         }
         var results = await Task.WhenAll(inFlight);
         return new Outcome(results.Length, results.Count(ok => !ok));
