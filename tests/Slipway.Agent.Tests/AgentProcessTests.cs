@@ -5,8 +5,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>The build's way to run the agent: detached in the background, found by its API, stopped by its pid file.</summary>
-public sealed class AgentProcessTests : IAsyncDisposable
+[Trait("Tier", "Engine")]
+public sealed class AgentProcessTests(BeaconImages images) : IAsyncLifetime
 {
+    // Needs no Beacon image, but waits for their build (the first engine drill starts it): the build's load would
+    // otherwise overlap this timing-sensitive drill, as it never did while the images were built before any test.
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
     readonly string root = Directory.CreateTempSubdirectory("slipway-agent-process-").FullName;
     readonly string instance = $"slipway-test-{Guid.NewGuid().ToString("N")[..8]}";
 

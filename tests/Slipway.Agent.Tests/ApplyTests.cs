@@ -5,8 +5,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>The agent against the real Docker engine, registry and Git: apply, scale, prune.</summary>
-public sealed class ApplyTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class ApplyTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task Applies_the_committed_revision_and_serves_it_on_the_environment_port()
     {

@@ -11,8 +11,13 @@ namespace Slipway.Agent.Tests;
 /// Blue-green on the Docker backend against the real engine and a real config repo: the switch and the switch-back
 /// under constant load, a preview failing its smoke check, a gate answering 500 — the last two rolled back in Git.
 /// </summary>
-public sealed class BlueGreenTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class BlueGreenTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     const string Environment = "staging";
 
     static string Strategy(int previewPort, int keepWarmSeconds, string? gateUrl = null) =>

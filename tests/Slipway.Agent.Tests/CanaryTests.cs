@@ -12,12 +12,18 @@ namespace Slipway.Agent.Tests;
 /// latency) is rolled back by the agent with Git reverted; a good one is promoted under load without a failed request;
 /// an agent killed mid-canary resumes cleanly. Windows are short (2 s) and thresholds low so the suite stays quick.
 /// </summary>
-public sealed class CanaryTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class CanaryTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     const string Environment = "staging";
 
     /// <summary>A canary environment of 2 replicas: three 2-second steps at 20, 50 and 80% with 40 rps of synthetic load.</summary>
-    static string Settings(int port, string faults = "", string steps = "20:2,50:2,80:2") => $"""
+    /// <param name="minRequests">A window ends once both versions have this many requests (at most its length).</param>
+    static string Settings(int port, string faults = "", string steps = "20:2,50:2,80:2", int minRequests = 5) => $"""
         replicas: 2
         hostPort: {port}
         strategy:
@@ -28,7 +34,7 @@ public sealed class CanaryTests(BeaconImages images)
             maxErrorRate: 0.05
             maxP95Ms: 250
             maxP95Ratio: 20
-            minRequests: 5
+            minRequests: {minRequests}
             maxInconclusiveWindows: 3
             loadRps: 40
             loadPath: /api/greeting
@@ -282,7 +288,9 @@ public sealed class CanaryTests(BeaconImages images)
         var canaryPort = FreePort.Next();
         var otherPort = FreePort.Next();
         await agent.StartAsync(environments: "staging,production");
-        var slow = Settings(canaryPort, steps: "20:5,50:5,80:5");
+        // Slow by its sample: 40 requests per version take the canary about 5 s at 20% of 40 rps (stable at 80%);
+        // 10 s windows leave room, since a window ends as soon as it holds its minimum sample.
+        var slow = Settings(canaryPort, steps: "20:10,50:10,80:10", minRequests: 40);
         await agent.WaitForAsync("production", await agent.Repo.CommitSettingsAsync("production", images.ImageA, slow, "Deploy a to production"));
         await agent.WaitForAsync(Environment, await agent.Repo.CommitAsync(Environment, images.ImageA, replicas: 1, hostPort: otherPort));
 

@@ -3,8 +3,13 @@ using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
-public sealed class ConfigMapTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class ConfigMapTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task A_ConfigMap_only_change_is_reloaded_by_the_running_replicas_without_a_restart()
     {

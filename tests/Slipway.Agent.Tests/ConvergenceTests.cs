@@ -5,8 +5,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>Drift, refused revisions, restarts: the environment converges from Git and Docker's actual state.</summary>
-public sealed class ConvergenceTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class ConvergenceTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task A_replica_removed_or_killed_by_hand_is_replaced()
     {

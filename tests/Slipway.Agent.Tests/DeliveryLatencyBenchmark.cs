@@ -9,8 +9,13 @@ namespace Slipway.Agent.Tests;
 /// Benchmark, not a pass/fail timing: how long from a push to the config repo until the environment serves the new
 /// revision, woken by the signed webhook and by the pull interval alone (default 5 s). Prints its figures.
 /// </summary>
-public sealed class DeliveryLatencyBenchmark(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class DeliveryLatencyBenchmark(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task Push_to_serving_by_webhook_and_by_interval()
     {

@@ -10,8 +10,13 @@ namespace Slipway.Agent.Tests;
 /// SetFlag end to end on the real Docker engine: the flag commit goes to the config repo, the agent applies the changed
 /// ConfigMap, and the running Beacon replicas reload it without a restart and split users by their stable key.
 /// </summary>
-public sealed class FeatureFlagTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class FeatureFlagTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     const int Users = 200;
 
     [Fact]

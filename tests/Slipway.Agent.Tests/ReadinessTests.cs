@@ -6,8 +6,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>Readiness gates the router: an unready replica gets no traffic and is not replaced; ready again, it is back.</summary>
-public sealed class ReadinessTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class ReadinessTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task An_unready_replica_leaves_the_router_without_being_replaced_and_returns_when_ready()
     {

@@ -6,8 +6,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>A deploy under constant load from a second process (curl on loopback) drops no request.</summary>
-public sealed class RollingUpdateTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class RollingUpdateTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task A_rolling_update_under_constant_load_fails_no_request()
     {

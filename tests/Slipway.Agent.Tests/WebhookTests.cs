@@ -7,8 +7,13 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests;
 
 /// <summary>POST /hooks/git: GitHub's HMAC signature or 401, and a signed hook syncs at once.</summary>
-public sealed class WebhookTests(BeaconImages images)
+[Trait("Tier", "Engine")]
+public sealed class WebhookTests(BeaconImages images) : IAsyncLifetime
 {
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     [Fact]
     public async Task A_signed_webhook_syncs_at_once_and_an_unsigned_or_wrongly_signed_one_is_rejected()
     {

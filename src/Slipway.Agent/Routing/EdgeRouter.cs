@@ -29,7 +29,7 @@ public sealed record AudienceMatch(string? Header, string? Cookie, string Value)
 /// The single-machine edge: one YARP reverse proxy per environment on its stable 127.0.0.1 port. Destinations are
 /// replaced live through YARP's in-memory config, so a replica leaves the router before it is stopped.
 /// </summary>
-public sealed class EdgeRouter(ILogger logger) : IAsyncDisposable
+public sealed class EdgeRouter(ILogger logger) : ITrafficRouter, IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, EnvironmentProxy> proxies = new(StringComparer.Ordinal);
     readonly SemaphoreSlim gate = new(1, 1);

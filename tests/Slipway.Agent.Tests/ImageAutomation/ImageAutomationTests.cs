@@ -11,8 +11,15 @@ namespace Slipway.Agent.Tests.ImageAutomation;
 /// by digest with the deployment trailers (on the interval, and at once on an authenticated registry notification),
 /// a tag outside the policy never is, and an unauthenticated notification is 401 and scans nothing.
 /// </summary>
-public sealed class ImageAutomationTests(RegistryFixture registry) : IClassFixture<RegistryFixture>
+[Trait("Tier", "Engine")]
+public sealed class ImageAutomationTests(RegistryFixture registry, BeaconImages images) : IClassFixture<RegistryFixture>, IAsyncLifetime
 {
+    // Needs no Beacon image, but waits for their build (the first engine drill starts it): the build's load would
+    // otherwise overlap this timing-sensitive drill, as it never did while the images were built before any test.
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     const string SemverPolicy = "    policy:\n      semver: { range: \">=1.0.0 <2.0.0\" }\n";
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 

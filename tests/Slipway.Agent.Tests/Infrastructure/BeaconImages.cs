@@ -16,6 +16,8 @@ namespace Slipway.Agent.Tests.Infrastructure;
 /// The base is the pipeline's own local Debian base (<see cref="BaseImageProvider"/> with <see cref="LocalBaseImageBuilder"/>),
 /// pushed to the same registry; its OCI layout is cached under the repository's .nuke/platform, as the pipeline caches it,
 /// so only the first run on a machine builds it.
+/// Built on first use (<see cref="EnsureBuiltAsync"/>, called by every engine drill before its tests), never for the
+/// fast tier: an assembly fixture is created for every run, whatever the filter.
 /// </summary>
 public sealed class BeaconImages : IAsyncLifetime
 {
@@ -26,12 +28,32 @@ public sealed class BeaconImages : IAsyncLifetime
     DockerClient? docker;
     string? baseImage;
     string? workDirectory;
+    readonly SemaphoreSlim building = new(1, 1);
+    bool built;
 
     public string ImageA { get; private set; } = "";
     public string ImageB { get; private set; } = "";
     public string LabelValue => $"agent-{runId}";
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Builds and pushes the images the first time a test needs them; later calls return at once.</summary>
+    public async ValueTask EnsureBuiltAsync()
+    {
+        await building.WaitAsync();
+        try
+        {
+            if (built) return;
+            await BuildAllAsync();
+            built = true;
+        }
+        finally
+        {
+            building.Release();
+        }
+    }
+
+    async Task BuildAllAsync()
     {
         var log = TestLogger.Create("fixture");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -129,5 +151,6 @@ public sealed class BeaconImages : IAsyncLifetime
         }
         if (registry is not null) await registry.DisposeAsync();
         if (workDirectory is not null) Directory.Delete(workDirectory, recursive: true);
+        building.Dispose();
     }
 }

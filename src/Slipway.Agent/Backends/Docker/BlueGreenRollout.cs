@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Docker.DotNet;
 using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Delivery.AgentApi;
@@ -26,7 +25,7 @@ public sealed record BlueGreenState
 }
 
 /// <summary>
-/// Blue-green on the Docker backend. A new template starts as the other colour (all replicas, labelled
+/// Blue-green on the Docker replicas. A new template starts as the other colour (all replicas, labelled
 /// <see cref="ColourLabel"/>) beside the live one and is served alone on a preview router (127.0.0.1:previewPort);
 /// smoke checks (readiness path, and /version's image digest when the Deployment passes it) and the gate webhooks
 /// run against the preview; then the environment's router switches all traffic at once. The old colour leaves the
@@ -34,7 +33,7 @@ public sealed record BlueGreenState
 /// anything. A failed smoke check or gate removes the new colour (live traffic never moved) and reverts the promotion
 /// commit in the config repo.
 /// </summary>
-internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRouter router, RolloutServices rollouts, DockerBackendSettings settings)
+internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter router, IReplicaHttp http, TimeProvider time, RolloutServices rollouts, DockerBackendSettings settings)
 {
     public const string ColourLabel = "slipway.colour";
     const string Strategy = "blue-green";
@@ -57,7 +56,7 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
                     : $"strategy.blueGreen.previewPort {options.PreviewPort} is the environment's own port; choose another free 127.0.0.1 port");
 
         var environment = spec.Environment;
-        var running = (await backend.ListAsync(environment, cancellationToken)).Where(c => c.App == spec.App && c.IsRunning).ToList();
+        var running = (await replicas.ListAsync(environment, cancellationToken)).Where(c => c.App == spec.App && c.IsRunning).ToList();
         List<ManagedContainer> Colour(string? template) => running.Where(c => c.TemplateHash == template).OrderBy(c => c.Replica).ToList();
 
         var saved = rollouts.Store.Load<BlueGreenState>(environment);
@@ -72,14 +71,14 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         }
         var live = Colour(state.LiveTemplate);
         // The live colour is routed first: after an agent restart its router exists only from here on.
-        var liveReady = await backend.ReadyAsync(spec, live, cancellationToken);
-        await backend.RouteAsync(spec, liveReady, cancellationToken);
+        var liveReady = await replicas.ReadyAsync(spec, live, cancellationToken);
+        await replicas.RouteAsync(spec, liveReady, cancellationToken);
 
         if (state.LiveTemplate == spec.TemplateHash)
             return await SteadyAsync(spec, state, running, live, liveReady, revision, progress, log, cancellationToken);
         if (state.WarmTemplate == spec.TemplateHash)
         {
-            var warmReady = await backend.ReadyAsync(spec, Colour(state.WarmTemplate), cancellationToken);
+            var warmReady = await replicas.ReadyAsync(spec, Colour(state.WarmTemplate), cancellationToken);
             if (warmReady.Count >= spec.Replicas)
                 return await SwitchBackAsync(spec, state, options, warmReady, revision, log, cancellationToken);
             log.Warning("The warm {Colour} colour has {Ready} of {Replicas} replicas ready; rolling it out like a new version", state.WarmColour, warmReady.Count, spec.Replicas);
@@ -93,7 +92,7 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
     {
         await router.RemoveAsync(PreviewRouterKey(spec.Environment));
         foreach (var leftover in running.Where(c => c.TemplateHash != state.LiveTemplate && c.TemplateHash != state.WarmTemplate))
-            await backend.RetireAsync(spec, leftover, "left over from an earlier rollout", log, cancellationToken);
+            await replicas.RetireAsync(spec, leftover, "left over from an earlier rollout", log, cancellationToken);
         state = await ExpireWarmAsync(spec, state, running, drain: false, log, cancellationToken);
 
         BackendState State(bool converged, string? problem) =>
@@ -104,22 +103,22 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
             var taken = live.Select(c => c.Replica).ToHashSet();
             var replica = Enumerable.Range(0, int.MaxValue).First(i => !taken.Contains(i));
             progress?.Report(State(false, null));
-            var (started, problem) = await StartReadyAsync(spec, revision, replica, state.LiveColour ?? "blue", log, cancellationToken);
-            if (started is null) return State(false, problem);
+            var start = (await StartColourAsync(spec, revision, [replica], state.LiveColour ?? "blue", log, cancellationToken))[0];
+            if (start.Container is not { } started) return State(false, start.Problem);
             live.Add(started);
             ready.Add(started);
-            await backend.RouteAsync(spec, ready, cancellationToken);
+            await replicas.RouteAsync(spec, ready, cancellationToken);
         }
         var surplus = ready.Count + unready.Count - spec.Replicas;
         foreach (var extra in unready.OrderByDescending(c => c.Replica).Concat(ready.OrderByDescending(c => c.Replica)).Take(Math.Max(0, surplus)).ToList())
         {
             ready.Remove(extra);
             unready.Remove(extra);
-            await backend.RetireAsync(spec, extra, "scaled down", log, cancellationToken, routed: ready);
+            await replicas.RetireAsync(spec, extra, "scaled down", log, cancellationToken, routed: ready);
         }
         if (unready.Count > 0)
             return State(false, $"{unready.Count} replica(s) of the {state.LiveColour} colour fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready");
-        await backend.CheckLivenessAsync(spec, ready, log, cancellationToken);
+        await replicas.CheckLivenessAsync(spec, ready, log, cancellationToken);
         return State(true, null);
     }
 
@@ -129,9 +128,9 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
     {
         var clock = Stopwatch.StartNew();
         var serving = warmReady.OrderBy(c => c.Replica).Take(spec.Replicas).ToList();
-        await backend.RouteAsync(spec, serving, cancellationToken);
+        await replicas.RouteAsync(spec, serving, cancellationToken);
         await router.RemoveAsync(PreviewRouterKey(spec.Environment));
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var message = $"switched all traffic back to the warm {state.WarmColour} colour in {clock.Elapsed.TotalMilliseconds:0} ms without starting containers; " +
                       $"the {state.LiveColour} colour is kept warm for {options.KeepWarmSeconds}s";
         log.Information("Blue-green {Environment}: {Message}", spec.Environment, message);
@@ -145,7 +144,7 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         };
         rollouts.Store.Save(spec.Environment, state);
         if (options.KeepWarmSeconds == 0)
-            state = await ExpireWarmAsync(spec, state, await backend.ListAsync(spec.Environment, cancellationToken), drain: true, log, cancellationToken);
+            state = await ExpireWarmAsync(spec, state, await replicas.ListAsync(spec.Environment, cancellationToken), drain: true, log, cancellationToken);
         return new BackendState(spec.Environment, serving.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, serving.Count == spec.Replicas, null, state.Status);
     }
 
@@ -167,13 +166,13 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
             // Aborted before (the revert may not be fetched yet): not retried; only what it left behind goes.
             await router.RemoveAsync(previewKey);
             foreach (var leftover in running.Where(c => c.TemplateHash == spec.TemplateHash))
-                await backend.RemoveContainerAsync(leftover.Id, cancellationToken);
+                await replicas.Runtime.RemoveAsync(leftover.Id, cancellationToken);
             return Serving(false, state.Status?.Message, state.Status);
         }
 
         var existing = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
         var colour = existing.FirstOrDefault()?.Colour is { Length: > 0 } started ? started : OtherColour(state.LiveTemplate is null ? null : liveColour);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         // Resumed after a restart when the same revision was in progress; otherwise a new rollout.
         var status = state.Status is { Phase: RolloutPhase.Progressing } resumed && resumed.Revision == revision
             ? resumed
@@ -190,27 +189,27 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         progress?.Report(Serving(false, null, status));
         log.Information("Blue-green {Environment}: {Message}, revision {Revision}", environment, status.Message, Short(revision));
         foreach (var other in running.Where(c => c.TemplateHash != state.LiveTemplate && c.TemplateHash != spec.TemplateHash))
-            await backend.RetireAsync(spec, other, "an older colour makes way for the new one", log, cancellationToken);
+            await replicas.RetireAsync(spec, other, "an older colour makes way for the new one", log, cancellationToken);
 
         // Every replica of the new template, started together, each waited for.
         var missing = Enumerable.Range(0, spec.Replicas).Where(i => existing.All(c => c.Replica != i)).ToList();
-        var starts = await Task.WhenAll(missing.Select(replica => StartReadyAsync(spec, revision, replica, colour, log, cancellationToken)));
+        var starts = await StartColourAsync(spec, revision, missing, colour, log, cancellationToken);
         if (starts.FirstOrDefault(s => s.Container is null) is { Problem: { } startProblem })
             return await AbortAsync(spec, state, status, liveReady, revision, startProblem, log, cancellationToken);
-        var candidates = (await backend.ReadyAsync(spec, existing, cancellationToken)).Concat(starts.Select(s => s.Container!)).OrderBy(c => c.Replica).ToList();
+        var candidates = (await replicas.ReadyAsync(spec, existing, cancellationToken)).Concat(starts.Select(s => s.Container!)).OrderBy(c => c.Replica).ToList();
         if (candidates.Count < spec.Replicas)
             return await AbortAsync(spec, state, status, liveReady, revision,
                 $"only {candidates.Count} of {spec.Replicas} replicas of the {colour} colour are ready", log, cancellationToken);
         foreach (var extra in candidates.Skip(spec.Replicas).ToList())
         {
             candidates.Remove(extra);
-            await backend.RemoveContainerAsync(extra.Id, cancellationToken);
+            await replicas.Runtime.RemoveAsync(extra.Id, cancellationToken);
         }
 
         // Preview: the new colour alone on its own port, for the smoke checks and the gates.
         try
         {
-            await backend.RouteAsync(spec, candidates, cancellationToken, previewKey, options.PreviewPort);
+            await replicas.RouteAsync(spec, candidates, cancellationToken, previewKey, options.PreviewPort);
         }
         catch (InvalidOperationException exception)
         {
@@ -236,10 +235,10 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
 
         // The switch: one router update moves all traffic; the live colour keeps running for in-flight requests and a switch-back.
         var clock = Stopwatch.StartNew();
-        await backend.RouteAsync(spec, candidates, cancellationToken);
+        await replicas.RouteAsync(spec, candidates, cancellationToken);
         var switched = clock.Elapsed;
         await router.RemoveAsync(previewKey);
-        now = DateTimeOffset.UtcNow;
+        now = time.GetUtcNow();
         var hadLive = state.LiveTemplate is not null && liveReady.Count > 0;
         var message = hadLive
             ? $"all traffic switched from the {liveColour} to the {colour} colour ({switched.TotalMilliseconds:0} ms); {liveColour} kept warm for {options.KeepWarmSeconds}s"
@@ -255,11 +254,11 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         };
         rollouts.Store.Save(environment, state);
         if (hadLive && options.KeepWarmSeconds == 0)
-            state = await ExpireWarmAsync(spec, state, await backend.ListAsync(environment, cancellationToken), drain: true, log, cancellationToken);
+            state = await ExpireWarmAsync(spec, state, await replicas.ListAsync(environment, cancellationToken), drain: true, log, cancellationToken);
         else if (!hadLive)
             // Replicas of a recorded live template that were all gone serve nothing: nothing to keep warm.
-            foreach (var stale in (await backend.ListAsync(environment, cancellationToken)).Where(c => c.TemplateHash != spec.TemplateHash))
-                await backend.RetireAsync(spec, stale, "replaced by the new colour", log, cancellationToken);
+            foreach (var stale in (await replicas.ListAsync(environment, cancellationToken)).Where(c => c.TemplateHash != spec.TemplateHash))
+                await replicas.RetireAsync(spec, stale, "replaced by the new colour", log, cancellationToken);
         return new BackendState(environment, candidates.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, true, null, status);
     }
 
@@ -270,12 +269,12 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
         var environment = spec.Environment;
         log.Error("Blue-green rollout of {Revision} to {Environment} aborted: {Reason}", Short(revision), environment, reason);
         await router.RemoveAsync(PreviewRouterKey(environment));
-        await backend.RouteAsync(spec, liveReady, cancellationToken);
-        foreach (var candidate in (await backend.ListAsync(environment, cancellationToken)).Where(c => c.TemplateHash == spec.TemplateHash))
-            await backend.RemoveContainerAsync(candidate.Id, cancellationToken);
+        await replicas.RouteAsync(spec, liveReady, cancellationToken);
+        foreach (var candidate in (await replicas.ListAsync(environment, cancellationToken)).Where(c => c.TemplateHash == spec.TemplateHash))
+            await replicas.Runtime.RemoveAsync(candidate.Id, cancellationToken);
         var rollback = await rollouts.Rollback.RevertAsync(environment, revision, state.LiveImage ?? spec.Image, cancellationToken);
         var message = $"{reason}. Live traffic stayed on the {state.LiveColour ?? "previous"} colour; {rollback.Message}";
-        status = status with { Phase = RolloutPhase.Aborted, Message = message, RollbackRevision = rollback.RevertSha, FinishedAt = DateTimeOffset.UtcNow };
+        status = status with { Phase = RolloutPhase.Aborted, Message = message, RollbackRevision = rollback.RevertSha, FinishedAt = time.GetUtcNow() };
         rollouts.Store.Save(environment, state with { AbortedRevision = revision, Status = status });
         return new BackendState(environment, liveReady.Count, spec.Replicas, Digest(state.LiveImage), spec.ConfigHash, spec.HostPort, false, message, status);
     }
@@ -286,36 +285,21 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
     {
         if (state.WarmTemplate is null) return state;
         var warm = running.Where(c => c.TemplateHash == state.WarmTemplate && c.IsRunning).ToList();
-        if (warm.Count > 0 && state.WarmUntil > DateTimeOffset.UtcNow) return state;
+        if (warm.Count > 0 && state.WarmUntil > time.GetUtcNow()) return state;
         // Just switched away with no keep-warm time: in-flight requests still finish first.
-        if (drain && warm.Count > 0) await Task.Delay(settings.Drain, cancellationToken);
+        if (drain && warm.Count > 0) await Task.Delay(settings.Drain, time, cancellationToken);
         foreach (var container in warm)
-            await backend.RetireAsync(spec, container, $"the {state.WarmColour} colour's keep-warm time is over", log, cancellationToken);
+            await replicas.RetireAsync(spec, container, $"the {state.WarmColour} colour's keep-warm time is over", log, cancellationToken);
         state = state with { WarmTemplate = null, WarmColour = null, WarmUntil = null };
         rollouts.Store.Save(spec.Environment, state);
         return state;
     }
 
-    async Task<(ManagedContainer? Container, string? Problem)> StartReadyAsync(WorkloadSpec spec, string revision, int replica, string colour,
-        ILogger log, CancellationToken cancellationToken)
-    {
-        ManagedContainer created;
-        try
-        {
-            created = await backend.StartReplicaAsync(spec, revision, replica, log, cancellationToken, extraLabels: new Dictionary<string, string> { [ColourLabel] = colour });
-        }
-        catch (DockerApiException exception)
-        {
-            return (null, $"Docker could not start replica {replica} of the {colour} colour: {exception.ResponseBody?.Trim()}");
-        }
-        if (await backend.WaitReadyAsync(spec, created, settings.ReadinessTimeout, cancellationToken))
-            return (created, null);
-        var logs = await backend.TailLogsAsync(created.Id, cancellationToken);
-        await backend.RemoveContainerAsync(created.Id, cancellationToken);
-        return (null, $"replica {created.Name} of the {colour} colour did not pass its readiness probe ({spec.Readiness.Path} on port " +
-                      $"{spec.Readiness.ContainerPort}) within {settings.ReadinessTimeout.TotalSeconds:0}s. Last log lines: {logs}");
-    }
-
+    /// <summary>The replicas of one colour, started together, each waited for.</summary>
+    Task<IReadOnlyList<ReplicaStart>> StartColourAsync(WorkloadSpec spec, string revision, IReadOnlyList<int> replicaNumbers, string colour, ILogger log,
+        CancellationToken cancellationToken) =>
+        replicas.StartReadyAsync(spec, revision, replicaNumbers, $"the {colour} colour", log, cancellationToken,
+            extraLabels: new Dictionary<string, string> { [ColourLabel] = colour });
 
     /// <summary>
     /// Through the preview port, enough requests that every replica of the new colour answers (round robin): the readiness
@@ -355,18 +339,9 @@ internal sealed class BlueGreenRollout(DockerEnvironmentBackend backend, EdgeRou
     {
         for (var attempt = 1; ; attempt++)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            try
-            {
-                using var response = await backend.ProbeClient.GetAsync(url, timeout.Token);
-                return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                if (attempt == 3) return (null, exception.Message);
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            var answer = await http.GetAsync(url, TimeSpan.FromSeconds(5), null, cancellationToken);
+            if (answer.StatusCode is not null || attempt == 3) return (answer.StatusCode, answer.Body);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
     }
 

@@ -21,8 +21,8 @@ namespace Slipway.Agent.Backends.Docker;
 /// until this one has finished (promoted or aborted): the sync loop applies one revision at a time.
 /// </summary>
 public sealed class CanaryRollout(
-    DockerEnvironmentBackend backend, EdgeRouter router, RolloutStore store, IRollbackCommitter? rollback, GateRunner? gates, ILogger logger)
-    : IDisposable
+    ReplicaControl replicas, RollingUpdate rolling, ITrafficRouter router, IReplicaHttp http, TimeProvider time, RolloutStore store,
+    IRollbackCommitter? rollback, GateRunner? gates, ILogger logger)
 {
     public const string Canary = "canary";
     public const string AbTesting = "ab-testing";
@@ -31,8 +31,12 @@ public sealed class CanaryRollout(
 
     static readonly IReadOnlyList<CanaryStep> DefaultSteps = [new(10, 10), new(25, 10), new(50, 10)];
 
-    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    readonly ConfigMapFiles canaryFiles = new(Path.Combine(backend.Settings.ConfigRoot, ".canary"));
+    /// <summary>How often a window's metrics are read to see whether it already holds its minimum sample.</summary>
+    public static readonly TimeSpan SamplePollInterval = TimeSpan.FromSeconds(1);
+
+    static readonly TimeSpan ReplicaRequestTimeout = TimeSpan.FromSeconds(10);
+
+    readonly ConfigMapFiles canaryFiles = new(Path.Combine(replicas.Settings.ConfigRoot, ".canary"));
 
     ReplicaTrack Track => new(ReplicaTrack.CanaryName, canaryFiles);
 
@@ -55,12 +59,12 @@ public sealed class CanaryRollout(
             // A rollback restores a version known to be good: rolled out at once, not canaried against the bad one
             // (Argo Rollouts' rollback window). Its replicas carry the same version hash a canary promotion gives them.
             await RemoveAsync(spec, "a rollback replaces the canary", cancellationToken);
-            return await backend.ApplyRollingAsync(spec, revision, progress, cancellationToken);
+            return await rolling.ApplyAsync(spec, revision, progress, cancellationToken);
         }
         var environment = spec.Environment;
         var log = logger.ForContext("Environment", environment);
         var record = store.Load<RolloutRecord>(environment);
-        var all = await backend.ListAsync(environment, cancellationToken);
+        var all = await replicas.ListAsync(environment, cancellationToken);
         var stableOld = all.Where(c => !c.IsCanary && c.IsRunning && c.App == spec.App && c.TemplateHash != spec.TemplateHash).ToList();
         // The same version (template and config), whatever commit carries it: a commit that only touched another
         // environment neither restarts a canary under way nor retries an aborted one.
@@ -77,7 +81,7 @@ public sealed class CanaryRollout(
             await RemoveAsync(spec, "no canary is under way", cancellationToken);
             if (record is { Status.Phase: RolloutPhase.Progressing } && !sameRollout)
             {
-                record = record with { Status = record.Status with { Phase = RolloutPhase.Aborted, FinishedAt = DateTimeOffset.UtcNow,
+                record = record with { Status = record.Status with { Phase = RolloutPhase.Aborted, FinishedAt = time.GetUtcNow(),
                     Message = $"superseded by revision {Short(revision)} before it finished; its canary replicas were removed" } };
                 store.Save(environment, record);
             }
@@ -87,7 +91,7 @@ public sealed class CanaryRollout(
                 record = record with { TemplateHash = "" };
                 store.Save(environment, record);
             }
-            var state = await backend.ApplyRollingAsync(spec, revision, progress, cancellationToken);
+            var state = await rolling.ApplyAsync(spec, revision, progress, cancellationToken);
             return state with { Rollout = record?.Status };
         }
 
@@ -99,7 +103,7 @@ public sealed class CanaryRollout(
                     Short(record.Status.Revision), Short(revision));
             record = new RolloutRecord(
                 new RolloutStatus(manifests.Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, Digest(stableImage), 0, 0, 0, null, [], [],
-                    "starting the canary replicas", null, DateTimeOffset.UtcNow, null),
+                    "starting the canary replicas", null, time.GetUtcNow(), null),
                 spec.TemplateHash, 0, false, false);
             store.Save(environment, record);
         }
@@ -109,7 +113,7 @@ public sealed class CanaryRollout(
         }
 
         var plan = PlanFor(spec, manifests, out var planProblem);
-        var sets = new Sets(await backend.ReadyAsync(spec, stableOld, cancellationToken), []);
+        var sets = new Sets(await replicas.ReadyAsync(spec, stableOld, cancellationToken), []);
         if (plan is null) return await AbortAsync(spec, record, sets, planProblem, progress, log, cancellationToken);
         record = record with { Status = record.Status with { StepCount = plan.Steps.Count } };
         var rollout = manifests.Rollout;
@@ -118,7 +122,7 @@ public sealed class CanaryRollout(
         foreach (var stale in all.Where(c => c.IsCanary && (c.TemplateHash != spec.TemplateHash || !c.IsRunning)))
         {
             log.Information("Removing canary replica {Container}: it is not the template being rolled out", stale.Name);
-            await backend.StopAndRemoveAsync(stale.Id, cancellationToken);
+            await replicas.Runtime.StopAndRemoveAsync(stale.Id, cancellationToken);
         }
         var canaries = all.Where(c => c.IsCanary && c.IsRunning && c.TemplateHash == spec.TemplateHash).ToList();
         // Until the canary is judged, every request goes to stable (this also restores routing after an agent restart).
@@ -148,7 +152,7 @@ public sealed class CanaryRollout(
         for (var index = record.StepsPassed; index < plan.Steps.Count; index++)
         {
             var step = plan.Steps[index];
-            sets = sets with { Stable = await backend.ReadyAsync(spec, sets.Stable, cancellationToken) };
+            sets = sets with { Stable = await replicas.ReadyAsync(spec, sets.Stable, cancellationToken) };
             await RouteAsync(spec, sets, step.Weight, plan.Audience, cancellationToken);
             record = record with { Status = record.Status with { Step = index + 1, CanaryWeight = step.Weight,
                 Message = plan.Audience is null
@@ -186,17 +190,17 @@ public sealed class CanaryRollout(
     /// <summary>Removes the canary replicas (out of the router first, then drained), e.g. when the strategy changed.</summary>
     public async Task RemoveAsync(WorkloadSpec spec, string reason, CancellationToken cancellationToken)
     {
-        var canaries = (await backend.ListAsync(spec.Environment, cancellationToken)).Where(c => c.IsCanary).ToList();
+        var canaries = (await replicas.ListAsync(spec.Environment, cancellationToken)).Where(c => c.IsCanary).ToList();
         if (canaries.Count == 0) return;
         if (router.Split(spec.Environment) is { Canary.Count: > 0, Stable.Count: > 0 } split)
         {
             await router.SetSplitAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, TrafficSplit.StableOnly(split.Stable), cancellationToken);
-            await Task.Delay(backend.Settings.Drain, cancellationToken);
+            await Task.Delay(replicas.Settings.Drain, time, cancellationToken);
         }
         foreach (var canary in canaries)
         {
             logger.Information("Removing canary replica {Container}: {Reason}", canary.Name, reason);
-            await backend.StopAndRemoveAsync(canary.Id, cancellationToken);
+            await replicas.Runtime.StopAndRemoveAsync(canary.Id, cancellationToken);
         }
     }
 
@@ -212,7 +216,7 @@ public sealed class CanaryRollout(
     {
         var withRollout = progress is null ? null : new InlineProgress(state => progress.Report(state with { Rollout = record.Status }));
         // The rolling update routes only the environment's own replicas: the canary leaves the router at its first step.
-        var state = await backend.ApplyRollingAsync(spec, revision, withRollout, cancellationToken);
+        var state = await rolling.ApplyAsync(spec, revision, withRollout, cancellationToken);
         if (!state.Converged)
             return state with { Rollout = record.Status with { Message = $"promoting: {state.Problem}" } };
         await RemoveAsync(spec, "promoted: the new version runs on every replica", cancellationToken);
@@ -221,13 +225,13 @@ public sealed class CanaryRollout(
             Promoting = false,
             Status = record.Status with
             {
-                Phase = RolloutPhase.Succeeded, CanaryWeight = 100, FinishedAt = DateTimeOffset.UtcNow,
+                Phase = RolloutPhase.Succeeded, CanaryWeight = 100, FinishedAt = time.GetUtcNow(),
                 Message = $"promoted after {record.Status.Analysis.Count(a => a.Verdict == AnalysisVerdict.Passed)} passed analysis window(s)",
             },
         };
         store.Save(spec.Environment, record);
         log.Information("{Strategy} of {Revision} succeeded in {Seconds:0.0}s: {Image} serves all traffic",
-            record.Status.Strategy, Short(revision), (DateTimeOffset.UtcNow - record.Status.StartedAt).TotalSeconds, spec.Image);
+            record.Status.Strategy, Short(revision), (time.GetUtcNow() - record.Status.StartedAt).TotalSeconds, spec.Image);
         return state with { Rollout = record.Status };
     }
 
@@ -244,7 +248,7 @@ public sealed class CanaryRollout(
         {
             Status = record.Status with
             {
-                Phase = RolloutPhase.Aborted, CanaryWeight = 0, FinishedAt = DateTimeOffset.UtcNow,
+                Phase = RolloutPhase.Aborted, CanaryWeight = 0, FinishedAt = time.GetUtcNow(),
                 Message = $"{reason}. All traffic back on stable {toStable.TotalMilliseconds:0.0} ms after the verdict",
             },
         };
@@ -258,7 +262,7 @@ public sealed class CanaryRollout(
     /// <summary>An aborted revision stays refused until Git moves on (the revert arrives): stable keeps all traffic.</summary>
     async Task<BackendState> HoldAbortedAsync(WorkloadSpec spec, RolloutRecord record, List<ManagedContainer> stableOld, ILogger log, CancellationToken cancellationToken)
     {
-        var sets = new Sets(await backend.ReadyAsync(spec, stableOld, cancellationToken), []);
+        var sets = new Sets(await replicas.ReadyAsync(spec, stableOld, cancellationToken), []);
         if (sets.Stable.Count > 0) await RouteAsync(spec, sets, 0, null, cancellationToken);
         await RemoveAsync(spec, "its rollout was aborted", cancellationToken);
         if (!record.RevertSettled) record = await RevertAsync(spec, record, sets.StableImage, log, cancellationToken);
@@ -300,35 +304,20 @@ public sealed class CanaryRollout(
     async Task<string?> StartCanariesAsync(WorkloadSpec spec, string revision, int wanted, List<ManagedContainer> canaries, string warmUpPath, ILogger log,
         CancellationToken cancellationToken)
     {
-        await backend.EnsureImageAsync(spec.Image, log, cancellationToken);
+        await replicas.Runtime.EnsureImageAsync(spec.Image, log, cancellationToken);
         foreach (var (name, data) in spec.ConfigMaps) canaryFiles.Write(spec.Environment, name, data);
         foreach (var running in canaries.ToList())
         {
-            if (await backend.WaitReadyAsync(spec, running, backend.Settings.ReadinessTimeout, cancellationToken)) continue;
+            if (await replicas.WaitReadyAsync(spec, running, replicas.Settings.ReadinessTimeout, cancellationToken)) continue;
             canaries.Remove(running);
-            await backend.StopAndRemoveAsync(running.Id, cancellationToken);
+            await replicas.Runtime.StopAndRemoveAsync(running.Id, cancellationToken);
         }
-        while (canaries.Count < wanted)
-        {
-            var taken = canaries.Select(c => c.Replica).ToHashSet();
-            var replica = Enumerable.Range(0, int.MaxValue).First(i => !taken.Contains(i));
-            ManagedContainer created;
-            try
-            {
-                created = await backend.StartReplicaAsync(spec, revision, replica, log, cancellationToken, Track);
-            }
-            catch (global::Docker.DotNet.DockerApiException exception)
-            {
-                return $"Docker could not start canary replica {replica}: {exception.ResponseBody?.Trim()}";
-            }
-            if (!await backend.WaitReadyAsync(spec, created, backend.Settings.ReadinessTimeout, cancellationToken))
-            {
-                var logs = await backend.TailLogsAsync(created.Id, cancellationToken);
-                await backend.StopAndRemoveAsync(created.Id, cancellationToken);
-                return $"canary replica {created.Name} did not pass its readiness probe within {backend.Settings.ReadinessTimeout.TotalSeconds:0}s. Last log lines: {logs}";
-            }
-            canaries.Add(created);
-        }
+        // The missing canary replicas start together.
+        var starts = await replicas.StartReadyAsync(spec, revision, ReplicaControl.FreeReplicaNumbers(canaries, wanted - canaries.Count), "the canary", log,
+            cancellationToken, Track);
+        canaries.AddRange(starts.Where(s => s.Container is not null).Select(s => s.Container!));
+        if (starts.Where(s => s.Problem is not null).Select(s => s.Problem!).ToList() is { Count: > 0 } problems)
+            return string.Join("; ", problems);
         await WarmUpAsync(spec, canaries, warmUpPath, cancellationToken);
         return null;
     }
@@ -344,55 +333,82 @@ public sealed class CanaryRollout(
         {
             if (canary.Address(spec.TargetPort) is not { } address) continue;
             for (var i = 0; i < WarmUpRequests; i++)
-            {
-                try
-                {
-                    using var response = await http.GetAsync(new Uri(address, path), cancellationToken);
-                }
-                catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-                {
+                if ((await http.GetAsync(new Uri(address, path), ReplicaRequestTimeout, null, cancellationToken)).StatusCode is null)
                     break;
-                }
-            }
         }
     }
 
+    /// <summary>
+    /// One analysis window: synthetic load through the router while both versions' metrics are read every
+    /// <see cref="SamplePollInterval"/>. The window ends at its length, or earlier as soon as canary and stable each hold
+    /// the analysis's minimum sample (minRequests): more time would not change what the judge can tell.
+    /// </summary>
     async Task<AnalysisResult> AnalyseAsync(WorkloadSpec spec, AnalysisSpec analysis, Sets sets, int stepNumber, Step step, AudienceMatch? audience, ILogger log,
         CancellationToken cancellationToken)
     {
         string[] excluded = [spec.Readiness.Path, spec.Liveness?.Path ?? spec.Readiness.Path, MetricsPath];
         var canaryStart = await ScrapeAsync(spec, sets.Canary, excluded, cancellationToken);
         var stableStart = await ScrapeAsync(spec, sets.Stable, excluded, cancellationToken);
-        var load = await new SyntheticLoad(http).RunAsync(new Uri(new Uri($"http://127.0.0.1:{spec.HostPort}"), analysis.LoadPath), analysis.LoadRps, audience,
-            TimeSpan.FromSeconds(Math.Max(1, step.WindowSeconds)), cancellationToken);
-        var canaryEnd = await ScrapeAsync(spec, sets.Canary, excluded, cancellationToken);
-        var stableEnd = await ScrapeAsync(spec, sets.Stable, excluded, cancellationToken);
-        log.Debug("Synthetic load of step {Step}: {Sent} requests, {Failed} failed", stepNumber, load.Sent, load.Failed);
+        var windowLength = TimeSpan.FromSeconds(Math.Max(1, step.WindowSeconds));
+        var started = time.GetUtcNow();
+        using var stopLoad = new CancellationTokenSource();
+        var load = new SyntheticLoad(http, time).RunAsync(new Uri(new Uri($"http://127.0.0.1:{spec.HostPort}"), analysis.LoadPath), analysis.LoadRps, audience,
+            stopLoad.Token, cancellationToken);
+
+        static RequestMetrics Window(Dictionary<string, RequestMetrics> start, Dictionary<string, RequestMetrics> end) =>
+            RequestMetrics.Sum(end.Select(p => p.Value.Since(start.GetValueOrDefault(p.Key) ?? RequestMetrics.Empty)));
+        Dictionary<string, RequestMetrics> canaryEnd, stableEnd;
+        try
+        {
+            while (true)
+            {
+                var left = windowLength - (time.GetUtcNow() - started);
+                if (left > TimeSpan.Zero) await Task.Delay(left < SamplePollInterval ? left : SamplePollInterval, time, cancellationToken);
+                canaryEnd = await ScrapeAsync(spec, sets.Canary, excluded, cancellationToken);
+                stableEnd = await ScrapeAsync(spec, sets.Stable, excluded, cancellationToken);
+                if (time.GetUtcNow() - started >= windowLength) break;
+                if (Window(canaryStart, canaryEnd).Requests >= analysis.MinRequests && Window(stableStart, stableEnd).Requests >= analysis.MinRequests)
+                {
+                    log.Information("Analysis of step {Step} holds its minimum sample ({MinRequests} requests per version) after {Seconds:0.#}s of {Window:0}s; judged now",
+                        stepNumber, analysis.MinRequests, (time.GetUtcNow() - started).TotalSeconds, windowLength.TotalSeconds);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Synchronously: the load ends here, before its outcome is awaited.
+            stopLoad.Cancel();
+        }
+        var sent = await load;
+        log.Debug("Synthetic load of step {Step}: {Sent} requests, {Failed} failed", stepNumber, sent.Sent, sent.Failed);
 
         var unreachable = sets.Canary.FirstOrDefault(c => !canaryStart.ContainsKey(c.Id) || !canaryEnd.ContainsKey(c.Id));
         if (unreachable is not null)
-            return new AnalysisResult(stepNumber, step.Weight, DateTimeOffset.UtcNow, 0, 0, null, 0, 0, null, AnalysisVerdict.Failed,
+            return new AnalysisResult(stepNumber, step.Weight, time.GetUtcNow(), 0, 0, null, 0, 0, null, AnalysisVerdict.Failed,
                 $"canary replica {unreachable.Name} did not answer {MetricsPath}");
-        static RequestMetrics Window(Dictionary<string, RequestMetrics> start, Dictionary<string, RequestMetrics> end) =>
-            RequestMetrics.Sum(end.Select(p => p.Value.Since(start.GetValueOrDefault(p.Key) ?? RequestMetrics.Empty)));
-        return CanaryJudge.Judge(analysis, Window(canaryStart, canaryEnd), Window(stableStart, stableEnd), stepNumber, step.Weight, DateTimeOffset.UtcNow);
+        return CanaryJudge.Judge(analysis, Window(canaryStart, canaryEnd), Window(stableStart, stableEnd), stepNumber, step.Weight, time.GetUtcNow());
     }
 
     /// <summary>Each replica's request metrics; a replica that does not answer is left out (the caller decides what that means).</summary>
-    async Task<Dictionary<string, RequestMetrics>> ScrapeAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, IReadOnlyCollection<string> excluded,
+    async Task<Dictionary<string, RequestMetrics>> ScrapeAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicaSet, IReadOnlyCollection<string> excluded,
         CancellationToken cancellationToken)
     {
         var scraped = new Dictionary<string, RequestMetrics>(StringComparer.Ordinal);
-        foreach (var replica in replicas)
+        foreach (var replica in replicaSet)
         {
             if (replica.Address(spec.TargetPort) is not { } address) continue;
+            var answer = await http.GetAsync(new Uri(address, MetricsPath), ReplicaRequestTimeout, null, cancellationToken);
+            if (!answer.IsSuccess)
+            {
+                logger.Warning("Scraping {Container}{Path} failed: {Error}", replica.Name, MetricsPath, answer.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? answer.Body);
+                continue;
+            }
             try
             {
-                var text = await http.GetStringAsync(new Uri(address, MetricsPath), cancellationToken);
-                scraped[replica.Id] = RequestMetrics.From(PrometheusText.Parse(text), excluded);
+                scraped[replica.Id] = RequestMetrics.From(PrometheusText.Parse(answer.Body), excluded);
             }
-            catch (Exception exception) when (exception is HttpRequestException or FormatException
-                                                  || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (FormatException exception)
             {
                 logger.Warning("Scraping {Container}{Path} failed: {Error}", replica.Name, MetricsPath, exception.Message);
             }
@@ -403,14 +419,9 @@ public sealed class CanaryRollout(
 
     Task RouteAsync(WorkloadSpec spec, Sets sets, int weight, AudienceMatch? audience, CancellationToken cancellationToken)
     {
-        List<RouteDestination> Destinations(IEnumerable<ManagedContainer> replicas) => replicas
-            .Select(c => (c.Name, Address: c.Address(spec.TargetPort)))
-            .Where(d => d.Address is not null)
-            .Select(d => new RouteDestination(d.Name, d.Address!))
-            .ToList();
         var split = weight == 0 && audience is null
-            ? TrafficSplit.StableOnly(Destinations(sets.Stable))
-            : new TrafficSplit(Destinations(sets.Stable), Destinations(sets.Canary), weight, audience);
+            ? TrafficSplit.StableOnly(ReplicaControl.Destinations(spec, sets.Stable))
+            : new TrafficSplit(ReplicaControl.Destinations(spec, sets.Stable), ReplicaControl.Destinations(spec, sets.Canary), weight, audience);
         return router.SetSplitAsync(spec.Environment, spec.HostPort, spec.Readiness.Path, split, cancellationToken);
     }
 
@@ -453,8 +464,6 @@ public sealed class CanaryRollout(
     static string? Digest(string image) => image.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? image[(at + 1)..] : null;
 
     static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
-
-    public void Dispose() => http.Dispose();
 
     sealed class InlineProgress(Action<BackendState> report) : IProgress<BackendState>
     {

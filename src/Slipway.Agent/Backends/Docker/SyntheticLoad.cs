@@ -7,29 +7,33 @@ namespace Slipway.Agent.Backends.Docker;
 /// requests to judge even without real traffic. For an A/B test every other request carries the audience's header or
 /// cookie, so both versions are measured.
 /// </summary>
-public sealed class SyntheticLoad(HttpClient http)
+public sealed class SyntheticLoad(IReplicaHttp http, TimeProvider time)
 {
     public sealed record Outcome(int Sent, int Failed);
 
-    public async Task<Outcome> RunAsync(Uri url, int requestsPerSecond, AudienceMatch? audience, TimeSpan duration, CancellationToken cancellationToken)
+    static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Sends <paramref name="requestsPerSecond"/> until <paramref name="stop"/> (the window ended, perhaps early) and returns what was sent.</summary>
+    public async Task<Outcome> RunAsync(Uri url, int requestsPerSecond, AudienceMatch? audience, CancellationToken stop, CancellationToken cancellationToken)
     {
-        if (requestsPerSecond <= 0)
-        {
-            await Task.Delay(duration, cancellationToken);
-            return new Outcome(0, 0);
-        }
-        var tick = TimeSpan.FromMilliseconds(50);
-        var perTick = requestsPerSecond * tick.TotalSeconds;
+        if (requestsPerSecond <= 0) return new Outcome(0, 0);
         var inFlight = new List<Task<bool>>();
-        var owed = 0.0;
-        var sent = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var timer = new PeriodicTimer(tick);
-        while (clock.Elapsed < duration && await timer.WaitForNextTickAsync(cancellationToken))
+        var started = time.GetTimestamp();
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, cancellationToken);
+        while (true)
         {
-            owed += perTick;
-            for (; owed >= 1; owed--)
-                inFlight.Add(SendAsync(url, audience is not null && sent++ % 2 == 0 ? audience : null, cancellationToken));
+            try
+            {
+                await Task.Delay(Tick, time, both.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break; // Stopped: the window is over.
+            }
+            // Owed by the elapsed time, not by ticks counted, so late ticks do not lower the rate.
+            var owed = (int)(requestsPerSecond * time.GetElapsedTime(started).TotalSeconds);
+            while (inFlight.Count < owed)
+                inFlight.Add(SendAsync(url, audience is not null && inFlight.Count % 2 == 0 ? audience : null, cancellationToken));
         }
         var results = await Task.WhenAll(inFlight);
         return new Outcome(results.Length, results.Count(ok => !ok));
@@ -37,19 +41,13 @@ public sealed class SyntheticLoad(HttpClient http)
 
     async Task<bool> SendAsync(Uri url, AudienceMatch? audience, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (audience?.Header is { } header) request.Headers.TryAddWithoutValidation(header, audience.Value);
-        if (audience?.Cookie is { } cookie) request.Headers.TryAddWithoutValidation("Cookie", $"{cookie}={audience.Value}");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        try
+        KeyValuePair<string, string>? header = audience switch
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return (int)response.StatusCode < 500;
-        }
-        catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return false;
-        }
+            { Header: { } name } => new(name, audience.Value),
+            { Cookie: { } cookie } => new("Cookie", $"{cookie}={audience.Value}"),
+            _ => null,
+        };
+        var answer = await http.GetAsync(url, TimeSpan.FromSeconds(10), header, cancellationToken);
+        return answer.StatusCode is < 500;
     }
 }

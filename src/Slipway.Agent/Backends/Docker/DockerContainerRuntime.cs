@@ -1,0 +1,134 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Slipway.Agent.Backends.Docker;
+
+/// <summary><see cref="IContainerRuntime"/> on a real Docker engine through Docker.DotNet; replicas publish their ports on random 127.0.0.1 ports.</summary>
+public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRuntime
+{
+    public async Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, string? name, CancellationToken cancellationToken)
+    {
+        var filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true),
+        };
+        if (name is not null) filters["name"] = new Dictionary<string, bool> { [$"^/{name}$"] = true };
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters }, cancellationToken);
+        return containers.Select(ManagedContainer.From).ToList();
+    }
+
+    public async Task<ManagedContainer?> InspectAsync(string id, CancellationToken cancellationToken)
+    {
+        // Listing by id gives the same shape (labels, published ports) as every other listing.
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["id"] = new Dictionary<string, bool> { [id] = true } },
+        }, cancellationToken);
+        return containers.Select(ManagedContainer.From).FirstOrDefault();
+    }
+
+    public async Task EnsureImageAsync(string image, ILogger log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Images.InspectImageAsync(image, cancellationToken);
+            return;
+        }
+        catch (DockerImageNotFoundException)
+        {
+        }
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        log.Information("Pulling {Image}", image);
+        var errors = new List<string>();
+        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null,
+            new Progress<JSONMessage>(m => { if (m.Error?.Message is { } message) errors.Add(message); }), cancellationToken);
+        try
+        {
+            await docker.Images.InspectImageAsync(image, cancellationToken);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            throw new InvalidOperationException($"Could not pull {image}: {string.Join("; ", errors)}. Push the image to that registry, or fix the digest in the config repo.");
+        }
+    }
+
+    public async Task<ManagedContainer> CreateAndStartAsync(ContainerDefinition definition, CancellationToken cancellationToken)
+    {
+        var parameters = new CreateContainerParameters
+        {
+            Name = definition.Name,
+            Image = definition.Image,
+            Env = definition.Env.ToList(),
+            User = definition.User ?? "",
+            ExposedPorts = definition.ContainerPorts.ToDictionary(p => $"{p}/tcp", _ => new EmptyStruct()),
+            Labels = definition.Labels.ToDictionary(),
+            HostConfig = new HostConfig
+            {
+                PortBindings = definition.ContainerPorts.ToDictionary(p => $"{p}/tcp",
+                    _ => (IList<PortBinding>)[new PortBinding { HostIP = "127.0.0.1", HostPort = "" }]),
+                Binds = definition.Binds.ToList(),
+                Memory = definition.MemoryBytes ?? 0,
+                NanoCPUs = definition.NanoCpus ?? 0,
+                ReadonlyRootfs = definition.ReadOnlyRootFilesystem,
+                Tmpfs = definition.Tmpfs.ToDictionary(path => path, _ => "rw,nosuid,nodev,size=64m,mode=1777"),
+                SecurityOpt = definition.NoNewPrivileges ? ["no-new-privileges"] : null!,
+                CapDrop = definition.DropAllCapabilities ? ["ALL"] : null!,
+            },
+        };
+        try
+        {
+            var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
+            await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+            return await InspectAsync(created.ID, cancellationToken)
+                   ?? throw new ContainerRuntimeException($"container {definition.Name} vanished right after it started");
+        }
+        catch (DockerApiException exception)
+        {
+            throw new ContainerRuntimeException(exception.ResponseBody?.Trim() ?? exception.Message, exception);
+        }
+    }
+
+    public async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return;
+        }
+        await RemoveAsync(id, cancellationToken);
+    }
+
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+    }
+
+    public Task RestartAsync(string id, CancellationToken cancellationToken) =>
+        docker.Containers.RestartContainerAsync(id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+
+    public async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = await docker.Containers.GetContainerLogsAsync(id,
+                new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "10" }, cancellationToken);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(cancellationToken);
+            var text = (stdout + stderr).Trim();
+            return text.Length == 0 ? "(none)" : text.Length > 1500 ? text[^1500..] : text;
+        }
+        catch (DockerApiException)
+        {
+            return "(unavailable)";
+        }
+    }
+}
