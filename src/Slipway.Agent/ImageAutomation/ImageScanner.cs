@@ -1,4 +1,6 @@
 using System.Globalization;
+using Polly;
+using Polly.Retry;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Manifests;
@@ -39,6 +41,20 @@ public enum ImageScanOutcome
 /// </summary>
 public sealed class ImageScanner(RegistryClient registry, AutomationConfigRepository configRepositories, string run, ILogger log)
 {
+    /// <summary>
+    /// A registry announces a push (its notification) as the manifest lands, a moment before the tag resolves: a listed tag
+    /// that does not resolve yet is asked for again, briefly (about 6 s in all), before the scan gives up on it.
+    /// </summary>
+    private static readonly ResiliencePipeline<string?> ResolveRetry = new ResiliencePipelineBuilder<string?>()
+        .AddRetry(new RetryStrategyOptions<string?>
+        {
+            ShouldHandle = new PredicateBuilder<string?>().HandleResult(digest => digest is null),
+            MaxRetryAttempts = 5,
+            Delay = TimeSpan.FromMilliseconds(200),
+            BackoffType = DelayBackoffType.Exponential,
+        })
+        .Build();
+
     public async Task<ImageScanResult> ScanAsync(ImageAutomationRule rule, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -54,7 +70,7 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
                 return result with { Outcome = ImageScanOutcome.NoMatchingTag };
             }
             var tagged = rule.Repository.WithTag(selection.Tag);
-            var digest = await registry.ResolveDigestAsync(tagged, cancellationToken);
+            var digest = await ResolveRetry.ExecuteAsync(async token => await registry.ResolveDigestAsync(tagged, token), cancellationToken);
             if (digest is null)
                 return result with { Tag = selection.Tag, Error = $"tag {selection.Tag} disappeared between listing and resolving it; the next scan retries" };
             var image = new ImageDigestReference(rule.Repository.Name, digest);
