@@ -1,5 +1,6 @@
 using System.Net;
 using Serilog;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
@@ -9,6 +10,8 @@ using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
+using Slipway.Agent.Verification;
+using Slipway.Delivery.Registry;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Docker;
 using Slipway.Delivery.Kubernetes;
@@ -76,6 +79,8 @@ public static class AgentHost
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();
+        builder.Services.TryAddSingleton(_ => new RegistryClient(logger));
+        builder.Services.AddSingleton(services => new ImageGate(new RegistryImageVerification(services.GetRequiredService<RegistryClient>()), TimeProvider.System));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);
