@@ -21,7 +21,9 @@ namespace Slipway.Agent;
 /// <summary>Builds the agent: options, the backend (Docker with its router, or Kubernetes), the pull loop, the API. Tests build it with their own arguments.</summary>
 public static class AgentHost
 {
-    public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default)
+    /// <param name="overrides">Services that replace the real ones (tests: a fake <see cref="IImageVerification"/>); applied last.</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default,
+                                                        Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "Slipway.Agent" });
         builder.Configuration.Sources.Clear();
@@ -80,10 +82,12 @@ public static class AgentHost
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();
         builder.Services.TryAddSingleton(_ => new RegistryClient(logger));
-        builder.Services.AddSingleton(services => new ImageGate(new RegistryImageVerification(services.GetRequiredService<RegistryClient>()), TimeProvider.System));
+        builder.Services.AddSingleton<IImageVerification>(services => new RegistryImageVerification(services.GetRequiredService<RegistryClient>()));
+        builder.Services.AddSingleton(services => new ImageGate(services.GetRequiredService<IImageVerification>(), TimeProvider.System));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);
+        overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapAgentApi(options);
