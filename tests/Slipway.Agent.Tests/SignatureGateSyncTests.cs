@@ -172,6 +172,30 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_restart_the_last_good_revision_is_found_only_once_the_registry_can_verify_it()
+    {
+        var good = await repo.CommitAsync(Environment, SignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
+        var files = (await repo.FilesAsync(Environment)).ToDictionary();
+        files["deployment.yaml"] = files["deployment.yaml"].Replace(SignedImage, "127.0.0.1:5000/beacon:latest", StringComparison.Ordinal);
+        var byTag = await repo.CommitFilesAsync(Environment, files, "Deploy by tag");
+        registry.RegistryDown = true;
+        await StartAgentAsync();   // a fresh agent: the last good revision is not in memory, it is searched in Git
+
+        var waiting = await WaitForAsync(s => s.LastError?.Contains("Looking for the last good revision of staging", StringComparison.Ordinal) == true,
+            "the history walk waiting for the registry");
+        Assert.Equal(EnvironmentHealth.Failed, waiting.Health);
+        Assert.Null(waiting.AppliedRevision);
+        var checksDuringOutage = registry.Checks;
+        await WaitForAsync(_ => registry.Checks > checksDuringOutage, "a retry on a later sync");
+
+        registry.RegistryDown = false;
+        var applied = await WaitForAsync(s => s.AppliedRevision == good, "the last good revision applied once the registry is back");
+        Assert.Equal((byTag, EnvironmentHealth.Degraded), (applied.RefusedRevision, applied.Health));
+        Assert.Contains(":latest", applied.LastError, StringComparison.Ordinal);
+        Assert.Equal(SignedImage, await RunningImageAsync());
+    }
+
+    [Fact]
     public async Task A_verified_revision_is_checked_once_not_every_interval()
     {
         await DeploySignedImageAsync();

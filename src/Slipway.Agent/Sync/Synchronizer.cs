@@ -259,6 +259,13 @@ public sealed class Synchronizer(
             if (older is null || Check(environment, older, out var olderManifests).Count > 0) continue;
             // An older revision runs only if its image passes the gate too (never an unverified image in enforce mode).
             var admission = await imageGate.AdmitAsync(environment, olderManifests!, await mirror.ReadFolderAsync(revision, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
+            if (admission.Outcome == ImageAdmissionOutcome.Unverifiable)
+            {
+                // Never skip to an even older revision because the registry is away: that would roll back further than Git says.
+                state.Unverifiable = $"Looking for the last good revision of {environment}: {admission.Message}";
+                log.Warning("{Error}", state.Unverifiable);
+                return false;
+            }
             if (!admission.Permitted) continue;
             state.Good = new GoodRevision(revision, olderManifests!);
             state.VerificationWarning = admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning ? $"Image verification: {admission.Message}" : null;
