@@ -1,5 +1,6 @@
 using System.Net;
 using Serilog;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Slipway.Agent.Api;
 using Slipway.Agent.Backends;
 using Slipway.Agent.Backends.Docker;
@@ -9,6 +10,8 @@ using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
+using Slipway.Agent.Verification;
+using Slipway.Delivery.Registry;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Docker;
 using Slipway.Delivery.Kubernetes;
@@ -18,7 +21,9 @@ namespace Slipway.Agent;
 /// <summary>Builds the agent: options, the backend (Docker with its router, or Kubernetes), the pull loop, the API. Tests build it with their own arguments.</summary>
 public static class AgentHost
 {
-    public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default)
+    /// <param name="overrides">Services that replace the real ones (tests: a fake <see cref="IImageVerification"/>); applied last.</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Serilog.ILogger? logger = null, CancellationToken cancellationToken = default,
+                                                        Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "Slipway.Agent" });
         builder.Configuration.Sources.Clear();
@@ -76,9 +81,13 @@ public static class AgentHost
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));
         builder.Services.AddSingleton<SyncTrigger>();
+        builder.Services.TryAddSingleton(_ => new RegistryClient(logger));
+        builder.Services.AddSingleton<IImageVerification>(services => new RegistryImageVerification(services.GetRequiredService<RegistryClient>()));
+        builder.Services.AddSingleton(services => new ImageGate(services.GetRequiredService<IImageVerification>(), TimeProvider.System));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);
+        overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapAgentApi(options);

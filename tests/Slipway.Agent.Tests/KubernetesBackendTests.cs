@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
 using Slipway.Testing;
@@ -68,7 +69,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
             "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
             "--backend", "kubernetes",
             "--kubeconfig", kubeconfig,
-        ], TestLogger.Create("k8s-agent"), TestContext.Current.CancellationToken);
+        ], TestLogger.Create("k8s-agent"), TestContext.Current.CancellationToken,
+            // The images here exist nowhere: no signature check leaves the process (the gate has SignatureGateSyncTests).
+            services => services.AddSingleton<Slipway.Agent.Verification.IImageVerification>(Fakes.FakeImageVerification.SigningEverything()));
         await agent.StartAsync(TestContext.Current.CancellationToken);
     }
 

@@ -47,10 +47,16 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     /// <summary>The files of <c>environments/&lt;env&gt;/</c> at <paramref name="revision"/>, by file name; null when the folder does not exist there.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> ReadEnvironmentAsync(string revision, string environment, CancellationToken cancellationToken)
     {
-        var folder = $"environments/{environment}/";
+        var files = await ReadFolderAsync(revision, $"environments/{environment}", cancellationToken);
+        return files.Count == 0 ? null : files;
+    }
+
+    /// <summary>The files directly in <paramref name="folder"/> at <paramref name="revision"/>, by file name; empty when the folder does not exist there.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ReadFolderAsync(string revision, string folder, CancellationToken cancellationToken)
+    {
+        folder = folder.TrimEnd('/') + "/";
         var listing = await GitAsync(mirrorDirectory, cancellationToken, "ls-tree", "--name-only", revision, folder);
         var paths = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (paths.Length == 0) return null;
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in paths)
             files[path[folder.Length..]] = await GitAsync(mirrorDirectory, cancellationToken, "show", $"{revision}:{path}");

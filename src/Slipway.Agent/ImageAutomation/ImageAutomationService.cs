@@ -59,7 +59,7 @@ public sealed class ImageAutomationService(
     void Report(ImageScanResult? previous, ImageScanResult result)
     {
         if (previous is not null && (previous.Outcome, previous.Tag, previous.Image, previous.Error) == (result.Outcome, result.Tag, result.Image, result.Error)) return;
-        if (result.Outcome is ImageScanOutcome.Failed or ImageScanOutcome.HeldAfterRollback)
+        if (result.Outcome is ImageScanOutcome.Failed or ImageScanOutcome.HeldAfterRollback or ImageScanOutcome.Unverified)
             log.Warning("Image automation for {Environment} ({Repository}): {Outcome}: {Problem}", result.Environment, result.Repository, result.Outcome, result.Error);
         else
             log.Information("Image automation for {Environment} ({Repository}, {Policy}): {Outcome}, latest tag {Tag}", result.Environment, result.Repository,

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Slipway.Agent.Verification;
 using Slipway.Delivery.Registry;
 
 namespace Slipway.Agent.ImageAutomation;
@@ -12,9 +14,10 @@ public static class ImageAutomationServices
         var rules = ImageAutomationRules.Load(options.ImageAutomation);
         var configRepository = new AutomationConfigRepository(options.ConfigRepo, Path.Combine(options.WorkDir, "image-automation", "config-repo"),
             options.Branch, logger);
-        services.AddSingleton(_ => new RegistryClient(logger));
+        services.TryAddSingleton(_ => new RegistryClient(logger));
         services.AddSingleton(provider => new ImageAutomationService(rules,
-            new ImageScanner(provider.GetRequiredService<RegistryClient>(), configRepository, $"image-automation/{options.Instance}", logger),
+            new ImageScanner(provider.GetRequiredService<RegistryClient>(), configRepository,
+                provider.GetRequiredService<ImageGate>(), $"image-automation/{options.Instance}", logger),
             provider.GetRequiredService<ImageScanTrigger>(), options.ImageScanInterval, logger));
         services.AddHostedService(provider => provider.GetRequiredService<ImageAutomationService>());
         return services;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Polly;
 using Polly.Retry;
+using Slipway.Agent.Verification;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Manifests;
@@ -32,14 +33,17 @@ public enum ImageScanOutcome
     HeldAfterRollback,
     /// <summary>The registry, the config repo or the environment's manifests failed; nothing was committed.</summary>
     Failed,
+    /// <summary>The latest tag's digest does not verify against the config repo's keys/ and the environment enforces signatures: not committed.</summary>
+    Unverified,
 }
 
 /// <summary>
 /// One scan: list the repository's tags, pick the latest by the policy, resolve its digest (HEAD manifest), and when the
 /// environment's config runs another image, commit the new digest to environments/&lt;env&gt;/ with the deployment trailers.
 /// The source commit and time come from the image's org.opencontainers.image.revision / .created labels when it has them.
+/// A digest must pass the agent's signature gate (<see cref="ImageGate"/>) under the environment's mode before it is committed.
 /// </summary>
-public sealed class ImageScanner(RegistryClient registry, AutomationConfigRepository configRepositories, string run, ILogger log)
+public sealed class ImageScanner(RegistryClient registry, AutomationConfigRepository configRepositories, ImageGate imageGate, string run, ILogger log)
 {
     /// <summary>
     /// A registry announces a push (its notification) as the manifest lands, a moment before the tag resolves: a listed tag
@@ -77,8 +81,8 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
             result = result with { Tag = selection.Tag, Image = image.ToString() };
 
             var configRepository = await configRepositories.OpenAsync(cancellationToken);
-            var running = await configRepository.CurrentImageAsync(rule.Environment, cancellationToken);
-            if (running is null)
+            var manifests = await configRepository.ReadEnvironmentAsync(rule.Environment, cancellationToken: cancellationToken);
+            if (manifests?.Image is not { } running)
                 return result with { Error = $"{SlipwayMetadata.EnvironmentFolder(rule.Environment)}/ is not in the config repo; deploy the environment once " +
                                              "(./build.sh Deploy) so image automation has manifests to update" };
             if (ImageDigestReference.TryParse(running, out var current, out _) && current == image)
@@ -94,6 +98,10 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
                 };
             }
 
+            var keys = await configRepository.ReadFolderAsync(SlipwayMetadata.KeysFolder, cancellationToken);
+            if (Judge(result, await imageGate.AdmitAsync(rule.Environment, image.ToString(), manifests, keys, cancellationToken), scanLog) is { } skipped)
+                return skipped;
+
             var commit = await CommitAsync(configRepository, rule, selection, tagged.ToString(), image, running, cancellationToken);
             scanLog.Information("Image automation: {Environment} now wants {Image} (tag {Tag}, {Policy}); {Outcome} {Sha}",
                 rule.Environment, image.ToString(), selection.Tag, rule.Policy.ToString(), commit.Outcome, commit.Sha[..12]);
@@ -108,6 +116,28 @@ public sealed class ImageScanner(RegistryClient registry, AutomationConfigReposi
             // Registry down, config repo unreachable, manifests the agent would refuse: reported, retried next scan, nothing committed.
             scanLog.Debug(exception, "Image automation scan of {Environment} ({Repository}) failed", rule.Environment, rule.Repository.ToString());
             return result with { Error = exception.Message };
+        }
+    }
+
+    /// <summary>
+    /// What the signature gate means for this scan: null to go on and commit (verified, or audited with a warning logged),
+    /// else the result that skips the tag (Unverified when refused; Failed when the check could not run, so the next scan retries).
+    /// </summary>
+    internal static ImageScanResult? Judge(ImageScanResult result, ImageAdmission admission, ILogger scanLog)
+    {
+        switch (admission.Outcome)
+        {
+            case ImageAdmissionOutcome.Verified:
+                return null;
+            case ImageAdmissionOutcome.AdmittedWithWarning:
+                scanLog.Warning("Image automation commits {Image} unverified: {Warning}", result.Image, admission.Message);
+                return null;
+            case ImageAdmissionOutcome.Refused:
+                // Debug: the service reports the Unverified outcome once per change, not once per scan.
+                scanLog.Debug("Image automation skips tag {Tag} ({Image}): {Reason}", result.Tag, result.Image, admission.Message);
+                return result with { Outcome = ImageScanOutcome.Unverified, Error = admission.Message };
+            default:
+                return result with { Outcome = ImageScanOutcome.Failed, Error = admission.Message };
         }
     }
 

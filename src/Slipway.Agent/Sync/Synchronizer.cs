@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Serilog;
 using Slipway.Agent.Backends;
 using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Verification;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Manifests;
 
@@ -12,9 +13,11 @@ namespace Slipway.Agent.Sync;
 /// revision through the backend, report. Runs every interval and at once when the webhook asks.
 /// A refused revision never reaches the backend; the environment keeps converging onto its last good revision,
 /// which after a restart is found again by walking the environment's history in Git.
+/// A revision's image must also pass the signature gate (<see cref="ImageGate"/>, keys from that revision's keys/) before
+/// it is applied; a gate that cannot reach the registry decides nothing: the revision is evaluated again at the next sync.
 /// </summary>
 public sealed class Synchronizer(
-    AgentOptions options, ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, SyncTrigger trigger, ILogger logger)
+    AgentOptions options, ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, SyncTrigger trigger, ImageGate imageGate, ILogger logger)
     : BackgroundService
 {
     const int HistoryDepth = 50;
@@ -125,11 +128,9 @@ public sealed class Synchronizer(
         }
         board.Update(environment, s => s with { DesiredRevision = head });
 
-        if (state.EvaluatedRevision != head)
-        {
-            await EvaluateAsync(environment, head, state, log, cancellationToken);
+        // Evaluated once per head, unless the image gate could not decide (registry away): then again at every sync.
+        if (state.EvaluatedRevision != head && await EvaluateAsync(environment, head, state, log, cancellationToken))
             state.EvaluatedRevision = head;
-        }
 
         if (state.Absent)
         {
@@ -146,7 +147,9 @@ public sealed class Synchronizer(
             board.Update(environment, s => s with
             {
                 Health = EnvironmentHealth.Failed, RefusedRevision = state.Refused,
-                LastError = $"No valid revision of environments/{environment}/ in the last {HistoryDepth} commits. Newest refused: {state.RefusalError}",
+                LastError = state.Unverifiable is not null
+                    ? $"{state.Unverifiable}; no verified revision of environments/{environment}/ to run meanwhile"
+                    : $"No valid revision of environments/{environment}/ in the last {HistoryDepth} commits. Newest refused: {state.RefusalError}",
             });
             return;
         }
@@ -178,7 +181,7 @@ public sealed class Synchronizer(
         var previous = board.Get(environment);
         var health = !result.Converged
             ? result.ReplicasReady == 0 && result.ReplicasDesired > 0 ? EnvironmentHealth.Failed : EnvironmentHealth.Degraded
-            : state.Refused is not null ? EnvironmentHealth.Degraded
+            : state.Refused is not null || state.Unverifiable is not null ? EnvironmentHealth.Degraded
             : EnvironmentHealth.Healthy;
         board.Update(environment, s => s with
         {
@@ -191,7 +194,10 @@ public sealed class Synchronizer(
             Port = result.Port,
             Health = health,
             RefusedRevision = state.Refused,
-            LastError = result.Problem ?? state.RefusalError,
+            // An audit warning is shown while nothing worse is: the environment runs an image that did not verify.
+            LastError = result.Problem
+                        ?? (state.Unverifiable is null ? null : $"{state.Unverifiable}; {Short(good.Revision)} keeps running")
+                        ?? state.RefusalError ?? state.VerificationWarning,
             // The last rollout stays visible after it finished (Promote waits on its phase).
             Rollout = result.Rollout ?? s.Rollout,
         });
@@ -203,43 +209,70 @@ public sealed class Synchronizer(
                 environment, Short(good.Revision), result.ReplicasReady, result.ReplicasDesired, result.Port, clock.Elapsed.TotalSeconds);
     }
 
-    async Task EvaluateAsync(string environment, string head, EnvironmentMemory state, ILogger log, CancellationToken cancellationToken)
+    /// <returns>False when the image gate could not decide (registry unreachable): the head is evaluated again next sync.</returns>
+    async Task<bool> EvaluateAsync(string environment, string head, EnvironmentMemory state, ILogger log, CancellationToken cancellationToken)
     {
         var files = await mirror.ReadEnvironmentAsync(head, environment, cancellationToken);
+        state.Unverifiable = null;
         if (files is null)
         {
             state.Absent = true;
             state.Good = null;
             state.Refused = null;
             state.RefusalError = null;
-            return;
+            state.VerificationWarning = null;
+            return true;
         }
         state.Absent = false;
         var problems = Check(environment, files, out var manifests);
         if (problems.Count == 0)
         {
-            state.Good = new GoodRevision(head, manifests! with { IsRollback = await mirror.IsRollbackAsync(head, environment, cancellationToken) });
-            state.Refused = null;
-            state.RefusalError = null;
-            return;
+            var admission = await imageGate.AdmitAsync(environment, manifests!, await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
+            if (admission.Outcome == ImageAdmissionOutcome.Unverifiable)
+            {
+                state.Unverifiable = $"Revision {Short(head)} not applied yet: {admission.Message}";
+                log.Warning("{Error}. Keeping {Good}", state.Unverifiable, state.Good is null ? "nothing (no verified revision yet)" : Short(state.Good.Revision));
+                return false;
+            }
+            if (admission.Permitted)
+            {
+                if (admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning)
+                    log.Warning("Applying {Revision} with an image that did not verify: {Warning}", Short(head), admission.Message);
+                state.Good = new GoodRevision(head, manifests! with { IsRollback = await mirror.IsRollbackAsync(head, environment, cancellationToken) });
+                state.Refused = null;
+                state.RefusalError = null;
+                state.VerificationWarning = admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning ? $"Image verification: {admission.Message}" : null;
+                return true;
+            }
+            problems = [admission.Message];
         }
         state.Refused = head;
         state.RefusalError = $"Revision {Short(head)} refused for {environment}: {string.Join(" | ", problems)}";
         log.Error("{Error}. Keeping the last good revision {Good}", state.RefusalError, state.Good is null ? "(searching history)" : Short(state.Good.Revision));
-        if (state.Good is not null) return;
+        if (state.Good is not null) return true;
 
         // After a restart the last good revision is not in memory: it is the newest valid one in Git.
         foreach (var revision in await mirror.HistoryAsync(head, environment, HistoryDepth, cancellationToken))
         {
             if (revision == head) continue;
             var older = await mirror.ReadEnvironmentAsync(revision, environment, cancellationToken);
-            if (older is not null && Check(environment, older, out var olderManifests).Count == 0)
+            if (older is null || Check(environment, older, out var olderManifests).Count > 0) continue;
+            // An older revision runs only if its image passes the gate too (never an unverified image in enforce mode).
+            var admission = await imageGate.AdmitAsync(environment, olderManifests!, await mirror.ReadFolderAsync(revision, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
+            if (admission.Outcome == ImageAdmissionOutcome.Unverifiable)
             {
-                state.Good = new GoodRevision(revision, olderManifests!);
-                log.Information("Last good revision of {Environment} is {Revision}", environment, Short(revision));
-                return;
+                // Never skip to an even older revision because the registry is away: that would roll back further than Git says.
+                state.Unverifiable = $"Looking for the last good revision of {environment}: {admission.Message}";
+                log.Warning("{Error}", state.Unverifiable);
+                return false;
             }
+            if (!admission.Permitted) continue;
+            state.Good = new GoodRevision(revision, olderManifests!);
+            state.VerificationWarning = admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning ? $"Image verification: {admission.Message}" : null;
+            log.Information("Last good revision of {Environment} is {Revision}", environment, Short(revision));
+            return true;
         }
+        return true;
     }
 
     IReadOnlyList<string> Check(string environment, IReadOnlyDictionary<string, string> files, out EnvironmentManifests? manifests)
@@ -282,5 +315,9 @@ public sealed class Synchronizer(
         public string? Refused { get; set; }
         public string? RefusalError { get; set; }
         public bool Absent { get; set; }
+        /// <summary>Why the head's image could not be checked (registry unreachable); cleared once the gate decides.</summary>
+        public string? Unverifiable { get; set; }
+        /// <summary>The audit warning of the image that runs, when it did not verify.</summary>
+        public string? VerificationWarning { get; set; }
     }
 }

@@ -28,8 +28,19 @@ sealed class TestConfigRepo
     }
 
     /// <summary>Renders Beacon for <paramref name="environment"/> from deploy/base with these settings and commits it; returns the commit.</summary>
-    public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests", string? strategy = null) =>
-        CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience, strategy).Files, $"Deploy {image} to {environment}");
+    /// <param name="verification">The environment's image signature mode; audit unless a test drills the gate (the drills' images are unsigned).</param>
+    public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests", string? strategy = null,
+                                    string verification = SlipwayMetadata.VerificationAudit) =>
+        CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience, strategy, verification).Files, $"Deploy {image} to {environment}");
+
+    /// <summary>Publishes a public key in keys/&lt;name&gt;.pub, as Infrastructure does; returns the commit.</summary>
+    public async Task<string> CommitPublicKeyAsync(string name, string publicKeyPem)
+    {
+        var folder = Path.Combine(clone, SlipwayMetadata.KeysFolder);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".pub"), publicKeyPem.Trim() + "\n");
+        return await CommitAndPushAsync($"Trust {name}.pub");
+    }
 
     public async Task<string> CommitFilesAsync(string environment, IReadOnlyDictionary<string, string> files, string message)
     {
@@ -73,8 +84,10 @@ sealed class TestConfigRepo
 
     /// <summary>What GitOpsCommit would render: deploy/base plus a settings file for the environment.</summary>
     /// <param name="strategy">The settings' strategy block, indented by two spaces (default "  type: rolling").</param>
-    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience, string? strategy = null) =>
+    public static RenderedEnvironment Render(string environment, string image, int replicas, int hostPort, string audience, string? strategy = null,
+                                             string verification = SlipwayMetadata.VerificationAudit) =>
         RenderSettings(environment, image, $"""
+            verification: {verification}
             replicas: {replicas}
             hostPort: {hostPort}
             strategy:
@@ -87,8 +100,11 @@ sealed class TestConfigRepo
                 Audience: {audience}
             """);
 
+    /// <remarks>Settings that name no verification mode get audit: the drills' Beacon images are unsigned (the gate has its own tests).</remarks>
     public static RenderedEnvironment RenderSettings(string environment, string image, string settingsYaml)
     {
+        if (!settingsYaml.Split('\n').Any(line => line.StartsWith("verification:", StringComparison.Ordinal)))
+            settingsYaml += $"\nverification: {SlipwayMetadata.VerificationAudit}\n";
         var deploy = Directory.CreateTempSubdirectory("slipway-agent-deploy-").FullName;
         try
         {
