@@ -83,7 +83,10 @@ partial class Build
                 image?.Reference,
                 image?.Commit,
                 stages,
-                Tally.Flaky.Count > 0 ? Tally.Flaky : null);
+                Tally.Flaky.Count > 0 ? Tally.Flaky : null,
+                image is null || !Results.Any(r => r.Name == nameof(Push) && r.Status is TargetStatus.Succeeded or TargetStatus.UpToDate)
+                    ? null
+                    : Slipway.Delivery.SupplyChain.SupplyChainEvidence.For(Slipway.Delivery.Oci.ImageReference.Parse(image.Reference)).Attestations.ToString());
             await new RunRecordStore(OpenConfigRepository(), Log).AppendAsync(record, MaskSecrets, CancellationToken);
         });
 }

@@ -3,9 +3,11 @@ using Slipway.Build;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.GitHub;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.Promotion;
 using Slipway.Delivery.RunRecords;
 using Slipway.Delivery.SmokeTesting;
+using Slipway.Delivery.SupplyChain;
 using Spectre.Console;
 
 partial class Build
@@ -91,7 +93,8 @@ partial class Build
         var smoke = SmokeTestResult.ReadArtifact(ArtifactsDirectory, from);
         var matches = image is not null && smoke is { Passed: true } &&
                       smoke.Checks.Any(check => check.Passed && check.Actual.Contains(SmokeEvidence.DigestOf(image), StringComparison.Ordinal));
-        return matches ? new PromotionEvidence { SmokeTests = [smoke!] } : PromotionEvidence.None;
+        var supplyChain = image is null ? null : SupplyChainEvidence.For(ImageReference.Parse(image));
+        return new PromotionEvidence { SmokeTests = matches ? [smoke!] : [], SupplyChain = supplyChain };
     }
 
     async Task<RolloutStatus?> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout)

@@ -82,9 +82,12 @@ partial class Build
                 ["version"] = image.Version.Version,
             },
             FinishedOn: DateTimeOffset.UtcNow));
-        var result = await ImageSigner.SignAndAttestAsync(registry, image.Reference, sbom, provenance, key, CancellationToken);
-        Log.Information("Signed {Image} ({Signatures}) and attested its SBOM ({Components} components) and provenance ({Attestations})",
-            image.Reference, result.Signatures, components.Count, result.Attestations);
+        var containerTest = new AttestationPredicate(SupplyChainEvidence.ContainerTestPredicateType,
+            System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(ContainerTestReportFile, CancellationToken))!.AsObject());
+        var (signatures, _) = await ImageSigner.SignAsync(registry, image.Reference, key, CancellationToken);
+        var attestations = await ImageSigner.AttestAsync(registry, image.Reference, [sbom, provenance, containerTest], key, CancellationToken);
+        Log.Information("Signed {Image} ({Signatures}) and attested its SBOM ({Components} components), provenance and ContainerTest results ({Attestations})",
+            image.Reference, signatures, components.Count, attestations);
     }
 
     /// <summary>
@@ -93,26 +96,7 @@ partial class Build
     /// </summary>
     async Task VerifyImageForAsync(string environment, string image)
     {
-        var settings = EnvironmentSettings.Load(DeployDirectory / ManifestRenderer.EnvironmentsFolder / (environment + ".yaml"));
-        var mode = settings.Verification == SlipwayMetadata.VerificationAudit ? VerificationMode.Audit : VerificationMode.Enforce;
-        var keys = await OpenConfigRepository().ReadFolderAsync(SlipwayMetadata.KeysFolder, CancellationToken);
-        var publicKeys = keys.Where(pair => pair.Key.EndsWith(".pub", StringComparison.Ordinal)).Select(pair => pair.Value).ToList();
         using var registry = OpenRegistryClient();
-        var verdict = await ImageVerifier.VerifyWithAnyKeyAsync(registry, ImageReference.Parse(image), publicKeys, mode, CancellationToken);
-        if (!verdict.Permitted)
-        {
-            throw new InvalidOperationException(
-                $"{environment} enforces signed images, and {verdict}. Sign it by pushing it with this pipeline (./build.sh Push), " +
-                $"publish the signing key's public half in the config repo's {SlipwayMetadata.KeysFolder}/ (./build.sh Infrastructure does), " +
-                $"or set verification: audit in deploy/environments/{environment}.yaml.");
-        }
-        if (verdict is ImageVerdict.Verified)
-        {
-            Log.Information("{Image} is signed by a key in {Folder}/ and attested (SBOM, provenance)", image, SlipwayMetadata.KeysFolder);
-        }
-        else
-        {
-            Log.Warning("{Environment} audits image signatures: {Verdict}", environment, verdict);
-        }
+        await new DeliveryImageGate(OpenConfigRepository(), registry, DeployDirectory, Log).CheckAsync(environment, image, CancellationToken);
     }
 }

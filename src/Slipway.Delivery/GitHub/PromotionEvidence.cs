@@ -9,6 +9,9 @@ public sealed record PromotionEvidence
 
     public CanaryAnalysisEvidence? CanaryAnalysis { get; init; }
 
+    /// <summary>Where the digest's signature, SBOM, provenance and ContainerTest results are in the registry; null when unknown.</summary>
+    public Slipway.Delivery.SupplyChain.SupplyChainEvidence? SupplyChain { get; init; }
+
     public static PromotionEvidence None { get; } = new();
 }
 

@@ -1,3 +1,4 @@
+using Slipway.Delivery.SupplyChain;
 using System.Globalization;
 using System.Text;
 
@@ -50,6 +51,19 @@ public static class PromotionPullRequestBody
                     $"| {Cell(check.Name)} | {(check.Passed ? "✅ passed" : "❌ failed")} | {Cell(check.Expected)} | {Cell(check.Actual)} |");
             body.AppendLine();
         }
+
+        body.AppendLine("### Supply chain");
+        body.AppendLine();
+        if (request.Evidence.SupplyChain is not { } supplyChain) body.AppendLine("No signature or attestations were recorded.");
+        else
+        {
+            body.AppendLine(CultureInfo.InvariantCulture,
+                $"- signature: [`{Cell(supplyChain.Signature.ToString())}`]({SupplyChainEvidence.ManifestUrl(supplyChain.Signature)})");
+            foreach (var (name, predicateType) in SupplyChainEvidence.Attested)
+                body.AppendLine(CultureInfo.InvariantCulture,
+                    $"- {name}: [`{Cell(supplyChain.Attestations.ToString())}`]({SupplyChainEvidence.ManifestUrl(supplyChain.Attestations)}), predicate type `{predicateType}`");
+        }
+        body.AppendLine();
 
         body.AppendLine("### Canary analysis");
         body.AppendLine();

@@ -25,6 +25,8 @@ public sealed record StageRecord(string Name, DateTimeOffset Start, TimeSpan Dur
 /// <param name="Environment">The environment it deployed to; null when it stopped before deploying.</param>
 /// <param name="Image">The image it built, by digest (repository@sha256:...); null when it stopped before pushing.</param>
 /// <param name="SourceCommit">The source commit it built.</param>
+/// <param name="Attestations">Where the image's signed attestations are (repository:sha256-&lt;hex&gt;.att: its SBOM,
+/// provenance and ContainerTest results); null when it stopped before signing.</param>
 /// <param name="FlakyTests">Test methods (Namespace.Class.Method) that failed and then passed when run again, so a flaky
 /// test stays visible over time; null or empty when there were none.</param>
 public sealed partial record RunRecord(
@@ -38,7 +40,9 @@ public sealed partial record RunRecord(
     string? SourceCommit,
     IReadOnlyList<StageRecord> Stages,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<string>? FlakyTests = null)
+    IReadOnlyList<string>? FlakyTests = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Attestations = null)
 {
     /// <summary>Throws an <see cref="ArgumentException"/> listing every field that is not of its strict shape.</summary>
     public void Check()
@@ -57,6 +61,8 @@ public sealed partial record RunRecord(
                 if (!IdentifierPattern().IsMatch(stage.Name)) problems.Add($"stage name '{stage.Name}' {IdentifierRule}");
                 if (stage.Duration < TimeSpan.Zero) problems.Add($"stage {stage.Name}: duration {stage.Duration} is negative");
             }
+        if (Attestations is not null && !AttestationsPattern().IsMatch(Attestations))
+            problems.Add($"attestations '{Attestations}' is not a reference to an image's attestations (registry/repository:sha256-<64 hex>.att)");
         foreach (var test in FlakyTests ?? [])
         {
             if (!TestMethodPattern().IsMatch(test)) problems.Add($"flaky test '{test}' is not a test method name (letters, digits and . _ + -, at most 256)");
@@ -77,6 +83,7 @@ public sealed partial record RunRecord(
             SourceCommit = SourceCommit is null ? null : mask(SourceCommit),
             Stages = Stages?.Select(stage => stage with { Name = mask(stage.Name) }).ToList()!,
             FlakyTests = FlakyTests?.Select(mask).ToList(),
+            Attestations = Attestations is null ? null : mask(Attestations),
         };
     }
 
@@ -87,6 +94,9 @@ public sealed partial record RunRecord(
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._+-]{0,255}$")]
     private static partial Regex TestMethodPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9.:-]+(/[a-z0-9._-]+)+:sha256-[0-9a-f]{64}\\.att$")]
+    private static partial Regex AttestationsPattern();
 
     [GeneratedRegex("^[0-9a-f]{7,64}$")]
     private static partial Regex CommitPattern();

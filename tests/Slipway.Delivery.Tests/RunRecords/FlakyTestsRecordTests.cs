@@ -3,7 +3,10 @@ using Slipway.Delivery.RunRecords;
 
 namespace Slipway.Delivery.Tests.RunRecords;
 
-/// <summary>A run record keeps the run's flaky tests, so a flaky test stays visible over time; only method names fit.</summary>
+/// <summary>
+/// A run record keeps the run's flaky tests, so a flaky test stays visible over time, and where its image's attestations
+/// are; only method names and attestation references fit.
+/// </summary>
 public sealed class FlakyTestsRecordTests
 {
     private static RunRecord Record(IReadOnlyList<string>? flaky) => new("run-1", "local", DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(3),
@@ -26,6 +29,20 @@ public sealed class FlakyTestsRecordTests
     public void A_record_without_flaky_tests_leaves_the_field_out()
     {
         Assert.DoesNotContain("flakyTests", JsonSerializer.Serialize(Record(null), SlipwayJson.Compact));
+    }
+
+    [Fact]
+    public void The_attestations_reference_round_trips_and_anything_else_there_is_refused()
+    {
+        var attestations = "127.0.0.1:5000/beacon:sha256-" + new string('a', 64) + ".att";
+        var record = Record(null) with { Attestations = attestations };
+        record.Check();
+
+        var json = JsonSerializer.Serialize(record, SlipwayJson.Compact);
+        Assert.Equal(attestations, JsonSerializer.Deserialize<RunRecord>(json, SlipwayJson.Compact)!.Attestations);
+        Assert.DoesNotContain("attestations", JsonSerializer.Serialize(Record(null), SlipwayJson.Compact));
+        var problem = Assert.Throws<ArgumentException>(() => (Record(null) with { Attestations = "see the SBOM on the wiki" }).Check());
+        Assert.Contains("is not a reference to an image's attestations", problem.Message);
     }
 
     [Fact]
