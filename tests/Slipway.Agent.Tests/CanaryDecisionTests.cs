@@ -1,5 +1,6 @@
 using Slipway.Agent.Backends;
 using Slipway.Agent.Tests.Fakes;
+using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
 
 namespace Slipway.Agent.Tests;
@@ -17,28 +18,8 @@ public sealed class CanaryDecisionTests : IDisposable
     readonly BackendOnFakes fakes = new();
 
     /// <summary>A canary environment of 2 replicas; steps as "weight:windowSeconds,...".</summary>
-    static string Settings(string steps = "20:10,50:10,80:10", int minRequests = 5, int loadRps = 40, int maxInconclusive = 3) => $"""
-        replicas: 2
-        hostPort: {BackendOnFakes.HostPort}
-        strategy:
-          type: canary
-          canary:
-            steps:
-        {string.Concat(steps.Split(',').Select(s => $"      - weight: {s.Split(':')[0]}\n        pauseSeconds: {s.Split(':')[1]}\n"))}  analysis:
-            maxErrorRate: 0.05
-            maxP95Ms: 250
-            maxP95Ratio: 20
-            minRequests: {minRequests}
-            maxInconclusiveWindows: {maxInconclusive}
-            loadRps: {loadRps}
-            loadPath: /api/greeting
-        image:
-          container: beacon
-          digestEnv: BEACON_IMAGE_DIGEST
-        settings:
-          Greeting:
-            Audience: tests
-        """;
+    static string Settings(string steps = "20:10,50:10,80:10", int minRequests = 5, int loadRps = 40, int maxInconclusive = 3) =>
+        CanarySettings.Yaml(BackendOnFakes.HostPort, steps, minRequests, loadRps, maxInconclusive);
 
     async Task<IReadOnlyList<string>> DeployStableAsync(string settings)
     {

@@ -23,29 +23,8 @@ public sealed class CanaryTests(BeaconImages images) : IAsyncLifetime
 
     /// <summary>A canary environment of 2 replicas: three 2-second steps at 20, 50 and 80% with 40 rps of synthetic load.</summary>
     /// <param name="minRequests">A window ends once both versions have this many requests (at most its length).</param>
-    static string Settings(int port, string faults = "", string steps = "20:2,50:2,80:2", int minRequests = 5) => $"""
-        replicas: 2
-        hostPort: {port}
-        strategy:
-          type: canary
-          canary:
-            steps:
-        {string.Concat(steps.Split(',').Select(s => $"      - weight: {s.Split(':')[0]}\n        pauseSeconds: {s.Split(':')[1]}\n"))}  analysis:
-            maxErrorRate: 0.05
-            maxP95Ms: 250
-            maxP95Ratio: 20
-            minRequests: {minRequests}
-            maxInconclusiveWindows: 3
-            loadRps: 40
-            loadPath: /api/greeting
-        image:
-          container: beacon
-          digestEnv: BEACON_IMAGE_DIGEST
-        settings:
-          Greeting:
-            Audience: tests
-        {(faults.Length == 0 ? "" : "  " + faults.Replace("\n", "\n  "))}
-        """;
+    static string Settings(int port, string faults = "", string steps = "20:2,50:2,80:2", int minRequests = 5) =>
+        CanarySettings.Yaml(port, steps, minRequests, faults: faults);
 
     static string Digest(string image) => image.Split('@')[1];
 

@@ -37,43 +37,10 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         repo = await TestConfigRepo.CreateAsync(directory);
     }
 
-    async Task StartAgentAsync()
-    {
-        var kubeconfig = Path.Combine(directory, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: simulation
-              cluster:
-                server: {simulation.BaseAddress.ToString().TrimEnd('/')}
-            contexts:
-            - name: simulation
-              context:
-                cluster: simulation
-                user: agent
-            current-context: simulation
-            users:
-            - name: agent
-              user:
-                token: agent-token
-            """);
-        var apiPort = FreePort.Next();
-        status = AgentClient.ForPort(apiPort);
-        agent = await AgentHost.BuildAsync([
-            "--root", directory,
-            "--config-repo", repo.Bare,
-            "--work-dir", Path.Combine(directory, "agent"),
-            "--environments", Environment,
-            "--interval", "0.5",
-            "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
-            "--backend", "kubernetes",
-            "--kubeconfig", kubeconfig,
-        ], TestLogger.Create("k8s-agent"), TestContext.Current.CancellationToken,
-            // The images here exist nowhere: no signature check leaves the process (the gate has SignatureGateSyncTests).
-            services => services.AddSingleton<Slipway.Agent.Verification.IImageVerification>(Fakes.FakeImageVerification.SigningEverything()));
-        await agent.StartAsync(TestContext.Current.CancellationToken);
-    }
+    async Task StartAgentAsync() =>
+        // The images here exist nowhere: no signature check leaves the process (the gate has SignatureGateSyncTests).
+        (agent, status) = await SimulatedClusterAgent.StartAsync(simulation, directory, repo, Environment, "0.5", "k8s-agent",
+            Fakes.FakeImageVerification.SigningEverything(), TestContext.Current.CancellationToken);
 
     async Task<EnvironmentStatus> WaitForAsync(Func<EnvironmentStatus, bool> condition, string what)
     {

@@ -43,41 +43,8 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
         await repo.CommitPublicKeyAsync("signing", PublicKey);
     }
 
-    async Task StartAgentAsync()
-    {
-        var kubeconfig = Path.Combine(directory, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: simulation
-              cluster:
-                server: {simulation.BaseAddress.ToString().TrimEnd('/')}
-            contexts:
-            - name: simulation
-              context:
-                cluster: simulation
-                user: agent
-            current-context: simulation
-            users:
-            - name: agent
-              user:
-                token: agent-token
-            """, Ct);
-        var apiPort = FreePort.Next();
-        status = AgentClient.ForPort(apiPort);
-        agent = await AgentHost.BuildAsync([
-            "--root", directory,
-            "--config-repo", repo.Bare,
-            "--work-dir", Path.Combine(directory, "agent"),
-            "--environments", Environment,
-            "--interval", "0.2",
-            "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
-            "--backend", "kubernetes",
-            "--kubeconfig", kubeconfig,
-        ], TestLogger.Create("gate-agent"), Ct, services => services.AddSingleton<IImageVerification>(registry));
-        await agent.StartAsync(Ct);
-    }
+    async Task StartAgentAsync() =>
+        (agent, status) = await SimulatedClusterAgent.StartAsync(simulation, directory, repo, Environment, "0.2", "gate-agent", registry, Ct);
 
     async Task<EnvironmentStatus> WaitForAsync(Func<EnvironmentStatus, bool> condition, string what)
     {
