@@ -264,15 +264,8 @@ public sealed class ConfigRepository
     {
         await using var _ = await LockAsync(cancellationToken);
         await SyncLockedAsync(cancellationToken);
-        var folder = SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment));
-        var commit = revision ?? RemoteBranch;
-        var listing = await git.RunCheckedAsync(options.WorkDirectory, ["ls-tree", "--name-only", commit, "--", folder + "/"], cancellationToken: cancellationToken);
-        var paths = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (paths.Length == 0) return null;
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in paths)
-            files[path[(folder.Length + 1)..]] = await git.RunCheckedAsync(options.WorkDirectory, ["show", $"{commit}:{path}"], cancellationToken: cancellationToken);
-        return EnvironmentManifests.Parse(environment, files);
+        var files = await ReadFolderLockedAsync(SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)), revision ?? RemoteBranch, cancellationToken);
+        return files.Count == 0 ? null : EnvironmentManifests.Parse(environment, files);
     }
 
     /// <summary>The files directly in <paramref name="folder"/> (e.g. keys/) at the remote's head, by name; empty when it has none.</summary>
@@ -280,12 +273,17 @@ public sealed class ConfigRepository
     {
         await using var _ = await LockAsync(cancellationToken);
         await SyncLockedAsync(cancellationToken);
-        var listing = await git.RunCheckedAsync(options.WorkDirectory, ["ls-tree", "-z", "--name-only", RemoteBranch, "--", folder.TrimEnd('/') + "/"],
-            cancellationToken: cancellationToken);
+        return await ReadFolderLockedAsync(folder, RemoteBranch, cancellationToken);
+    }
+
+    /// <summary>The files directly in <paramref name="folder"/> at <paramref name="commit"/>; names listed NUL-separated, so any file name reads.</summary>
+    private async Task<SortedDictionary<string, string>> ReadFolderLockedAsync(string folder, string commit, CancellationToken cancellationToken)
+    {
+        folder = folder.TrimEnd('/');
+        var listing = await git.RunCheckedAsync(options.WorkDirectory, ["ls-tree", "-z", "--name-only", commit, "--", folder + "/"], cancellationToken: cancellationToken);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-            files[path[(folder.TrimEnd('/').Length + 1)..]] = await git.RunCheckedAsync(options.WorkDirectory, ["show", $"{RemoteBranch}:{path}"],
-                cancellationToken: cancellationToken);
+            files[path[(folder.Length + 1)..]] = await git.RunCheckedAsync(options.WorkDirectory, ["show", $"{commit}:{path}"], cancellationToken: cancellationToken);
         return files;
     }
 
