@@ -40,10 +40,6 @@ public sealed class ImageGate(IImageVerification verification, TimeProvider cloc
         return value == SlipwayMetadata.VerificationAudit ? VerificationMode.Audit : VerificationMode.Enforce;
     }
 
-    /// <summary>The trusted keys: the <c>*.pub</c> files of the config repo's keys/ folder, by name.</summary>
-    public static IReadOnlyList<string> PublicKeys(IReadOnlyDictionary<string, string> keysFolder) =>
-        [.. keysFolder.Where(file => file.Key.EndsWith(".pub", StringComparison.Ordinal)).OrderBy(file => file.Key, StringComparer.Ordinal).Select(file => file.Value)];
-
     /// <summary>May the environment run the image its Deployment names?</summary>
     public Task<ImageAdmission> AdmitAsync(string environment, EnvironmentManifests manifests, IReadOnlyDictionary<string, string> keysFolder,
                                            CancellationToken cancellationToken)
@@ -60,7 +56,7 @@ public sealed class ImageGate(IImageVerification verification, TimeProvider cloc
     {
         ArgumentNullException.ThrowIfNull(keysFolder);
         var mode = ModeOf(manifests, out var annotated);
-        var keys = PublicKeys(keysFolder);
+        var keys = ImageVerifier.TrustedKeys(keysFolder);
         ImageVerdict verdict;
         try
         {

@@ -23,8 +23,7 @@ public sealed class DeliveryImageGate(ConfigRepository repository, RegistryClien
     {
         var settings = EnvironmentSettings.Load(Path.Combine(deployDirectory, ManifestRenderer.EnvironmentsFolder, environment + ".yaml"));
         var mode = settings.Verification == SlipwayMetadata.VerificationAudit ? VerificationMode.Audit : VerificationMode.Enforce;
-        var keys = await repository.ReadFolderAsync(SlipwayMetadata.KeysFolder, ct);
-        var trusted = keys.Where(pair => pair.Key.EndsWith(".pub", StringComparison.Ordinal)).Select(pair => pair.Value).ToList();
+        var trusted = ImageVerifier.TrustedKeys(await repository.ReadFolderAsync(SlipwayMetadata.KeysFolder, ct));
         var verdict = await ImageVerifier.VerifyWithAnyKeyAsync(registry, ImageReference.Parse(image), trusted, mode, ct);
         if (!verdict.Permitted)
         {

@@ -15,6 +15,10 @@ public static class ImageVerifier
     /// <summary>What the signer attaches, and so what a gate requires by default: the CycloneDX SBOM and the SLSA provenance.</summary>
     public static readonly IReadOnlyList<string> DefaultRequiredPredicateTypes = [CycloneDxSbom.PredicateType, SlsaProvenance.PredicateType];
 
+    /// <summary>The trusted keys: the <c>*.pub</c> files of the config repo's keys/ folder, in name order.</summary>
+    public static IReadOnlyList<string> TrustedKeys(IReadOnlyDictionary<string, string> keysFolder) =>
+        [.. keysFolder.Where(file => file.Key.EndsWith(".pub", StringComparison.Ordinal)).OrderBy(file => file.Key, StringComparer.Ordinal).Select(file => file.Value)];
+
     /// <summary>
     /// Verifies against every trusted key (the config repo's keys/, where a rotation keeps the old key beside the new one):
     /// Verified as soon as one key verifies; otherwise the verdict of the last key tried. No key at all is Invalid.
