@@ -45,7 +45,7 @@ partial class Build
         .InputValues(() => Builder, () => ImageName, () => ServicePort, () => Registry, () => Platform?.BaseImage.Reference.ToString())
         .InputValue(async () => await ServiceVersionAsync)
         .Outputs(() => [ImageFile])
-        .UpToDateWhen(async () => await ImageManifestFile.ReadAsync(ImageFile, CancellationToken) is var file && BuiltImageStillThere(file))
+        .UpToDateWhen(BuiltImageStillThereAsync)
         .Executes(async () =>
         {
             var version = await ServiceVersionAsync;
@@ -61,11 +61,11 @@ partial class Build
         });
 
     /// <summary>The OCI layout image.json points at still holds its digest (Clean or a crash may have removed it).</summary>
-    bool BuiltImageStillThere(ImageManifestFile file)
+    async Task<bool> BuiltImageStillThereAsync()
     {
         try
         {
-            file.ToBuiltImage(ImageFile);
+            await ImageManifestFile.ReadBuiltImageAsync(ImageFile, CancellationToken);
             return true;
         }
         catch (ImageBuildException)
