@@ -3,10 +3,11 @@ using Serilog;
 
 namespace Slipway.Build;
 
+/// <param name="Forced">--force: null when not given, empty for every incremental target, else the named ones.</param>
+/// <param name="RootDirectory">Where the incremental targets' records live (.nuke/temp/up-to-date/).</param>
 internal sealed record ExecutionOptions(bool Continue, bool Parallel, int MaxParallelism, BuildVerbosity Verbosity, TimeSpan ProgressInterval,
-    IReadOnlySet<string>? Forced = null, AbsolutePath? RootDirectory = null)
+    IReadOnlySet<string>? Forced, AbsolutePath RootDirectory)
 {
-    /// <summary>--force: every incremental target (an empty set) or the named ones.</summary>
     public bool IsForced(string target) => Forced is { } forced && (forced.Count == 0 || forced.Contains(target));
 }
 
@@ -26,7 +27,7 @@ internal sealed class TargetExecutor(
     private readonly object _lock = new();
     private readonly Dictionary<TargetNode, TargetResult> _results = [];
     private readonly List<string> _executed = [];
-    private readonly UpToDateCheck? _upToDate = options.RootDirectory is { } root ? new UpToDateCheck(root, output.Masker) : null;
+    private readonly UpToDateCheck _upToDate = new(options.RootDirectory, output.Masker);
 
     /// <summary>A failure happened in a target without ProceedAfterFailure: later targets are NotRun unless --continue.</summary>
     private bool _stopped;
@@ -169,7 +170,7 @@ internal sealed class TargetExecutor(
             }
 
             UpToDateCheck.Fingerprint? inputs = null;
-            if (_upToDate is not null && node.Definition.IsIncremental)
+            if (node.Definition.IsIncremental)
             {
                 inputs = await _upToDate.TakeAsync(node);
                 var reason = options.IsForced(node.Name) ? "--force" : await _upToDate.ReasonToRunAsync(node, inputs);
@@ -199,7 +200,7 @@ internal sealed class TargetExecutor(
             }
             if (inputs is not null)
             {
-                _upToDate!.RecordSuccess(node, inputs);
+                _upToDate.RecordSuccess(node, inputs);
             }
             return new TargetResult(node.Name, TargetStatus.Succeeded, stopwatch.Elapsed) { StartedAt = startedAt };
         }
