@@ -156,7 +156,9 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
         await WaitForAsync(_ => registry.Checks > checksDuringOutage, "a retry on a later sync");
 
         registry.RegistryDown = false;
-        var applied = await WaitForAsync(s => s.AppliedRevision == good, "the last good revision applied once the registry is back");
+        // Applied first reads Progressing while the simulated rollout completes; the verdict is read once it has settled.
+        var applied = await WaitForAsync(s => s.AppliedRevision == good && s.Health != EnvironmentHealth.Progressing,
+            "the last good revision applied, and its rollout finished, once the registry is back");
         Assert.Equal((byTag, EnvironmentHealth.Degraded), (applied.RefusedRevision, applied.Health));
         Assert.Contains(":latest", applied.LastError, StringComparison.Ordinal);
         Assert.Equal(SignedImage, await RunningImageAsync());
