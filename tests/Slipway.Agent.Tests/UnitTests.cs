@@ -146,8 +146,8 @@ public sealed class RedactionTests
     public void Masks_the_credentials_of_a_config_repo_URL_in_logs_and_errors()
     {
         const string remote = "https://bot:s3cr%40t@git.example/config.git";
-        Assert.Equal("https://***@git.example/config.git", Slipway.Agent.Sync.Synchronizer.Redact(remote));
-        Assert.Equal("fatal: could not read from ***", Slipway.Agent.Sync.Synchronizer.Redact(remote, "fatal: could not read from bot:s3cr@t"));
-        Assert.Equal("/srv/config.git", Slipway.Agent.Sync.Synchronizer.Redact("/srv/config.git"));
+        Assert.Equal("https://***@git.example/config.git", Slipway.Delivery.Git.RemoteUrl.Redact(remote));
+        Assert.Equal("fatal: could not read from ***", Slipway.Delivery.Git.RemoteUrl.Redact(remote, "fatal: could not read from bot:s3cr@t"));
+        Assert.Equal("/srv/config.git", Slipway.Delivery.Git.RemoteUrl.Redact("/srv/config.git"));
     }
 }

@@ -21,7 +21,7 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         {
             Directory.CreateDirectory(Path.GetDirectoryName(mirrorDirectory)!);
             if (Directory.Exists(mirrorDirectory)) Directory.Delete(mirrorDirectory, recursive: true);
-            logger.Information("Cloning config repo {Remote} into {Mirror}", Sync.Synchronizer.Redact(Remote), mirrorDirectory);
+            logger.Information("Cloning config repo {Remote} into {Mirror}", RemoteUrl.Redact(Remote), mirrorDirectory);
             await GitAsync(Path.GetDirectoryName(mirrorDirectory)!, cancellationToken, "clone", "--bare", "--quiet", Remote, mirrorDirectory);
         }
         else
@@ -85,7 +85,7 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     {
         var result = await git.RunAsync(workingDirectory, arguments, cancellationToken: cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
-            throw new ConfigRepoException(Sync.Synchronizer.Redact(Remote,
+            throw new ConfigRepoException(RemoteUrl.Redact(Remote,
                 $"git {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}"));
         return result.ExitCode == 0 ? result.StandardOutput : "";
     }

@@ -4,6 +4,7 @@ using Slipway.Agent.Backends;
 using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Verification;
 using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Git;
 using Slipway.Delivery.Manifests;
 
 namespace Slipway.Agent.Sync;
@@ -30,7 +31,7 @@ public sealed class Synchronizer(
         var sinceStart = Stopwatch.StartNew();
         var convergedOnce = false;
         logger.Information("Agent following {Repo} ({Branch}) for {Environments} every {Interval}s on the {Backend} backend",
-            Redact(mirror.Remote), options.Branch ?? "default branch", options.Environments, options.Interval.TotalSeconds, backend.Name);
+            RemoteUrl.Redact(mirror.Remote), options.Branch ?? "default branch", options.Environments, options.Interval.TotalSeconds, backend.Name);
         // One loop per environment, woken after each fetch: a long rollout in one (a canary in production) never
         // stalls the others, and each applies one revision at a time.
         var wakeups = options.Environments.ToDictionary(e => e, _ => new SyncTrigger(), StringComparer.Ordinal);
@@ -123,7 +124,7 @@ public sealed class Synchronizer(
         var state = memory[environment];
         if (head is null)
         {
-            board.Update(environment, s => s with { Health = EnvironmentHealth.Failed, LastError = $"The config repo {Redact(mirror.Remote)} has no commit on the followed branch yet; commit the environments first (./build.sh GitOpsCommit)." });
+            board.Update(environment, s => s with { Health = EnvironmentHealth.Failed, LastError = $"The config repo {RemoteUrl.Redact(mirror.Remote)} has no commit on the followed branch yet; commit the environments first (./build.sh GitOpsCommit)." });
             return;
         }
         board.Update(environment, s => s with { DesiredRevision = head });
@@ -291,15 +292,6 @@ public sealed class Synchronizer(
     }
 
     static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
-
-    /// <summary>A URL may carry a token (https://user:token@host/...): never log it.</summary>
-    public static string Redact(string remote) => Redact(remote, remote);
-
-    /// <summary><paramref name="text"/> with the credentials of <paramref name="remote"/>'s URL masked.</summary>
-    public static string Redact(string remote, string text) =>
-        Uri.TryCreate(remote, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
-            ? text.Replace(uri.UserInfo, "***", StringComparison.Ordinal).Replace(Uri.UnescapeDataString(uri.UserInfo), "***", StringComparison.Ordinal)
-            : text;
 
     sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {

@@ -6,7 +6,7 @@ namespace Slipway.Delivery.ConfigRepo;
 /// <summary>
 /// The trailers every config-repo commit carries (git interpret-trailers format): the deployment event DORA metrics
 /// are computed from. <see cref="RollbackOf"/> is set on a rollback (the reverted commit); <see cref="ChangeType"/> and
-/// <see cref="FixOf"/> say when a deploy is an unplanned fix (the rework DORA counts; see <see cref="Metrics.ChangeTrailers"/>).
+/// <see cref="FixOf"/> say when a deploy is an unplanned fix (the rework DORA counts; see <see cref="ChangeTrailers"/>).
 /// </summary>
 public sealed record DeploymentTrailers(
     string Environment,
@@ -43,11 +43,11 @@ public sealed record DeploymentTrailers(
     }
 
     /// <summary>Slipway-Change-Type (and Slipway-Fix-Of) when the deploy says what kind of change it is; none for planned work.</summary>
-    private IReadOnlyList<string> ChangeLines() => Change is { } change ? Metrics.ChangeTrailers.ToLines(change.Type, change.FixOf) : [];
+    private IReadOnlyList<string> ChangeLines() => Change is { } change ? ChangeTrailers.ToLines(change.Type, change.FixOf) : [];
 
     /// <summary>The kind of change the trailers declare (Fix-Of alone implies a fix); null for planned work.</summary>
     private (string Type, string? FixOf)? Change =>
-        ChangeType is null && FixOf is null ? null : (ChangeType ?? Metrics.ChangeTrailers.Fix, FixOf);
+        ChangeType is null && FixOf is null ? null : (ChangeType ?? ChangeTrailers.Fix, FixOf);
 
     public static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
@@ -61,7 +61,7 @@ public sealed record DeploymentTrailers(
             : DateTimeOffset.MinValue;
         return new DeploymentTrailers(environment, image, trailers.GetValueOrDefault(SourceCommitKey, ""), time,
             trailers.GetValueOrDefault(RunKey, ""), trailers.GetValueOrDefault(RollbackOfKey),
-            Metrics.ChangeTrailers.ChangeType(trailers), Metrics.ChangeTrailers.FixOf(trailers));
+            ChangeTrailers.ChangeType(trailers), ChangeTrailers.FixOf(trailers));
     }
 
     /// <summary>Every value on one line, required values present, environment and image well-formed.</summary>
@@ -75,7 +75,7 @@ public sealed record DeploymentTrailers(
             if (string.IsNullOrWhiteSpace(value)) problems.Add($"trailer {key} is empty; pass the source commit and the run id of this pipeline");
             else if (value.Contains('\n') || value.Contains('\r')) problems.Add($"trailer {key} spans several lines; trailers are single-line values");
         }
-        if (Change is { } change && Metrics.ChangeTrailers.Problem(change.Type, change.FixOf) is { } changeProblem) problems.Add(changeProblem);
+        if (Change is { } change && ChangeTrailers.Problem(change.Type, change.FixOf) is { } changeProblem) problems.Add(changeProblem);
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }
 }

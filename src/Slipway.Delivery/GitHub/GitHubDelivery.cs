@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Git;
 
 namespace Slipway.Delivery.GitHub;
 
@@ -73,7 +74,7 @@ public sealed class GitHubDelivery
         if (!GitHubRepository.TryParse(configRepositoryUrl, options.Host, out var config, out var reason))
         {
             log.Information("GitHub features are off: the config repo {Url:l} is not a GitHub repository ({Reason:l}); promotions commit directly, no GitHub deployments or statuses",
-                GitHubRepository.Redact(configRepositoryUrl), reason);
+                RemoteUrl.WithoutCredentials(configRepositoryUrl), reason);
             return null;
         }
         if (string.IsNullOrWhiteSpace(options.Token))
@@ -84,7 +85,7 @@ public sealed class GitHubDelivery
         GitHubRepository? source = null;
         if (sourceRepositoryUrl is not null && !GitHubRepository.TryParse(sourceRepositoryUrl, options.Host, out source, out var sourceReason))
             log.Information("Commit statuses are off: the source repo {Url:l} is not a GitHub repository ({Reason:l})",
-                GitHubRepository.Redact(sourceRepositoryUrl), sourceReason);
+                RemoteUrl.WithoutCredentials(sourceRepositoryUrl), sourceReason);
         log.Information("GitHub features are on: pull requests and deployments in {Config}, commit statuses in {Source}",
             config, source?.ToString() ?? "(none)");
         return new GitHubDelivery(clientFactory(), config, source, options, log, timeProvider);

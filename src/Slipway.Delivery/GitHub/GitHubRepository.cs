@@ -57,12 +57,6 @@ public sealed partial record GitHubRepository(string Owner, string Name)
         return true;
     }
 
-    /// <summary>The URL with any user name or password removed, safe for a log line.</summary>
-    public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
-            ? url.Replace(uri.UserInfo + "@", "", StringComparison.Ordinal)
-            : url;
-
     private static string StripGit(string name) => name.EndsWith(".git", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
 
     // git@github.com:owner/repo.git (scp-like syntax: no scheme, a colon before the path)

@@ -1,3 +1,4 @@
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.GitHub;
 
 namespace Slipway.Delivery.Metrics;

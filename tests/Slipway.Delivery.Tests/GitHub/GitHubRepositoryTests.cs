@@ -47,8 +47,8 @@ public sealed class GitHubRepositoryTests
     [Fact]
     public void Credentials_in_a_URL_are_redacted_for_logs()
     {
-        Assert.Equal("https://github.com/acme/config.git", GitHubRepository.Redact("https://x-access-token:ghp_secret@github.com/acme/config.git"));
-        Assert.Equal("git@github.com:acme/config.git", GitHubRepository.Redact("git@github.com:acme/config.git"));
+        Assert.Equal("https://github.com/acme/config.git", Slipway.Delivery.Git.RemoteUrl.WithoutCredentials("https://x-access-token:ghp_secret@github.com/acme/config.git"));
+        Assert.Equal("git@github.com:acme/config.git", Slipway.Delivery.Git.RemoteUrl.WithoutCredentials("git@github.com:acme/config.git"));
     }
 
     [Fact]

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 
-namespace Slipway.Delivery.Metrics;
+namespace Slipway.Delivery.ConfigRepo;
 
 /// <summary>
 /// Trailers that say what kind of change a deploy commit carries, beside the deployment trailers of
-/// <see cref="ConfigRepo.DeploymentTrailers"/>. The deploy step adds them to the commit message when it knows:
+/// <see cref="DeploymentTrailers"/>. The deploy step adds them to the commit message when it knows:
 /// <list type="bullet">
 /// <item><c>Slipway-Change-Type: fix</c> — an unplanned deploy that repairs a failure in the environment (a fix forward,
 /// a hotfix). Other values (<c>feature</c>, <c>config</c>, <c>chore</c>, ...) are planned work. Absent: planned.</item>

@@ -1,7 +1,6 @@
 using Slipway.Delivery.ConfigRepo;
-using Slipway.Delivery.Metrics;
 
-namespace Slipway.Delivery.Tests.Metrics;
+namespace Slipway.Delivery.Tests.ConfigRepo;
 
 public sealed class ChangeTrailersTests
 {
