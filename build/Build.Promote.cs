@@ -92,7 +92,7 @@ partial class Build
         var image = await repository.CurrentImageAsync(from, CancellationToken);
         var smoke = SmokeTestResult.ReadArtifact(ArtifactsDirectory, from);
         var matches = image is not null && smoke is { Passed: true } &&
-                      smoke.Checks.Any(check => check.Passed && check.Actual.Contains(SmokeEvidence.DigestOf(image), StringComparison.Ordinal));
+                      smoke.Checks.Any(check => check.Passed && check.Actual.Contains(ImageDigest.Of(image).Value, StringComparison.Ordinal));
         var supplyChain = image is null ? null : SupplyChainEvidence.For(ImageReference.Parse(image));
         return new PromotionEvidence { SmokeTests = matches ? [smoke!] : [], SupplyChain = supplyChain };
     }
@@ -175,7 +175,7 @@ partial class Build
             var repository = OpenConfigRepository();
             var image = await repository.CurrentImageAsync(source, CancellationToken)
                 ?? throw new InvalidOperationException($"{source} runs nothing according to the config repo; there is no digest to approve for {target}.");
-            if (Digest is { } wanted && SmokeEvidence.DigestOf(wanted) != SmokeEvidence.DigestOf(image))
+            if (Digest is { } wanted && ImageDigest.Of(wanted) != ImageDigest.Of(image))
             {
                 throw new InvalidOperationException($"{source} runs {image}, not {wanted}; approve what {source} runs (omit --digest), or deploy {wanted} to {source} first.");
             }

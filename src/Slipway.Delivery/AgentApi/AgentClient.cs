@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Delivery.AgentApi;
 
@@ -171,7 +172,7 @@ public sealed class AgentClient : IDisposable
         IProgress<EnvironmentStatus>? progress = null, CancellationToken cancellationToken = default,
         Func<string, CancellationToken, Task<bool>>? contains = null)
     {
-        var digest = imageDigest[(imageDigest.LastIndexOf('@') + 1)..];
+        var digest = ImageDigest.Of(imageDigest);
         var containing = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         return PollAsync(environment, DateTimeOffset.UtcNow + timeout, progress, async last =>
             {
@@ -181,7 +182,7 @@ public sealed class AgentClient : IDisposable
                 if (last.Rollout is { Phase: RolloutPhase.Aborted } aborted &&
                     await IncludesAsync(aborted.Revision, revision, containing, contains, cancellationToken))
                     throw new RolloutAbortedException(environment, revision, aborted);
-                var runs = last.ImageDigest is { } reported && reported[(reported.LastIndexOf('@') + 1)..] == digest;
+                var runs = ImageDigest.TryOf(last.ImageDigest) == digest;
                 var rolloutDone = last.Rollout is not { Phase: RolloutPhase.Progressing };
                 return runs && rolloutDone && last.Health == EnvironmentHealth.Healthy && last.AppliedRevision is { } applied &&
                        await IncludesAsync(applied, revision, containing, contains, cancellationToken);

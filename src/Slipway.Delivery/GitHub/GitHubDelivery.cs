@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Delivery.GitHub;
 
@@ -287,7 +288,7 @@ public sealed class GitHubDelivery
         var payload = new Dictionary<string, string>
         {
             [PayloadKeys.Image] = trailers.Image,
-            [PayloadKeys.Digest] = trailers.Image[(trailers.Image.LastIndexOf('@') + 1)..],
+            [PayloadKeys.Digest] = ImageDigest.Of(trailers.Image).Value,
             [PayloadKeys.ConfigCommit] = notice.ConfigCommit,
             [PayloadKeys.SourceCommit] = trailers.SourceCommit,
             [PayloadKeys.SourceTime] = DeploymentTrailers.FormatTime(trailers.SourceTime),

@@ -1,3 +1,4 @@
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.SmokeTesting;
 
 namespace Slipway.Delivery.GitHub;
@@ -48,10 +49,5 @@ public static class PromotionBranch
     public static string For(string environment, string image) => $"slipway/promote-{environment}-{ShortDigest(image)}";
 
     /// <summary>"sha256:0123456789ab…" or "registry/app@sha256:…" to its first 12 hex digits.</summary>
-    public static string ShortDigest(string image)
-    {
-        var digest = image[(image.LastIndexOf('@') + 1)..];
-        var hex = digest[(digest.IndexOf(':') + 1)..];
-        return hex.Length > 12 ? hex[..12] : hex;
-    }
+    public static string ShortDigest(string image) => ImageDigest.Of(image).Short;
 }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.RunRecords;
 
 namespace Slipway.Delivery.Promotion;
@@ -11,7 +12,7 @@ namespace Slipway.Delivery.Promotion;
 /// <param name="ApprovedBy">Who approved: the user name and CI host, an identifier (never free text).</param>
 public sealed partial record Approval(string Environment, string Image, string ApprovedBy, DateTimeOffset ApprovedAt, string Run)
 {
-    public string Digest => SmokeEvidence.DigestOf(Image);
+    public ImageDigest Digest => ImageDigest.Of(Image);
 
     public void Check()
     {
@@ -58,7 +59,7 @@ public sealed class ApprovalStore
         approval.Check();
         var file = FileFor(approval.Environment);
         var line = JsonSerializer.Serialize(approval, SlipwayJson.Compact) + "\n";
-        var message = $"Approve {approval.Digest[..19]} for {approval.Environment}\n\n" +
+        var message = $"Approve {approval.Digest.Value[..19]} for {approval.Environment}\n\n" +
                       $"{ApprovedImageTrailer}: {approval.Image}\n{DeploymentTrailers.RunKey}: {approval.Run}\n";
         var result = await repository.AppendLineAsync(Folder, file, line, AttributesHeader, message, cancellationToken);
         log.Information("Approved {Image} for {Environment} ({Outcome} {Sha})", approval.Image, approval.Environment, result.Outcome, result.Sha[..12]);
@@ -68,7 +69,7 @@ public sealed class ApprovalStore
     /// <summary>The latest approval of <paramref name="image"/>'s digest for <paramref name="environment"/> at the remote's head; null when none.</summary>
     public async Task<Approval?> FindAsync(string environment, string image, CancellationToken cancellationToken = default)
     {
-        var digest = SmokeEvidence.DigestOf(image);
+        var digest = ImageDigest.Of(image);
         var head = await repository.SyncAsync(cancellationToken);
         var file = FileFor(environment);
         var shown = await git.RunAsync(repository.Options.WorkDirectory, ["show", $"{head}:{file}"], cancellationToken: cancellationToken);

@@ -1,6 +1,7 @@
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Delivery.Promotion;
 
@@ -79,8 +80,8 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
     {
         if (to.Contains("sha256:", StringComparison.Ordinal))
         {
-            var digest = SmokeEvidence.DigestOf(to);
-            return history.FirstOrDefault(c => c.Deployment is { } d && SmokeEvidence.DigestOf(d.Image) == digest)
+            var digest = ImageDigest.Of(to);
+            return history.FirstOrDefault(c => c.Deployment is { } d && ImageDigest.Of(d.Image) == digest)
                    ?? throw new RollbackRefusedException(
                        $"{environment} never ran {to} according to the config repo; roll back to an image it ran " +
                        $"({string.Join(", ", history.Select(c => c.Deployment?.Image).OfType<string>().Distinct().Take(5))}) or to a revision.");

@@ -1,6 +1,7 @@
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.GitHub;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Delivery.Promotion;
 
@@ -25,7 +26,7 @@ public sealed record PromotionCandidate(
     EnvironmentSettings.PromotionSettings Policy,
     string TargetStrategy)
 {
-    public string Digest => SmokeEvidence.DigestOf(Image);
+    public ImageDigest Digest => ImageDigest.Of(Image);
 }
 
 /// <summary>
@@ -85,7 +86,7 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
                       ?? throw new PromotionRefusedException(
                           $"{from} runs nothing according to the config repo, so there is no digest to promote to {request.To}. " +
                           $"Fix: deploy and smoke-test it first: ./build.sh Deploy SmokeTest --environment {from}");
-        if (request.Image is { } wanted && SmokeEvidence.DigestOf(wanted) != SmokeEvidence.DigestOf(running))
+        if (request.Image is { } wanted && ImageDigest.Of(wanted) != ImageDigest.Of(running))
             throw new PromotionRefusedException(
                 $"Refusing to promote {wanted} to {request.To}: {from} does not run it (the config repo has {running} there). " +
                 $"Only a digest proven in {from} is promoted. Fix: deploy it to {from} and smoke-test it " +
@@ -98,7 +99,7 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
                         $"Fix: ./build.sh SmokeTest --environment {from}, then promote again.");
 
         var now = time.GetUtcNow();
-        var soak = SoakTime.Measure(await repository.HistoryAsync(from, cancellationToken), SmokeEvidence.DigestOf(running), now)
+        var soak = SoakTime.Measure(await repository.HistoryAsync(from, cancellationToken), ImageDigest.Of(running), now)
                    ?? throw new PromotionRefusedException(
                        $"Refusing to promote {running} to {request.To}: {from}'s deploy history in the config repo has no deploy commit of it " +
                        $"(the files were changed by hand?). Fix: ./build.sh Deploy --environment {from} so the deploy is recorded with its trailers.");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.RunRecords;
 
 namespace Slipway.Delivery.Promotion;
@@ -12,10 +13,7 @@ public sealed record SmokeEvidence(string Environment, string Image, string? Con
     public const string RunRecordSource = "run-record";
 
     /// <summary>The sha256:... part of <see cref="Image"/>.</summary>
-    public string Digest => DigestOf(Image);
-
-    /// <summary>"repository@sha256:..." or "sha256:..." to "sha256:...".</summary>
-    public static string DigestOf(string image) => image[(image.LastIndexOf('@') + 1)..];
+    public ImageDigest Digest => ImageDigest.Of(Image);
 }
 
 /// <summary>
@@ -73,7 +71,7 @@ public sealed class SmokeEvidenceFinder(string artifactsDirectory, RunRecordStor
 
     public async Task<SmokeEvidence?> FindAsync(string environment, string image, CancellationToken cancellationToken = default)
     {
-        var digest = SmokeEvidence.DigestOf(image);
+        var digest = ImageDigest.Of(image);
         var local = (await SmokeEvidenceFile.ReadAsync(artifactsDirectory, cancellationToken))
             .LastOrDefault(e => e.Environment == environment && e.Digest == digest);
         if (local is not null) return local;
@@ -81,7 +79,7 @@ public sealed class SmokeEvidenceFinder(string artifactsDirectory, RunRecordStor
 
         var now = (clock ?? TimeProvider.System).GetUtcNow();
         var records = await runRecords.ReadAsync(now - RunRecordWindow, now + TimeSpan.FromDays(1), cancellationToken);
-        var record = records.LastOrDefault(r => r.Environment == environment && r.Image is { } recorded && SmokeEvidence.DigestOf(recorded) == digest &&
+        var record = records.LastOrDefault(r => r.Environment == environment && r.Image is { } recorded && ImageDigest.Of(recorded) == digest &&
                                                 r.Stages.Any(s => s.Name == SmokeStage && s.Result == RunResult.Succeeded));
         if (record is null) return null;
         log.Information("Smoke evidence for {Image} in {Environment}: run record {Run}", image, environment, record.RunId);

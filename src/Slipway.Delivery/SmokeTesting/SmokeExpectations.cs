@@ -16,7 +16,7 @@ public sealed record SmokeExpectations(string? Version, string ImageDigest, stri
         return new SmokeExpectations(version, image.Digest, Manifests.ConfigHash.Compute(manifests.ConfigData));
     }
 
-    public string Digest => ImageDigest.Contains('@', StringComparison.Ordinal) ? ImageDigest[(ImageDigest.IndexOf('@', StringComparison.Ordinal) + 1)..] : ImageDigest;
+    public string Digest => Oci.ImageDigest.Of(ImageDigest).Value;
 }
 
 public sealed record SmokeTestOptions

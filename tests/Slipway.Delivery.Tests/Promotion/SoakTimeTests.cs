@@ -1,4 +1,5 @@
 using Slipway.Delivery.ConfigRepo;
+using Slipway.Delivery.Oci;
 using Slipway.Delivery.Promotion;
 
 namespace Slipway.Delivery.Tests.Promotion;
@@ -31,7 +32,7 @@ public sealed class SoakTimeTests
         // newest first: a flag change keeping A, A deployed, and before that B.
         IReadOnlyList<ConfigCommit> history = [Deploy("3", A, Noon.AddMinutes(-10)), Deploy("2", A, Noon.AddMinutes(-30)), Deploy("1", B, Noon.AddHours(-2))];
 
-        var soak = SoakTime.Measure(history, A, Noon)!;
+        var soak = SoakTime.Measure(history, ImageDigest.Parse(A), Noon)!;
 
         Assert.Equal("2", soak.DeployCommit.Sha);
         Assert.Equal(TimeSpan.FromMinutes(30), soak.Elapsed);
@@ -49,7 +50,7 @@ public sealed class SoakTimeTests
             Deploy("2", A, Noon.AddHours(-1)),
         ];
 
-        var soak = SoakTime.Measure(history, A, Noon)!;
+        var soak = SoakTime.Measure(history, ImageDigest.Parse(A), Noon)!;
 
         Assert.Equal("4", soak.DeployCommit.Sha);
         Assert.Equal(TimeSpan.FromMinutes(5), soak.Elapsed);
@@ -58,7 +59,7 @@ public sealed class SoakTimeTests
     [Fact]
     public void A_digest_the_newest_deploy_does_not_carry_has_no_soak()
     {
-        Assert.Null(SoakTime.Measure([Deploy("2", B, Noon), Deploy("1", A, Noon.AddHours(-1))], A, Noon));
-        Assert.Null(SoakTime.Measure([], A, Noon));
+        Assert.Null(SoakTime.Measure([Deploy("2", B, Noon), Deploy("1", A, Noon.AddHours(-1))], ImageDigest.Parse(A), Noon));
+        Assert.Null(SoakTime.Measure([], ImageDigest.Parse(A), Noon));
     }
 }

@@ -1,6 +1,7 @@
 using Slipway.Delivery.Kubernetes;
 using Slipway.Delivery.Manifests;
 using KubernetesRollout = Slipway.Delivery.Kubernetes.RolloutStatus;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Agent.Backends.Kubernetes;
 
@@ -43,8 +44,7 @@ public sealed class KubernetesEnvironmentBackend(KubernetesDeployer deployer) : 
         deployer.RemoveEnvironmentAsync(environment, cancellationToken);
 
     /// <summary>The sha256:… part of repository@sha256:… (what the Docker backend and the status API report).</summary>
-    static string? DigestOf(string? image) =>
-        image is not null && image.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? image[(at + 1)..] : null;
+    static string? DigestOf(string? image) => ImageDigest.TryOf(image)?.Value;
 
     /// <summary>Reports synchronously, so the last report cannot overtake the final state (System.Progress posts to the pool).</summary>
     sealed class InlineProgress(Action<KubernetesRollout> report) : IProgress<KubernetesRollout>
