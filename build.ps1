@@ -62,7 +62,7 @@ $env:DOTNET_ROOT = Split-Path $dotnet -Parent
 function Test-BuildInputsChanged {
     if (-not (Test-Path $BuildStamp) -or -not (Test-Path (Join-Path $BuildOutput '_build.dll'))) { return $true }
     $stampTime = (Get-Item $BuildStamp).LastWriteTimeUtc
-    $inputs = @('build', 'src/Slipway.Build', 'src/Slipway.Delivery') | ForEach-Object {
+    $inputs = @('build', 'src/Slipway.Build', 'src/Slipway.Delivery', 'src/Slipway.Delivery.Core') | ForEach-Object {
         Get-ChildItem -Path (Join-Path $Root $_) -Recurse -File |
             Where-Object { $_.FullName -notmatch '[\\/](bin|obj|bench)[\\/]' }
     }

@@ -62,7 +62,7 @@ partial class Build
     /// </summary>
     async Task EnsureAgentAsync()
     {
-        var sources = SourceFingerprint.Of(RootDirectory, ["src/Slipway.Agent", "src/Slipway.Delivery"],
+        var sources = SourceFingerprint.Of(RootDirectory, ["src/Slipway.Agent", "src/Slipway.Delivery.Core"],
             ["Directory.Build.props", "Directory.Packages.props", "global.json"]);
         var publishedFrom = AgentBinaries / "source-fingerprint";
         var published = publishedFrom.FileExists() ? (await File.ReadAllTextAsync(publishedFrom, CancellationToken)).Trim() : null;

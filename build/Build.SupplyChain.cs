@@ -11,7 +11,7 @@ using Slipway.Delivery.SupplyChain;
 /// <summary>
 /// The supply chain: Push signs each image and attests its SBOM and provenance (cosign's format, in the registry); the
 /// public key lives in the config repo's keys/, so every verifier trusts what Git says; GitOpsCommit and Promote refuse
-/// a digest that does not verify in an environment whose policy is enforce. See src/Slipway.Delivery/SupplyChain/README.md.
+/// a digest that does not verify in an environment whose policy is enforce. See src/Slipway.Delivery.Core/SupplyChain/README.md.
 /// </summary>
 partial class Build
 {

@@ -43,7 +43,7 @@ public static class ImageSigner
         var publicKey = key.PublicKey;
         foreach (var layer in existing.Where(layer => layer.Descriptor.Digest == payload.Descriptor.Digest))
         {
-            if (TryDecode(layer.Annotation(CosignFormat.SignatureAnnotation)) is { } signature && publicKey.Verify(payload.Content, signature))
+            if (CosignFormat.TryDecodeSignature(layer.Annotation(CosignFormat.SignatureAnnotation)) is { } signature && publicKey.Verify(payload.Content, signature))
                 return (repository.WithDigest(found!.Digest), true);
         }
 
@@ -82,18 +82,5 @@ public static class ImageSigner
         var (manifest, config) = CosignManifest.Build([.. kept, .. envelopes.Select(envelope => envelope.Layer)]);
         return await registry.PushManifestAsync(repository, tag.Tag!, manifest, OciMediaTypes.ImageManifest,
             [config, .. envelopes.Select(envelope => envelope.Blob)], ct);
-    }
-
-    internal static byte[]? TryDecode(string? base64)
-    {
-        if (string.IsNullOrEmpty(base64)) return null;
-        try
-        {
-            return Convert.FromBase64String(base64);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 }

@@ -141,7 +141,7 @@ public static class ImageVerifier
     private static async Task<string?> CheckSignatureAsync(RegistryClient registry, ImageReference repository, CosignLayer layer, VerificationKey key,
                                                            string identity, string digest, CancellationToken ct)
     {
-        var signature = ImageSigner.TryDecode(layer.Annotation(CosignFormat.SignatureAnnotation));
+        var signature = CosignFormat.TryDecodeSignature(layer.Annotation(CosignFormat.SignatureAnnotation));
         if (signature is null)
             return $"signature layer {layer.Descriptor.Digest} has no base64 {CosignFormat.SignatureAnnotation} annotation";
         if (await BlobOrProblemAsync(registry, repository, layer.Descriptor.Digest, ct) is not { } payload)

@@ -29,8 +29,22 @@ public static class CosignFormat
         (image.Registry == ImageReference.DefaultRegistry ? "index.docker.io" : image.Registry) + "/" + image.Repository;
 
     /// <summary>The image by digest; a clear error for a reference by tag only (signing a tag signs whatever it points to later).</summary>
-    internal static (ImageReference Repository, string Digest) RequireDigest(ImageReference image) =>
+    public static (ImageReference Repository, string Digest) RequireDigest(ImageReference image) =>
         image.Digest is { } digest
             ? (image.WithoutTagOrDigest(), digest)
             : throw new ArgumentException($"{image} names no digest: sign and verify images by digest (repository@sha256:…).", nameof(image));
+
+    /// <summary>The bytes of a base64 signature annotation; null when it is absent or not base64.</summary>
+    public static byte[]? TryDecodeSignature(string? base64)
+    {
+        if (string.IsNullOrEmpty(base64)) return null;
+        try
+        {
+            return Convert.FromBase64String(base64);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 }
