@@ -6,10 +6,6 @@ namespace Slipway.Delivery.Metrics;
 /// <summary>The report as a Spectre.Console table (figure, value, DORA 2024 cluster, detail) plus the stage table.</summary>
 public static class DoraTable
 {
-    /// <summary>How a deployment counts as failed, in the words of the report's source.</summary>
-    public static string FailedHow(DoraReport report) =>
-        report.DeploymentsFrom == DoraSource.GitHub ? "failed, rolled back or fixed" : "rolled back or fixed";
-
     public static IRenderable Render(DoraReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -29,7 +25,7 @@ public static class DoraTable
             new Text($"p90 {Humanize.Duration(lead.P90)} over {lead.Changes} source commits"));
         var failures = report.ChangeFailureRate;
         table.AddRow(new Text("Change failure rate"), new Text(Humanize.Percent(failures.Rate)), Cluster(failures.Cluster),
-            new Text($"{failures.Failed} of {failures.Deployments} deployments {FailedHow(report)}"));
+            new Text($"{failures.Failed} of {failures.Deployments} deployments {report.FailedHow()}"));
         var recovery = report.RecoveryTime;
         table.AddRow(new Text("Failed deployment recovery time"), new Text($"median {Humanize.Duration(recovery.Median)}"), Cluster(recovery.Cluster),
             new Text($"{recovery.Restored} restored" + (recovery.Unresolved > 0 ? $", {recovery.Unresolved} still failing" : "")));

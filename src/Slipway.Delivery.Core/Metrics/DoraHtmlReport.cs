@@ -48,7 +48,7 @@ public static class DoraHtmlReport
             $"p90 {Humanize.Duration(report.LeadTime.P90)} · {report.LeadTime.Changes} source commits",
             report.LeadTime.Cluster, report.LeadTime.Cluster is { } c2 ? PerformanceClusters.Describe("lead-time", c2) : "no changes deployed");
         Card(html, "Change failure rate", Humanize.Percent(report.ChangeFailureRate.Rate), "",
-            $"{report.ChangeFailureRate.Failed} of {report.ChangeFailureRate.Deployments} deployments {DoraTable.FailedHow(report)}",
+            $"{report.ChangeFailureRate.Failed} of {report.ChangeFailureRate.Deployments} deployments {report.FailedHow()}",
             report.ChangeFailureRate.Cluster, report.ChangeFailureRate.Cluster is { } c3 ? PerformanceClusters.Describe("change-failure-rate", c3) : "no deployments");
         Card(html, "Failed deployment recovery time", Humanize.Duration(report.RecoveryTime.Median), "median",
             $"{report.RecoveryTime.Restored} restored" + (report.RecoveryTime.Unresolved > 0 ? $" · {report.RecoveryTime.Unresolved} still failing" : ""),

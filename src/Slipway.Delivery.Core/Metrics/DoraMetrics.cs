@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.RunRecords;
-using Spectre.Console;
 
 namespace Slipway.Delivery.Metrics;
 
@@ -27,28 +26,17 @@ public sealed record DoraRequest(
 public sealed record DoraArtifacts(DoraReport Report, string JsonPath, string HtmlPath);
 
 /// <summary>
-/// The Metrics target in one call: reads the environment's deployment events (config repo, or GitHub Deployments when
-/// <see cref="DoraRequest.Source"/> says so, + source repo) and the run records, computes the DORA figures, shows them as a
-/// table on <c>console</c>, and writes dora.json and dora.html.
+/// The Metrics target's computation: reads the environment's deployment events (config repo, or GitHub Deployments when
+/// <see cref="DoraRequest.Source"/> says so, + source repo) and the run records, computes the DORA figures, and writes
+/// dora.json and dora.html. The agent's dashboard computes with the same class.
 /// </summary>
 /// <param name="gitHub">Where GitHub Deployments are read for <see cref="DoraSource.GitHub"/>; null when GitHub is not configured.</param>
-public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogger log, GitHubDeploymentSource? gitHub = null)
+public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogger log, IDeploymentEventSource? gitHub = null)
 {
     public const string JsonFileName = "dora.json";
     public const string HtmlFileName = "dora.html";
 
     private readonly Serilog.ILogger log = log.ForContext<DoraMetrics>();
-
-    public async Task<DoraArtifacts> ReportAsync(DoraRequest request, IAnsiConsole console, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(console);
-        var report = await ComputeAsync(request, cancellationToken);
-        console.Write(DoraTable.Render(report));
-        var artifacts = await WriteAsync(report, request.ArtifactsDirectory, cancellationToken);
-        log.Information("DORA report for {Environment}: {Json} and {Html}", report.Environment, artifacts.JsonPath, artifacts.HtmlPath);
-        return artifacts with { Report = report };
-    }
 
     /// <summary>Reads and computes without writing anything.</summary>
     public async Task<DoraReport> ComputeAsync(DoraRequest request, CancellationToken cancellationToken = default)
@@ -62,8 +50,7 @@ public sealed class DoraMetrics(ConfigRepository configRepository, Serilog.ILogg
                 "Metrics was asked to read deployments from GitHub (--dora-source github), but GitHub is not configured: pass " +
                 "--github-token (or GITHUB_TOKEN) and a config repo on GitHub (--config-repo https://github.com/owner/name.git, or " +
                 "--github-config-repo owner/name); or use --dora-source git."),
-            DoraSource.GitHub => await new GitHubDeploymentHistoryReader(gitHub.Client, gitHub.Repository, source, log)
-                .ReadAsync(request.Environment, window, gitHub.MaxDeployments, cancellationToken),
+            DoraSource.GitHub => await gitHub.ReadAsync(request.Environment, window, source, log, cancellationToken),
             _ => await new DeploymentHistoryReader(configRepository, source, log).ReadAsync(request.Environment, cancellationToken),
         };
         var runs = await new RunRecordStore(configRepository, log).ReadAsync(window.Start, window.End, cancellationToken);

@@ -5,7 +5,7 @@ namespace Slipway.Delivery.Metrics;
 /// up to its own, when the source repository has both; its head commit alone without them. Each commit is credited once,
 /// to the first deploy that brought it. One per history read (the Git and the GitHub readers share it).
 /// </summary>
-internal sealed class SourceCrediting(SourceRepository? sourceRepository, Serilog.ILogger log)
+public sealed class SourceCrediting(SourceRepository? sourceRepository, Serilog.ILogger log)
 {
     private readonly HashSet<string> credited = new(StringComparer.OrdinalIgnoreCase);
     private bool missingSourceReported;

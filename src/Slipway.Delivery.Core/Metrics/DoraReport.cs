@@ -27,6 +27,9 @@ public sealed record DoraReport(
     public string Schema => SchemaId;
 
     public string ClustersSource => PerformanceClusters.Source;
+
+    /// <summary>How a deployment counts as failed, in the words of the report's source (a method: not part of dora.json).</summary>
+    public string FailedHow() => DeploymentsFrom == DoraSource.GitHub ? "failed, rolled back or fixed" : "rolled back or fixed";
 }
 
 public sealed record DoraWindowInfo(int Days, DateOnly FirstDay, DateOnly LastDay, DateTimeOffset Start, DateTimeOffset End, string TimeZone);
