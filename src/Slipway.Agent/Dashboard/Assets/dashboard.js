@@ -96,7 +96,7 @@ function rolloutView(rollout) {
   if (!rollout) return null;
   const weight = rollout.canaryWeight;
   const rows = rollout.analysis.map(window => el("tr", {},
-    el("td", { text: window.step + 1 }),
+    el("td", { text: window.step }),
     el("td", { text: window.canaryWeight + "%" }),
     el("td", { text: `${window.canaryRequests} req, ${percent(window.canaryErrorRate)} errors, p95 ${milliseconds(window.canaryP95Ms)}` }),
     el("td", { text: `${window.stableRequests} req, ${percent(window.stableErrorRate)} errors, p95 ${milliseconds(window.stableP95Ms)}` }),
@@ -196,7 +196,7 @@ function connectFeed() {
     const card = document.getElementById("environment-" + status.name);
     if (card) card.replaceWith(environmentCard(view));
     // A new revision applied: its commit, version and promotion state changed too.
-    if (status.appliedRevision !== applied) loadEnvironments().catch(() => {});
+    if (status.appliedRevision !== applied) Promise.all([loadEnvironments(), loadHistory(), loadFlags()]).catch(() => {});
   });
 }
 
