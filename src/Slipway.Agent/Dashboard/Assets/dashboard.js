@@ -196,7 +196,7 @@ function connectFeed() {
     const card = document.getElementById("environment-" + status.name);
     if (card) card.replaceWith(environmentCard(view));
     // A new revision applied: its commit, version and promotion state changed too.
-    if (status.appliedRevision !== applied) Promise.all([loadEnvironments(), loadHistory(), loadFlags()]).catch(() => {});
+    if (status.appliedRevision !== applied) Promise.all([loadEnvironments(), loadHistory(), loadFlags(), loadDora()]).catch(() => {});
   });
 }
 
