@@ -88,7 +88,7 @@ partial class Build
     /// </summary>
     async Task<PromotionEvidence> SmokeEvidenceForPullRequestAsync(Slipway.Delivery.ConfigRepo.ConfigRepository repository)
     {
-        var from = From ?? Promoter.PolicyOf(DeployDirectory, PromotionTarget).From;
+        var from = From ?? PromotionPolicy.Of(DeployDirectory, PromotionTarget).From;
         var image = await repository.CurrentImageAsync(from, CancellationToken);
         var smoke = SmokeTestResult.ReadArtifact(ArtifactsDirectory, from);
         var matches = image is not null && smoke is { Passed: true } &&
@@ -170,26 +170,17 @@ partial class Build
         .Executes(async () =>
         {
             var target = Environment!;
-            var policy = Promoter.PolicyOf(DeployDirectory, target);
-            var source = From ?? policy.From;
-            var repository = OpenConfigRepository();
-            var image = await repository.CurrentImageAsync(source, CancellationToken)
-                ?? throw new InvalidOperationException($"{source} runs nothing according to the config repo; there is no digest to approve for {target}.");
-            if (Digest is { } wanted && ImageDigest.Of(wanted) != ImageDigest.Of(image))
-            {
-                throw new InvalidOperationException($"{source} runs {image}, not {wanted}; approve what {source} runs (omit --digest), or deploy {wanted} to {source} first.");
-            }
             if (await OpenGitHubAsync() is { } github)
             {
                 Log.Warning("The config repo is on GitHub ({Repository}): Promote asks for an approving review of its pull request there and does not read this approval", github.ConfigRepository);
             }
-            if (policy.Approval != "manual")
+            var approver = ApprovalStore.Approver(Host.RunId is null ? null : Host.Name.ToString());
+            var outcome = await new ApprovalStore(OpenConfigRepository(), Log).ApproveSourceImageAsync(DeployDirectory, target, From, Digest, approver, RunId, CancellationToken);
+            if (outcome.Policy.Approval != "manual")
             {
-                Log.Information("{Target} promotes automatically (promotion.approval: {Approval}); the approval is recorded anyway", target, policy.Approval);
+                Log.Information("{Target} promotes automatically (promotion.approval: {Approval}); the approval is recorded anyway", target, outcome.Policy.Approval);
             }
-            var approval = new Approval(target, image, ApprovalStore.Approver(Host.RunId is null ? null : Host.Name.ToString()), DateTimeOffset.UtcNow, RunId);
-            var commit = await new ApprovalStore(repository, Log).ApproveAsync(approval, CancellationToken);
-            Log.Information("Approved {Image} for {Target} by {Approver} (config commit {Sha}); a waiting Promote proceeds", image, target, approval.ApprovedBy, Short(commit.Sha));
+            Log.Information("Approved {Image} for {Target} by {Approver} (config commit {Sha}); a waiting Promote proceeds", outcome.Approval.Image, target, approver, Short(outcome.Commit.Sha));
         });
 
     Target Rollback => _ => _

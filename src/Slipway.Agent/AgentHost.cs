@@ -7,6 +7,7 @@ using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.Backends.Kubernetes;
 using Slipway.Agent.ImageAutomation;
 using Slipway.Agent.ConfigRepo;
+using Slipway.Agent.Dashboard;
 using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
@@ -87,11 +88,13 @@ public static class AgentHost
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);
+        builder.Services.AddDashboard(options, logger);
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapAgentApi(options);
         app.MapImageAutomationApi(options);
+        app.MapDashboard();
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => WritePid(options.PidFile));
         lifetime.ApplicationStopped.Register(() => RemovePid(options.PidFile));

@@ -41,6 +41,9 @@ public sealed record AgentOptions
     /// <summary>Bearer token of POST /hooks/registry (--registry-webhook-token); unset: every registry notification is rejected.</summary>
     public string? RegistryWebhookToken { get; init; }
 
+    /// <summary>Operator token (SLIPWAY_AGENT_OPERATOR_TOKEN only: a secret stays off the command line): logs an operator into the dashboard, whose actions change state; unset: no login, the dashboard is read-only. A secret, never logged.</summary>
+    public string? OperatorToken { get; init; }
+
     /// <summary>Where environments run: containers on this machine's Docker engine, or namespaces of a Kubernetes cluster.</summary>
     public AgentBackend Backend { get; init; } = AgentBackend.Docker;
 
@@ -131,6 +134,7 @@ public sealed record AgentOptions
             ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
             RegistryWebhookToken = Get("RegistryWebhookToken"),
             ConfigRepoToken = Get("ConfigRepoToken"),
+            OperatorToken = Get("OperatorToken"),
         };
     }
 

@@ -18,8 +18,17 @@ public sealed class StatusBoard(IEnumerable<string> environments)
 
     public EnvironmentStatus Get(string environment) => environmentStatus[environment];
 
-    public void Update(string environment, Func<EnvironmentStatus, EnvironmentStatus> change) =>
+    /// <summary>
+    /// Raised after every update with the environment's name (the dashboard's live feed listens here); listeners read
+    /// <see cref="Get"/> for the latest status, so concurrent updates never leave them on an older one.
+    /// </summary>
+    public event Action<string>? Changed;
+
+    public void Update(string environment, Func<EnvironmentStatus, EnvironmentStatus> change)
+    {
         ImmutableInterlocked.Update(ref environmentStatus, all => all.SetItem(environment, change(all[environment])));
+        Changed?.Invoke(environment);
+    }
 
     public void Fetched(string? head, DateTimeOffset when) => repo = new RepoState(head, when, null);
 

@@ -259,6 +259,24 @@ public sealed class ConfigRepository
             .ToList();
     }
 
+    /// <summary>
+    /// <c>git show</c> of one commit (its message, trailers and patch) after a fetch; null when the repo has no such commit.
+    /// <paramref name="commit"/> must be a commit id (4 to 64 hex digits), never a ref or an option.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="commit"/> is not a commit id.</exception>
+    public async Task<string?> ShowCommitAsync(string commit, CancellationToken cancellationToken = default)
+    {
+        if (!IsCommitId(commit)) throw new ArgumentException($"'{commit}' is not a commit id: give 4 to 64 hex digits (e.g. a sha from the history)", nameof(commit));
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncLockedAsync(cancellationToken);
+        var shown = await git.RunAsync(options.WorkDirectory, ["show", "--no-color", "--format=fuller", "--stat", "--patch", $"{commit}^{{commit}}", "--"],
+            cancellationToken: cancellationToken);
+        return shown.Succeeded ? shown.StandardOutput : null;
+    }
+
+    /// <summary>Whether <paramref name="text"/> reads as a (possibly abbreviated) commit id: 4 to 64 hex digits.</summary>
+    public static bool IsCommitId(string? text) => text is { Length: >= 4 and <= 64 } && text.All(char.IsAsciiHexDigit);
+
     /// <summary>The environment's files at <paramref name="revision"/> (default: the remote's head); null when it has none.</summary>
     public async Task<EnvironmentManifests?> ReadEnvironmentAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
     {

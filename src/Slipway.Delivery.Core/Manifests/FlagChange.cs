@@ -130,6 +130,46 @@ public static class FlagChange
                                     "it must map flag ids to values — fix it or set the flags again with SetFlag");
     }
 
+    /// <summary>
+    /// Every declared flag with its current value in <see cref="FlagValue"/>'s words (on, off, 30%, Formal=70,Casual=30): the
+    /// reading of what <see cref="Set"/> writes, for listings such as the agent's dashboard.
+    /// </summary>
+    public static IReadOnlyList<(string Flag, string Value)> CurrentValues(V1ConfigMap configMap)
+    {
+        ArgumentNullException.ThrowIfNull(configMap);
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var document in FlagDocuments(configMap))
+            foreach (var (flagId, flag) in document.Flags)
+                values[flagId] = ReadableValueOf(flag);
+        return values.Select(pair => (pair.Key, pair.Value)).ToList();
+    }
+
+    private static string ReadableValueOf(JsonObject flag)
+    {
+        try
+        {
+            return ValueOf(flag).ToString();
+        }
+        catch (Exception exception) when (exception is ManifestException or InvalidOperationException or FormatException)
+        {
+            // Written by hand rather than by SetFlag: say so rather than guess.
+            return "unrecognised (set it with SetFlag)";
+        }
+    }
+
+    private static FlagValue ValueOf(JsonObject flag)
+    {
+        if (flag["enabled"] is not JsonValue enabled || enabled.GetValueKind() != JsonValueKind.True) return FlagValue.Off;
+        var percentile = ((flag["allocation"] as JsonObject)?["percentile"] as JsonArray)?.OfType<JsonObject>()
+            .Select(range => $"{range["variant"]?.GetValue<string>()}={range["to"]?.GetValue<int>() - range["from"]?.GetValue<int>()}").ToList();
+        if (percentile is { Count: > 0 }) return FlagValue.Parse(flag["id"]?.GetValue<string>() ?? "flag", string.Join(',', percentile));
+        var percent = ((flag["conditions"] as JsonObject)?["client_filters"] as JsonArray)?.OfType<JsonObject>()
+            .Where(filter => filter["name"]?.GetValue<string>() == TargetingFilter)
+            .Select(filter => ((filter["parameters"] as JsonObject)?["Audience"] as JsonObject)?["DefaultRolloutPercentage"]?.GetValue<int>())
+            .FirstOrDefault();
+        return percent is { } share ? FlagValue.Parse(flag["id"]?.GetValue<string>() ?? "flag", $"{share}%") : FlagValue.On;
+    }
+
     /// <summary>The flag ids declared in a ConfigMap's JSON data (for messages and listings).</summary>
     public static IReadOnlyList<string> DeclaredFlags(V1ConfigMap configMap) =>
         FlagDocuments(configMap).SelectMany(document => document.Flags.Keys).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -60,23 +60,12 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
     /// <summary>How often a manual promotion looks for its approval.</summary>
     public TimeSpan ApprovalPollInterval { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The target's promotion policy from deploy/environments/&lt;to&gt;.yaml.</summary>
-    /// <exception cref="PromotionRefusedException">The target has no <c>promotion</c> section.</exception>
-    public static EnvironmentSettings.PromotionSettings PolicyOf(string deployDirectory, string to)
-    {
-        var file = Path.Combine(deployDirectory, ManifestRenderer.EnvironmentsFolder, EnvironmentName.Require(to) + ".yaml");
-        return EnvironmentSettings.Load(file).Promotion
-               ?? throw new PromotionRefusedException(
-                   $"{to} has no promotion policy: {file} has no 'promotion' section. Add one (from, approval, soakSeconds — see deploy/README.md), " +
-                   $"or deploy to {to} directly with ./build.sh Deploy --environment {to}.");
-    }
-
     /// <summary>Everything that must hold before a commit: the candidate digest, its smoke evidence and its soak time.</summary>
     /// <exception cref="PromotionRefusedException">A rule refuses the promotion; the message names the digest and the fix.</exception>
     public async Task<PromotionCandidate> ResolveAsync(PromotionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var policy = PolicyOf(request.DeployDirectory, request.To);
+        var policy = PromotionPolicy.Of(request.DeployDirectory, request.To);
         var from = request.From ?? policy.From;
         EnvironmentName.Require(from);
         if (from == request.To) throw new PromotionRefusedException($"cannot promote {from} into itself; pass --from (another environment) or --to");
@@ -191,6 +180,3 @@ public sealed class Promoter(ConfigRepository repository, SmokeEvidenceFinder ev
     internal static string Format(TimeSpan span) =>
         span.TotalSeconds < 120 ? $"{span.TotalSeconds:0}s" : span.TotalMinutes < 120 ? $"{span.TotalMinutes:0}m" : $"{span.TotalHours:0.#}h";
 }
-
-/// <summary>A promotion refused by a rule (no evidence, not soaked, not approved); nothing was committed. The message names the fix.</summary>
-public sealed class PromotionRefusedException(string message) : Exception(message);

@@ -42,7 +42,8 @@ sealed class AgentUnderTest : IAsyncDisposable
     }
 
     /// <summary>Starts (or starts again, as a fresh instance over the same work dir and containers) the agent.</summary>
-    public async Task StartAsync(TimeSpan? interval = null, string environments = "staging")
+    /// <param name="operatorToken">The dashboard's operator token (as SLIPWAY_AGENT_OPERATOR_TOKEN would give it); null: none.</param>
+    public async Task StartAsync(TimeSpan? interval = null, string environments = "staging", string? operatorToken = null)
     {
         if (app is not null) throw new InvalidOperationException("The agent is running; stop it first.");
         Interval = interval ?? Interval;
@@ -60,6 +61,8 @@ sealed class AgentUnderTest : IAsyncDisposable
             "--instance", Instance,
             "--drain", "1",
             "--readiness-timeout", "90",
+            // In-process, so no real command line: the configuration key the environment variable maps to.
+            .. operatorToken is null ? Array.Empty<string>() : ["--Agent:OperatorToken", operatorToken],
         ], TestLogger.Create(Instance), TestContext.Current.CancellationToken);
         await app.StartAsync(TestContext.Current.CancellationToken);
     }

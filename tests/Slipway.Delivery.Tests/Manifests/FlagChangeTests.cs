@@ -69,6 +69,34 @@ public sealed class FlagChangeTests
         Assert.Contains("Formal=70,Casual=30", error.Message);   // the fix: the forms, with an example
     }
 
+    [Theory]
+    [InlineData("on")]
+    [InlineData("off")]
+    [InlineData("30%")]
+    [InlineData("Casual=100")]
+    [InlineData("Formal=70,Casual=30")]
+    public void Current_values_read_back_what_set_wrote(string value)
+    {
+        var after = FlagChange.Set(ProductionConfigMap(), Source, "Greeting.Style", FlagValue.Parse("Greeting.Style", value));
+
+        var current = FlagChange.CurrentValues(Parse(after));
+
+        Assert.Equal([("Greeting.Style", value), ("Greeting.V2", "off")], current);
+    }
+
+    [Fact]
+    public void A_flag_edited_by_hand_into_an_allocation_set_flag_cannot_write_reads_as_unrecognised_not_as_a_guess()
+    {
+        var configMap = Parse(ProductionConfigMap());
+        var settings = JsonNode.Parse(configMap.Data["appsettings.json"])!;
+        var style = settings["feature_management"]!["feature_flags"]!.AsArray().OfType<JsonObject>().Single(f => f["id"]!.GetValue<string>() == "Greeting.Style");
+        style["enabled"] = true;
+        style["allocation"] = JsonNode.Parse("""{"percentile":[{"variant":"Formal","from":0,"to":40}]}""");
+        configMap.Data["appsettings.json"] = settings.ToJsonString();
+
+        Assert.Equal("unrecognised (set it with SetFlag)", FlagChange.CurrentValues(configMap).Single(f => f.Flag == "Greeting.Style").Value);
+    }
+
     [Fact]
     public void On_enables_the_flag_for_everyone_and_records_the_change()
     {

@@ -28,6 +28,9 @@ public sealed partial record Approval(string Environment, string Image, string A
     private static partial Regex Identifier();
 }
 
+/// <summary>An approval committed, and the target's promotion policy it was made under.</summary>
+public sealed record ApprovalOutcome(Approval Approval, EnvironmentSettings.PromotionSettings Policy, CommitResult Commit);
+
 /// <summary>
 /// Approvals live in the config repo, one JSON line per approval in approvals/&lt;env&gt;.jsonl (merge=union, like run
 /// records): every machine and CI job sees them, and the approval is itself an audited commit. Outside environments/, so
@@ -64,6 +67,26 @@ public sealed class ApprovalStore
         var result = await repository.AppendLineAsync(Folder, file, line, AttributesHeader, message, cancellationToken);
         log.Information("Approved {Image} for {Environment} ({Outcome} {Sha})", approval.Image, approval.Environment, result.Outcome, result.Sha[..12]);
         return result;
+    }
+
+    /// <summary>
+    /// Approves promoting into <paramref name="target"/> the image its source environment (<paramref name="from"/>, default the
+    /// target's promotion.from in deploy/) runs according to the config repo: ./build.sh Approve and the agent's dashboard
+    /// both call this, so both make the same commit.
+    /// </summary>
+    /// <param name="digest">When given, the digest the approver means; refused unless the source runs it.</param>
+    /// <exception cref="InvalidOperationException">The source runs nothing, or not <paramref name="digest"/>; nothing is committed.</exception>
+    public async Task<ApprovalOutcome> ApproveSourceImageAsync(string deployDirectory, string target, string? from, string? digest,
+        string approver, string run, CancellationToken cancellationToken = default)
+    {
+        var policy = PromotionPolicy.Of(deployDirectory, target);
+        var source = from ?? policy.From;
+        var image = await repository.CurrentImageAsync(source, cancellationToken)
+                    ?? throw new InvalidOperationException($"{source} runs nothing according to the config repo; there is no digest to approve for {target}.");
+        if (digest is { } wanted && ImageDigest.Of(wanted) != ImageDigest.Of(image))
+            throw new InvalidOperationException($"{source} runs {image}, not {wanted}; approve what {source} runs (omit --digest), or deploy {wanted} to {source} first.");
+        var approval = new Approval(target, image, approver, DateTimeOffset.UtcNow, run);
+        return new ApprovalOutcome(approval, policy, await ApproveAsync(approval, cancellationToken));
     }
 
     /// <summary>The latest approval of <paramref name="image"/>'s digest for <paramref name="environment"/> at the remote's head; null when none.</summary>
