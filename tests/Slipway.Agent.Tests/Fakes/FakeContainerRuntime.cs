@@ -106,11 +106,5 @@ public sealed class FakeContainerRuntime(FakeTimeProvider time) : IContainerRunt
         return Task.CompletedTask;
     }
 
-    public Task RestartAsync(string id, CancellationToken cancellationToken)
-    {
-        lock (gate) containers[id].StartedAt = time.GetUtcNow();
-        return Task.CompletedTask;
-    }
-
     public Task<string> TailLogsAsync(string id, CancellationToken cancellationToken) => Task.FromResult("(fake replica: no logs)");
 }

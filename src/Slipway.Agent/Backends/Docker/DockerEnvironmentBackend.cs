@@ -82,7 +82,14 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
         await canary.RemoveAsync(spec, "the environment's strategy is no longer canary or ab-testing", cancellationToken);
         if (manifests.Strategy == "blue-green")
         {
-            var (log, _) = await replicas.PrepareAsync(spec, cancellationToken);
+            var (log, all) = await replicas.PrepareAsync(spec, cancellationToken);
+            // Blue-green keeps its own warm colour (strategy.blueGreen.keepWarmSeconds): a rollback window from an
+            // earlier strategy would only be mistaken for a colour.
+            if (replicas.Window.Load(spec.Environment) is { } warm)
+            {
+                await replicas.RetireAllAsync(spec, all.Where(c => c.TemplateHash == warm.TemplateHash).ToList(), "blue-green keeps no rollback window", log, cancellationToken);
+                replicas.Window.Forget(spec.Environment);
+            }
             var strategy = blueGreen ?? throw new InvalidOperationException("blue-green needs the rollout services (gates, Git revert, state); this backend was built without them");
             return await strategy.ApplyAsync(spec, manifests, revision, progress, log, cancellationToken);
         }
