@@ -18,17 +18,6 @@ public sealed class InstantRollbackTests(BeaconImages images) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    static string Settings(int port, int windowSeconds) => $"""
-        replicas: 2
-        hostPort: {port}
-        rollbackWindowSeconds: {windowSeconds}
-        strategy:
-          type: rolling
-        image:
-          container: beacon
-          digestEnv: BEACON_IMAGE_DIGEST
-        """;
-
     static string Digest(string image) => image.Split('@')[1];
 
     [Theory]
@@ -39,7 +28,7 @@ public sealed class InstantRollbackTests(BeaconImages images) : IAsyncLifetime
         await using var agent = await AgentUnderTest.CreateAsync();
         var port = FreePort.Next();
         await agent.StartAsync();
-        var settings = Settings(port, windowSeconds);
+        var settings = RollingSettings.Yaml(port, replicas: 2, windowSeconds);
         await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, settings, "Deploy a"));
         var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, settings, "Deploy b");
         await agent.WaitForAsync(Environment, bad);

@@ -19,16 +19,7 @@ public sealed class RollbackWindowDecisionTests : IDisposable
 
     readonly BackendOnFakes fakes = new();
 
-    static string Rolling(int windowSeconds) => $"""
-        replicas: 3
-        hostPort: {BackendOnFakes.HostPort}
-        rollbackWindowSeconds: {windowSeconds}
-        strategy:
-          type: rolling
-        image:
-          container: beacon
-          digestEnv: BEACON_IMAGE_DIGEST
-        """;
+    static string Rolling(int windowSeconds) => RollingSettings.Yaml(BackendOnFakes.HostPort, replicas: 3, windowSeconds);
 
     static string Canary(int windowSeconds) =>
         CanarySettings.Yaml(BackendOnFakes.HostPort, "50:10", minRequests: 5) + $"\nrollbackWindowSeconds: {windowSeconds}\n";

@@ -20,16 +20,8 @@ public sealed class SelfHealingDecisionTests : IDisposable
 
     readonly BackendOnFakes fakes = new();
 
-    static string Settings(int replaceUnreadyAfterSeconds = 60) => $"""
-        replicas: 3
-        hostPort: {BackendOnFakes.HostPort}
-        replaceUnreadyAfterSeconds: {replaceUnreadyAfterSeconds}
-        strategy:
-          type: rolling
-        image:
-          container: beacon
-          digestEnv: BEACON_IMAGE_DIGEST
-        """;
+    static string Settings(int replaceUnreadyAfterSeconds = 60) =>
+        RollingSettings.Yaml(BackendOnFakes.HostPort, replicas: 3, replaceUnreadyAfterSeconds: replaceUnreadyAfterSeconds);
 
     async Task<List<FakeContainer>> DeployAsync(string settings)
     {

@@ -47,7 +47,7 @@ public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
                 "the paused replica is replaced and three replicas are ready", seconds: 90);
             var replaced = clock.Elapsed;
             var atHealed = load.Total;
-            await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atHealed + 50, "load continues after the replacement", seconds: 30);
+            await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atHealed + 100, "load continues after the replacement", seconds: 30);
             var result = await load.StopAsync();
 
             Figures.Report($"docker pause of 1 of 3 replicas under load: replaced after {replaced.TotalSeconds:0.0}s; {result.Failed} failed of {result.Total} requests, " +
