@@ -18,7 +18,9 @@ public sealed record DockerBackendSettings(string Instance, string ConfigRoot, T
 /// 127.0.0.1 ports, the Service as the environment's stable port on the router, the ConfigMap as a read-only bind
 /// mount. Every call reconciles from what the engine reports, so drift, crashes and an agent restart mid-rollout all
 /// converge the same way. The strategies (<see cref="RollingUpdate"/>, <see cref="CanaryRollout"/>,
-/// <see cref="BlueGreenRollout"/>) share one <see cref="ReplicaControl"/> over the engine, router and probes.
+/// <see cref="BlueGreenRollout"/>) share one <see cref="ReplicaControl"/> over the engine, router and probes, with its
+/// <see cref="RollbackWindow"/> (replaced replicas kept warm for an instant rollback) and <see cref="ReplicaHealing"/>
+/// (dead or long-unready replicas replaced between rollouts).
 /// </summary>
 public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
 {

@@ -12,7 +12,9 @@ public sealed record WarmRevision(string TemplateHash, string Image, DateTimeOff
 /// rollbackWindowSeconds, so a rollback to it within that time is one router update, with nothing to start. At most
 /// one revision is kept warm: the one that served last before the current one. The window's end is kept on disk
 /// (&lt;rollouts&gt;/&lt;env&gt;.warm.json) and the replicas are found again by their template label, so a restarted
-/// agent still switches to them, and still removes them once the window is over.
+/// agent still switches to them, and still removes them once the window is over. Warm replicas mount the environment's
+/// ConfigMap folder like the serving ones (it is written in place); a rollback writes its own ConfigMap back before it
+/// switches (<see cref="ReplicaControl.PrepareAsync"/>).
 /// </summary>
 public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
 {
