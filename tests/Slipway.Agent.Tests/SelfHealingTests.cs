@@ -65,4 +65,29 @@ public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
                 await agent.Docker.Containers.UnpauseContainerAsync(paused.ID, CancellationToken.None);
         }
     }
+
+    [Fact]
+    public async Task A_replica_unready_longer_than_the_setting_is_replaced()
+    {
+        const int ReplaceAfter = 10;
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA,
+            RollingSettings.Yaml(port, replicas: 2, replaceUnreadyAfterSeconds: ReplaceAfter), "Deploy a"));
+        var replicas = await agent.ContainersAsync(Environment);
+        var unready = replicas.OrderBy(c => c.Names[0], StringComparer.Ordinal).First();
+        var direct = $"http://127.0.0.1:{unready.Ports.Single(p => p.PrivatePort == 8080).PublicPort}";
+
+        var clock = Stopwatch.StartNew();
+        (await agent.Http.PostAsync($"{direct}/readyz/disable", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        var healed = await AgentUnderTest.EventuallyAsync(async () => (Containers: await agent.ContainersAsync(Environment),
+                Status: (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment)),
+            s => s.Containers.All(c => c.ID != unready.ID) && s.Status is { Health: EnvironmentHealth.Healthy, ReplicasReady: 2 },
+            "the unready replica is replaced and two replicas are ready", seconds: 90);
+
+        Figures.Report($"A replica unready (readiness disabled) with replaceUnreadyAfterSeconds {ReplaceAfter}: replaced after {clock.Elapsed.TotalSeconds:0.0}s");
+        Assert.Equal(2, healed.Containers.Count);
+        Assert.Contains(healed.Containers, c => c.ID == replicas.Single(r => r.ID != unready.ID).ID);
+    }
 }
