@@ -193,5 +193,32 @@ public sealed class SelfHealingDecisionTests : IDisposable
         Assert.All(StartedSince(before), c => Assert.Equal(BackendOnFakes.NewImage, c.Image));
     }
 
+    [Fact]
+    public async Task A_paused_replica_of_the_live_blue_green_colour_is_replaced_by_one_of_the_same_colour()
+    {
+        const string Strategy = """
+              type: blue-green
+              blueGreen:
+                previewPort: 18091
+            """;
+        var manifests = BackendOnFakes.Manifests(BackendOnFakes.StableImage, 2, Strategy);
+        Assert.True((await fakes.ApplyAsync(manifests, Revision)).Converged);
+        fakes.Clock.Advance(TimeSpan.FromSeconds(10));
+        var live = fakes.Runtime.Running(BackendOnFakes.Environment).ToList();
+        fakes.Runtime.Pause(live[0].Id);
+        var before = fakes.Runtime.Started.Count;
+
+        for (var check = 0; check < FailureThreshold; check++)
+        {
+            fakes.Clock.Advance(LoopInterval);
+            await fakes.ApplyAsync(manifests, Revision);
+        }
+
+        var successor = Assert.Single(StartedSince(before));
+        Assert.Equal(live[0].Labels["slipway.colour"], successor.Labels["slipway.colour"]);
+        Assert.False(Exists(live[0]));
+        Assert.Equal(new[] { live[1].Name, successor.Name }.Order(StringComparer.Ordinal), fakes.Router.Served(BackendOnFakes.Environment));
+    }
+
     public void Dispose() => fakes.Dispose();
 }
