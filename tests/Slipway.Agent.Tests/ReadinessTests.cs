@@ -5,7 +5,10 @@ using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
 
-/// <summary>Readiness gates the router: an unready replica gets no traffic and is not replaced; ready again, it is back.</summary>
+/// <summary>
+/// Readiness gates the router: an unready replica gets no traffic and is not replaced (before replaceUnreadyAfterSeconds,
+/// 60 s by default: SelfHealingTests); ready again, it is back.
+/// </summary>
 [Trait("Tier", "Engine")]
 public sealed class ReadinessTests(BeaconImages images) : IAsyncLifetime
 {

@@ -41,7 +41,8 @@ public sealed class RollingUpdateTests(BeaconImages images) : IAsyncLifetime
 
 /// <summary>
 /// curl in its own process, requesting the URL again and again over one keep-alive connection (URL globbing),
-/// writing one status line per response; 000 is a connection that failed.
+/// writing one status line per response (with its time); 000 is a connection that failed or a request that got no
+/// answer within <c>maxSeconds</c>.
 /// </summary>
 sealed class LoadGenerator : IAsyncDisposable
 {
@@ -52,16 +53,21 @@ sealed class LoadGenerator : IAsyncDisposable
     readonly ConcurrentDictionary<string, int> byStatus = new();
     readonly CommandTask<CommandResult> process;
     int total;
+    long slowestMicroseconds;
 
-    LoadGenerator(string url)
+    LoadGenerator(string url, int maxSeconds)
     {
         process = Cli.Wrap("curl")
-            .WithArguments(["--silent", "--max-time", "10", "--rate", "200/s", "--write-out", $"\n{Marker}%{{http_code}}\n", $"{url}?n=[1-100000000]"])
+            .WithArguments(["--silent", "--max-time", maxSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "200/s",
+                "--write-out", $"\n{Marker}%{{http_code}} %{{time_total}}\n", $"{url}?n=[1-100000000]"])
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
                 if (!line.StartsWith(Marker, StringComparison.Ordinal)) return;
-                byStatus.AddOrUpdate(line[Marker.Length..], 1, (_, n) => n + 1);
+                var fields = line[Marker.Length..].Split(' ');
+                byStatus.AddOrUpdate(fields[0], 1, (_, n) => n + 1);
+                if (fields.Length > 1 && double.TryParse(fields[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                    InterlockedMax(ref slowestMicroseconds, (long)(seconds * 1_000_000));
                 Interlocked.Increment(ref total);
             }))
             .ExecuteAsync(kill.Token, stop.Token);
@@ -69,7 +75,14 @@ sealed class LoadGenerator : IAsyncDisposable
 
     public int Total => Volatile.Read(ref total);
 
-    public static LoadGenerator Start(string url) => new(url);
+    /// <param name="maxSeconds">curl's --max-time: how long one request may wait for its answer before it counts as failed.</param>
+    public static LoadGenerator Start(string url, int maxSeconds = 10) => new(url, maxSeconds);
+
+    static void InterlockedMax(ref long target, long value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+    }
 
     public async Task<LoadResult> StopAsync()
     {
@@ -77,7 +90,8 @@ sealed class LoadGenerator : IAsyncDisposable
         kill.CancelAfter(TimeSpan.FromSeconds(5));
         try { await process; } catch (OperationCanceledException) { }
         var counts = byStatus.ToDictionary();
-        return new LoadResult(counts.Values.Sum(), counts.Where(p => p.Key != "200").Sum(p => p.Value), counts);
+        return new LoadResult(counts.Values.Sum(), counts.Where(p => p.Key != "200").Sum(p => p.Value), counts,
+            TimeSpan.FromMicroseconds(Volatile.Read(ref slowestMicroseconds)));
     }
 
     public async ValueTask DisposeAsync()
@@ -88,4 +102,5 @@ sealed class LoadGenerator : IAsyncDisposable
     }
 }
 
-sealed record LoadResult(int Total, int Failed, IReadOnlyDictionary<string, int> ByStatus);
+/// <param name="Slowest">The longest time one request took (answered or not).</param>
+sealed record LoadResult(int Total, int Failed, IReadOnlyDictionary<string, int> ByStatus, TimeSpan Slowest);

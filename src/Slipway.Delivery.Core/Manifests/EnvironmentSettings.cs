@@ -29,6 +29,15 @@ public sealed class EnvironmentSettings
     /// </summary>
     public string Verification { get; set; } = SlipwayMetadata.VerificationEnforce;
 
+    /// <summary>
+    /// Rolling and canary: seconds the replaced revision's replicas keep running out of traffic after a rollout, so a
+    /// Rollback within them moves traffic back without starting anything (<see cref="RolloutSpec.RollbackWindowSeconds"/>).
+    /// </summary>
+    public int RollbackWindowSeconds { get; set; }
+
+    /// <summary>Seconds a replica may stay unready before the agent replaces it (0: never).</summary>
+    public int ReplaceUnreadyAfterSeconds { get; set; } = RolloutSpec.DefaultReplaceUnreadyAfterSeconds;
+
     /// <summary>Promotion policy; null when the environment is only deployed to directly (GitOpsCommit), never promoted into.</summary>
     public PromotionSettings? Promotion { get; set; }
 
@@ -135,7 +144,7 @@ public sealed class EnvironmentSettings
         {
             var reason = (exception.InnerException?.Message ?? exception.Message).Replace(Environment.NewLine, " ");
             throw new ManifestException($"{source} (line {exception.Start.Line}, column {exception.Start.Column}): {reason}; " +
-                                        "fix it (fields: replicas, hostPort, strategy, promotion, image, configFile, flags, settings — see deploy/README.md)");
+                                        "fix it (fields: replicas, hostPort, strategy, rollbackWindowSeconds, replaceUnreadyAfterSeconds, verification, promotion, image, configFile, flags, settings — see deploy/README.md)");
         }
         settings ??= new EnvironmentSettings();
         settings.Check(source);
@@ -182,6 +191,8 @@ public sealed class EnvironmentSettings
         AbTesting = Strategy.AbTesting,
         BlueGreen = Strategy.BlueGreen,
         Gates = Strategy.Gates,
+        RollbackWindowSeconds = RollbackWindowSeconds,
+        ReplaceUnreadyAfterSeconds = ReplaceUnreadyAfterSeconds,
     };
 
     /// <summary>The canary's steps; without any, Flagger's and Argo's usual 10% → 25% → 50% (→ 100%), 10 s each.</summary>

@@ -5,7 +5,8 @@ namespace Slipway.Delivery.Manifests;
 
 /// <summary>
 /// How the agent rolls a new revision out beyond the strategy name and the canary steps: the analysis thresholds,
-/// the A/B audience, the blue-green preview and keep-warm time, and the gate webhooks called before traffic moves.
+/// the A/B audience, the blue-green preview and keep-warm time, the gate webhooks called before traffic moves, the
+/// rollback window, and when an unready replica is replaced.
 /// Rendered from deploy/environments/&lt;env&gt;.yaml into the Deployment annotation <see cref="SlipwayMetadata.RolloutAnnotation"/>
 /// as compact JSON, so the agent (or any engine) reads it from the config repo alone.
 /// </summary>
@@ -21,6 +22,21 @@ public sealed record RolloutSpec
 
     /// <summary>Called in order before any traffic moves to the new version; a non-2xx answer (or none in time) halts the rollout.</summary>
     public IReadOnlyList<GateSpec> Gates { get; init; } = [];
+
+    /// <summary>
+    /// Rolling and canary: how long the replaced revision's replicas keep running out of traffic after a rollout (Argo
+    /// Rollouts' scaleDownDelaySeconds), so a rollback to it within that time switches traffic without starting anything.
+    /// 0: they stop at once.
+    /// </summary>
+    public int RollbackWindowSeconds { get; init; }
+
+    /// <summary>Self-healing: a replica unready for longer than this is replaced (started anew, then the old one removed); 0: never.</summary>
+    public int ReplaceUnreadyAfterSeconds { get; init; } = DefaultReplaceUnreadyAfterSeconds;
+
+    public const int DefaultReplaceUnreadyAfterSeconds = 60;
+
+    /// <summary>A day: a longer window keeps a second copy of the environment running for nothing.</summary>
+    public const int MaxRollbackWindowSeconds = 86_400;
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -57,6 +73,12 @@ public sealed record RolloutSpec
         AbTesting?.Check(problems);
         BlueGreen?.Check(problems);
         foreach (var gate in Gates) gate.Check(problems);
+        if (RollbackWindowSeconds is < 0 or > MaxRollbackWindowSeconds)
+            problems.Add($"rollbackWindowSeconds is {RollbackWindowSeconds}; use 0 (the replaced replicas stop at once) to {MaxRollbackWindowSeconds}");
+        if (ReplaceUnreadyAfterSeconds is < 0 or > 3600)
+            problems.Add($"replaceUnreadyAfterSeconds is {ReplaceUnreadyAfterSeconds}; use 0 (never) or 10-3600");
+        else if (ReplaceUnreadyAfterSeconds is > 0 and < 10)
+            problems.Add($"replaceUnreadyAfterSeconds is {ReplaceUnreadyAfterSeconds}; use 10 or more (a replica restarting its dependencies is unready for a few seconds), or 0 for never");
         var duplicate = Gates.GroupBy(gate => gate.Name, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1);
         if (duplicate is not null) problems.Add($"strategy.gates: the name '{duplicate.Key}' is used twice; give every gate its own name");
         return problems;

@@ -20,6 +20,12 @@ public sealed class FakeContainer(
     public DateTimeOffset? FirstReadyAt { get; private set; }
     public DateTimeOffset? RemovedAt { get; set; }
     public string State { get; set; } = "running";
+
+    /// <summary>Its readiness turned off (a fault injected, a dependency down): /readyz answers 503, /healthz still 200.</summary>
+    public bool ReadinessOff { get; set; }
+
+    /// <summary>Its process hangs where the liveness probe looks: /healthz answers 500, /readyz still 200.</summary>
+    public bool LivenessFailing { get; set; }
     public bool IsRunning => State == "running";
     public bool IsCanary => Labels.GetValueOrDefault(ReplicaTrack.Label) == ReplicaTrack.CanaryName;
     public int Requests { get { lock (gate) return served.Values.Sum(); } }

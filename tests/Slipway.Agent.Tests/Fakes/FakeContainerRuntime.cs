@@ -52,6 +52,12 @@ public sealed class FakeContainerRuntime(FakeTimeProvider time) : IContainerRunt
         lock (gate) containers[id].State = "exited";
     }
 
+    /// <summary>What `docker pause` does: the container stays listed as paused, and nothing it serves answers any more.</summary>
+    public void Pause(string id)
+    {
+        lock (gate) containers[id].State = "paused";
+    }
+
     /// <summary>What `docker rm -f` by hand does.</summary>
     public void RemoveByHand(string id)
     {
@@ -103,12 +109,6 @@ public sealed class FakeContainerRuntime(FakeTimeProvider time) : IContainerRunt
         {
             if (containers.Remove(id, out var removed)) removed.RemovedAt = time.GetUtcNow();
         }
-        return Task.CompletedTask;
-    }
-
-    public Task RestartAsync(string id, CancellationToken cancellationToken)
-    {
-        lock (gate) containers[id].StartedAt = time.GetUtcNow();
         return Task.CompletedTask;
     }
 

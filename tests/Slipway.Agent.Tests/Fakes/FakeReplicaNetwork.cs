@@ -27,7 +27,8 @@ public sealed class FakeReplicaNetwork(FakeContainerRuntime runtime, FakeRouter 
 
     HttpAnswer Answer(Uri url, KeyValuePair<string, string>? header)
     {
-        if (runtime.ByPort(url.Port) is { } replica) return replica.IsRunning ? FromReplica(replica, url.AbsolutePath) : Refused;
+        if (runtime.ByPort(url.Port) is { } replica)
+            return replica.State == "paused" ? TimedOut : replica.IsRunning ? FromReplica(replica, url.AbsolutePath) : Refused;
         if (router.ByPort(url.Port) is not { } route) return Refused;
         var chosen = Choose(route.Key, route.Split, header);
         if (chosen is null) return new HttpAnswer(503, "no destination");
@@ -36,10 +37,15 @@ public sealed class FakeReplicaNetwork(FakeContainerRuntime runtime, FakeRouter 
 
     static readonly HttpAnswer Refused = new(null, "Connection refused");
 
+    /// <summary>A paused replica accepts the connection (the kernel does) but never answers.</summary>
+    static readonly HttpAnswer TimedOut = new(null, "The request timed out");
+
     HttpAnswer FromReplica(FakeContainer replica, string path)
     {
-        if (path == ReadinessPath || path == LivenessPath)
-            return replica.IsReady(time.GetUtcNow()) ? new HttpAnswer(200, "ready") : new HttpAnswer(503, "not ready");
+        if (path == ReadinessPath)
+            return replica.IsReady(time.GetUtcNow()) && !replica.ReadinessOff ? new HttpAnswer(200, "ready") : new HttpAnswer(503, "not ready");
+        if (path == LivenessPath)
+            return replica.IsReady(time.GetUtcNow()) && !replica.LivenessFailing ? new HttpAnswer(200, "alive") : new HttpAnswer(500, "not alive");
         if (path == CanaryRollout.MetricsPath) return new HttpAnswer(200, replica.Metrics());
         if (path == "/version")
         {

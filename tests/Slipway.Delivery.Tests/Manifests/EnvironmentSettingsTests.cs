@@ -51,6 +51,33 @@ public sealed class EnvironmentSettingsTests
             text => text.Replace("maxErrorRate: 0.01", "maxErrorRate: 5", StringComparison.Ordinal), "production").Message);
 
     [Fact]
+    public void The_rollback_window_and_the_unready_limit_reach_the_rollout_annotation()
+    {
+        using var deploy = DeployFolder.Copy();
+        deploy.Edit("environments/staging.yaml", text => text.Replace("rollbackWindowSeconds: 120", "rollbackWindowSeconds: 45\nreplaceUnreadyAfterSeconds: 20", StringComparison.Ordinal));
+
+        var rollout = ManifestRenderer.Render(deploy.Path, "staging", DeployFolder.Image).Manifests.Rollout;
+
+        Assert.Equal((45, 20), (rollout.RollbackWindowSeconds, rollout.ReplaceUnreadyAfterSeconds));
+    }
+
+    [Fact]
+    public void Without_the_settings_there_is_no_rollback_window_and_an_unready_replica_is_replaced_after_a_minute()
+    {
+        var rollout = EnvironmentSettings.Parse("hostPort: 8081\n", "test.yaml").Rollout;
+
+        Assert.Equal((0, 60), (rollout.RollbackWindowSeconds, rollout.ReplaceUnreadyAfterSeconds));
+    }
+
+    [Theory]
+    [InlineData("rollbackWindowSeconds: -1", "rollbackWindowSeconds is -1; use 0")]
+    [InlineData("rollbackWindowSeconds: 90000", "rollbackWindowSeconds is 90000; use 0")]
+    [InlineData("replaceUnreadyAfterSeconds: 3", "replaceUnreadyAfterSeconds is 3; use 10 or more")]
+    public void A_rollback_window_or_unready_limit_out_of_range_is_an_error_naming_the_field(string line, string expected) =>
+        Assert.Contains($"staging.yaml: {expected}", RenderFailsAfter("environments/staging.yaml",
+            text => text.Replace("rollbackWindowSeconds: 120", line, StringComparison.Ordinal)).Message);
+
+    [Fact]
     public void An_unknown_flag_is_an_error_listing_the_known_ones()
     {
         var exception = RenderFailsAfter("environments/staging.yaml", text => text.Replace("Greeting.V2:", "Greeting.V3:", StringComparison.Ordinal));

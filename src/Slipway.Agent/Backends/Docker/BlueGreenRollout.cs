@@ -98,6 +98,7 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
         BackendState State(bool converged, string? problem) =>
             new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem, state.Status);
         var unready = live.Except(ready).ToList();
+        var steady = ready.Count + unready.Count == spec.Replicas;
         while (ready.Count + unready.Count < spec.Replicas)
         {
             var taken = live.Select(c => c.Replica).ToHashSet();
@@ -116,10 +117,15 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
             unready.Remove(extra);
             await replicas.RetireAsync(spec, extra, "scaled down", log, cancellationToken, routed: ready);
         }
+        // Self-healing only when this loop started and stopped nothing.
+        var healing = steady
+            ? await replicas.Healing.HealAsync(spec, revision, ready, unready, log, cancellationToken,
+                new Dictionary<string, string> { [ColourLabel] = state.LiveColour ?? "blue" })
+            : null;
         if (unready.Count > 0)
-            return State(false, $"{unready.Count} replica(s) of the {state.LiveColour} colour fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready");
-        await replicas.CheckLivenessAsync(spec, ready, log, cancellationToken);
-        return State(true, null);
+            return State(false, $"{unready.Count} replica(s) of the {state.LiveColour} colour fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready" +
+                                (healing is null ? "" : $". {healing}"));
+        return State(healing is null, healing);
     }
 
     /// <summary>Git wants the colour kept warm again (a revert within keepWarmSeconds): all traffic moves back at once, nothing starts.</summary>

@@ -65,7 +65,9 @@ public sealed class CanaryRollout(
         var log = logger.ForContext("Environment", environment);
         var record = store.Load<RolloutRecord>(environment);
         var all = await replicas.ListAsync(environment, cancellationToken);
-        var stableOld = all.Where(c => !c.IsCanary && c.IsRunning && c.App == spec.App && c.TemplateHash != spec.TemplateHash).ToList();
+        // Replicas kept warm for a rollback are not stable: they serve nothing (the rolling update prunes them in time).
+        var warm = replicas.Window.Load(environment)?.TemplateHash;
+        var stableOld = all.Where(c => !c.IsCanary && c.IsRunning && c.App == spec.App && c.TemplateHash != spec.TemplateHash && c.TemplateHash != warm).ToList();
         // The same version (template and config), whatever commit carries it: a commit that only touched another
         // environment neither restarts a canary under way nor retries an aborted one.
         var sameRollout = record is not null && record.TemplateHash == spec.TemplateHash;

@@ -113,9 +113,6 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         }
     }
 
-    public Task RestartAsync(string id, CancellationToken cancellationToken) =>
-        docker.Containers.RestartContainerAsync(id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
-
     public async Task<string> TailLogsAsync(string id, CancellationToken cancellationToken)
     {
         try

@@ -18,7 +18,9 @@ public sealed record DockerBackendSettings(string Instance, string ConfigRoot, T
 /// 127.0.0.1 ports, the Service as the environment's stable port on the router, the ConfigMap as a read-only bind
 /// mount. Every call reconciles from what the engine reports, so drift, crashes and an agent restart mid-rollout all
 /// converge the same way. The strategies (<see cref="RollingUpdate"/>, <see cref="CanaryRollout"/>,
-/// <see cref="BlueGreenRollout"/>) share one <see cref="ReplicaControl"/> over the engine, router and probes.
+/// <see cref="BlueGreenRollout"/>) share one <see cref="ReplicaControl"/> over the engine, router and probes, with its
+/// <see cref="RollbackWindow"/> (replaced replicas kept warm for an instant rollback) and <see cref="ReplicaHealing"/>
+/// (dead or long-unready replicas replaced between rollouts).
 /// </summary>
 public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
 {
@@ -82,7 +84,14 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
         await canary.RemoveAsync(spec, "the environment's strategy is no longer canary or ab-testing", cancellationToken);
         if (manifests.Strategy == "blue-green")
         {
-            var (log, _) = await replicas.PrepareAsync(spec, cancellationToken);
+            var (log, all) = await replicas.PrepareAsync(spec, cancellationToken);
+            // Blue-green keeps its own warm colour (strategy.blueGreen.keepWarmSeconds): a rollback window from an
+            // earlier strategy would only be mistaken for a colour.
+            if (replicas.Window.Load(spec.Environment) is { } warm)
+            {
+                await replicas.RetireAllAsync(spec, all.Where(c => c.TemplateHash == warm.TemplateHash).ToList(), "blue-green keeps no rollback window", log, cancellationToken);
+                replicas.Window.Forget(spec.Environment);
+            }
             var strategy = blueGreen ?? throw new InvalidOperationException("blue-green needs the rollout services (gates, Git revert, state); this backend was built without them");
             return await strategy.ApplyAsync(spec, manifests, revision, progress, log, cancellationToken);
         }

@@ -25,8 +25,6 @@ public interface IContainerRuntime
     /// <summary>Removal without a graceful stop; a container already gone is not an error.</summary>
     Task RemoveAsync(string id, CancellationToken cancellationToken);
 
-    Task RestartAsync(string id, CancellationToken cancellationToken);
-
     /// <summary>The container's last log lines (for a failed start's message); "(unavailable)" when they cannot be read.</summary>
     Task<string> TailLogsAsync(string id, CancellationToken cancellationToken);
 }

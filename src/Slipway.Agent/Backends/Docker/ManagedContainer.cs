@@ -18,7 +18,9 @@ public sealed record ManagedContainer(
     string Image = "",
     string Track = "")
 {
-    public bool IsRunning => State == "running";
+    /// <summary>Running, or paused (<c>docker pause</c>): a paused replica is still there, but its probes time out, so
+    /// <see cref="ReplicaHealing"/> replaces it the safe way round instead of removing it as dead.</summary>
+    public bool IsRunning => State is "running" or "paused";
 
     /// <summary>Blue-green: the colour label (<see cref="BlueGreenRollout.ColourLabel"/>); empty for other strategies.</summary>
     public string Colour { get; init; } = "";

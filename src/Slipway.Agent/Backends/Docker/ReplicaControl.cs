@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Delivery.AgentApi;
 
@@ -19,12 +20,21 @@ public sealed class ReplicaControl(
 {
     static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(200);
 
-    readonly ConcurrentDictionary<string, int> livenessFailures = new(StringComparer.Ordinal);
     // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
     readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkloadSpec> lastPrepared = new(StringComparer.Ordinal);
 
     public ConfigMapFiles ConfigFiles { get; } = new(settings.ConfigRoot);
+
+    /// <summary>The replicas a rollout replaced, kept warm for an instant rollback (rolling and canary).</summary>
+    public RollbackWindow Window => LazyInitializer.EnsureInitialized(ref window,
+        () => new RollbackWindow(this, new RolloutStore(settings.RolloutsDirectory ?? Path.Combine(settings.ConfigRoot, "..", "rollouts"))));
+
+    /// <summary>Replaces a replica that failed its liveness probe or stayed unready too long.</summary>
+    public ReplicaHealing Healing => LazyInitializer.EnsureInitialized(ref healing, () => new ReplicaHealing(this));
+
+    RollbackWindow? window;
+    ReplicaHealing? healing;
     public DockerBackendSettings Settings => settings;
     public TimeProvider Time => time;
     public IContainerRuntime Runtime => runtime;
@@ -36,7 +46,12 @@ public sealed class ReplicaControl(
     /// <summary>The spec the environment's own replicas were last prepared for (what its status is measured against).</summary>
     public WorkloadSpec? LastPrepared(string environment) => lastPrepared.GetValueOrDefault(environment);
 
-    public void Forget(string environment) => lastPrepared.TryRemove(environment, out _);
+    public void Forget(string environment)
+    {
+        lastPrepared.TryRemove(environment, out _);
+        Window.Forget(environment);
+        Healing.Forget(environment);
+    }
 
     /// <summary>What every strategy needs first: the image pulled, the ConfigMap written, strays and dead replicas removed.</summary>
     public async Task<(ILogger Log, List<ManagedContainer> All)> PrepareAsync(WorkloadSpec spec, CancellationToken cancellationToken)
@@ -157,7 +172,6 @@ public sealed class ReplicaControl(
         {
             log.Information("Removing replica {Container}: {Reason}", container.Name, reason);
             await runtime.StopAndRemoveAsync(container.Id, cancellationToken);
-            livenessFailures.TryRemove(container.Id, out _);
             seenReady.TryRemove(container.Id, out _);
         }
     }
@@ -186,13 +200,12 @@ public sealed class ReplicaControl(
     }
 
     /// <summary>The replicas among <paramref name="replicas"/> whose readiness probe answers now, in the given order.</summary>
+    /// <remarks>Probed in parallel: a replica that does not answer (paused, hung) costs one probe timeout, not one each.</remarks>
     public async Task<List<ManagedContainer>> ReadyAsync(WorkloadSpec spec, IEnumerable<ManagedContainer> replicas, CancellationToken cancellationToken)
     {
-        var ready = new List<ManagedContainer>();
-        foreach (var replica in replicas)
-            if (await ProbeAsync(replica, spec.Readiness, cancellationToken))
-                ready.Add(replica);
-        return ready;
+        var candidates = replicas.ToList();
+        var answers = await Task.WhenAll(candidates.Select(replica => ProbeAsync(replica, spec.Readiness, cancellationToken)));
+        return candidates.Where((_, i) => answers[i]).ToList();
     }
 
     public async Task<bool> ProbeAsync(ManagedContainer container, HttpProbe probe, CancellationToken cancellationToken)
@@ -202,24 +215,5 @@ public sealed class ReplicaControl(
         var timeout = probe.Timeout < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : probe.Timeout;
         var answer = await http.GetAsync(new Uri(address, probe.Path), timeout, null, cancellationToken);
         return answer.StatusCode is >= 200 and < 400;
-    }
-
-    /// <summary>A replica failing its liveness probe on <c>failureThreshold</c> consecutive loops is restarted.</summary>
-    public async Task CheckLivenessAsync(WorkloadSpec spec, IReadOnlyList<ManagedContainer> ready, ILogger log, CancellationToken cancellationToken)
-    {
-        if (spec.Liveness is not { } liveness) return;
-        foreach (var container in ready)
-        {
-            if (await ProbeAsync(container, liveness, cancellationToken))
-            {
-                livenessFailures.TryRemove(container.Id, out _);
-                continue;
-            }
-            var failures = livenessFailures.AddOrUpdate(container.Id, 1, (_, n) => n + 1);
-            if (failures < liveness.FailureThreshold) continue;
-            log.Warning("Replica {Container} failed its liveness probe {Failures} times; restarting it", container.Name, failures);
-            livenessFailures.TryRemove(container.Id, out _);
-            await runtime.RestartAsync(container.Id, cancellationToken);
-        }
     }
 }

@@ -4,9 +4,11 @@ namespace Slipway.Agent.Backends.Docker;
 
 /// <summary>
 /// The rolling update (also a canary's promotion and a rollback): the missing replicas of the new template start
-/// together and are routed once all are ready; then the old template's replicas leave the router, drain and stop.
+/// together and are routed alone, in one router update, once all are ready. The replaced replicas then stay warm out of
+/// traffic for the environment's rollback window (<see cref="RollbackWindow"/>), or drain and stop when it is zero; a
+/// rollback to a warm revision whose replicas are all ready is that one router update, with nothing to start.
 /// A replica that fails to start stops the rollout with its reason while the previous replicas keep serving.
-/// Canary replicas are not its business and are left alone.
+/// Between rollouts each loop heals the replicas (<see cref="ReplicaHealing"/>). Canary replicas are not its business.
 /// </summary>
 public sealed class RollingUpdate(ReplicaControl replicas)
 {
@@ -14,30 +16,32 @@ public sealed class RollingUpdate(ReplicaControl replicas)
     {
         var (log, all) = await replicas.PrepareAsync(spec, cancellationToken);
         var running = all.Where(c => c.App == spec.App && c.IsRunning).ToList();
+        var warm = await replicas.Window.PruneAsync(spec, running, log, cancellationToken);
         var current = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
-        var old = running.Where(c => c.TemplateHash != spec.TemplateHash).OrderByDescending(c => c.Replica).ToList();
+        var old = running.Where(c => c.TemplateHash != spec.TemplateHash).Except(warm).OrderByDescending(c => c.Replica).ToList();
 
-        // Readiness gates routing only: an unready replica leaves the router but is not replaced (as in Kubernetes);
+        // Readiness gates routing only: an unready replica leaves the router (self-healing replaces it later);
         // one that never became ready since it started (within the readiness timeout) is a failed start and goes.
-        var ready = new List<ManagedContainer>();
-        var unready = new List<ManagedContainer>();
-        foreach (var container in current)
-            (await replicas.ProbeAsync(container, spec.Readiness, cancellationToken) ? ready : unready).Add(container);
+        var ready = await replicas.ReadyAsync(spec, current, cancellationToken);
+        var unready = current.Except(ready).ToList();
         var oldReady = await replicas.ReadyAsync(spec, old, cancellationToken);
-        await replicas.RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
+        // With every replica of the desired template ready (a rollback to warm replicas), this is the switch: all
+        // traffic moves in this one update and the old replicas stay warm. Otherwise (or with no rollback window, when
+        // the old replicas are drained on their way out) the old template serves beside the new one until it is complete.
+        IEnumerable<ManagedContainer> Routed() => ready.Count >= spec.Replicas && spec.RollbackWindow > TimeSpan.Zero ? ready : ready.Concat(oldReady);
+        await replicas.RouteAsync(spec, Routed(), cancellationToken);
         BackendState State(bool converged, string? problem) => new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem);
 
         foreach (var container in unready.Where(c => !replicas.WasSeenReady(c)).ToList())
         {
             // Started by an agent that stopped mid-rollout, most likely: give it the rest of its readiness time.
-            // Older than that and never seen ready here: kept out of the router, not replaced (as Kubernetes would).
             var remaining = replicas.Settings.ReadinessTimeout - (replicas.Time.GetUtcNow().UtcDateTime - container.Created);
             if (remaining <= TimeSpan.Zero) continue;
             if (await replicas.WaitReadyAsync(spec, container, remaining, cancellationToken))
             {
                 unready.Remove(container);
                 ready.Add(container);
-                await replicas.RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
+                await replicas.RouteAsync(spec, Routed(), cancellationToken);
             }
             else
             {
@@ -47,6 +51,15 @@ public sealed class RollingUpdate(ReplicaControl replicas)
             }
         }
         foreach (var container in ready) replicas.MarkReady(container);
+        if (oldReady.Count > 0)
+            // While the old template serves, an unready replica of the new one (a warm replica gone bad) would only
+            // hold the switch back: it is started afresh with the missing ones.
+            foreach (var container in unready.ToList())
+            {
+                log.Warning("Replica {Container} of the revision being rolled out is unready; starting a fresh one instead", container.Name);
+                unready.Remove(container);
+                await replicas.Runtime.RemoveAsync(container.Id, cancellationToken);
+            }
 
         // Every missing replica starts at once; the old template keeps serving until all of them are ready and routed.
         var missing = ReplicaControl.FreeReplicaNumbers(ready.Concat(unready), spec.Replicas - ready.Count - unready.Count);
@@ -55,7 +68,7 @@ public sealed class RollingUpdate(ReplicaControl replicas)
             progress?.Report(State(false, null));
             var starts = await replicas.StartReadyAsync(spec, revision, missing, spec.App, log, cancellationToken);
             ready.AddRange(starts.Where(s => s.Container is not null).Select(s => s.Container!));
-            await replicas.RouteAsync(spec, ready.Concat(oldReady), cancellationToken);
+            await replicas.RouteAsync(spec, Routed(), cancellationToken);
             if (starts.Where(s => s.Problem is not null).Select(s => s.Problem!).ToList() is { Count: > 0 } problems)
             {
                 var problem = $"{string.Join("; ", problems)}. The previous replicas keep serving.";
@@ -66,7 +79,8 @@ public sealed class RollingUpdate(ReplicaControl replicas)
                 string.Join(", ", starts.Select(s => s.Container!.Name)), ready.Count, spec.Replicas);
             progress?.Report(State(false, null));
         }
-        await replicas.RetireAllAsync(spec, old, "replaced by the new template", log, cancellationToken, routed: ready.Concat(oldReady));
+        if (old.Count > 0)
+            await replicas.Window.SwitchAsync(spec, ready, old, warm, log, cancellationToken);
 
         // Scale down: unready replicas first, then the highest replica numbers.
         var surplus = ready.Count + unready.Count - spec.Replicas;
@@ -77,10 +91,15 @@ public sealed class RollingUpdate(ReplicaControl replicas)
             unready.Remove(extra);
         }
         await replicas.RetireAllAsync(spec, extras, "scaled down", log, cancellationToken, routed: ready);
-        if (unready.Count > 0)
-            return State(false, $"{unready.Count} replica(s) fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready");
 
-        await replicas.CheckLivenessAsync(spec, ready, log, cancellationToken);
-        return State(true, null);
+        // Self-healing only between rollouts: this loop started nothing and replaced no revision.
+        var healing = missing.Count == 0 && old.Count == 0 && extras.Count == 0
+            ? await replicas.Healing.HealAsync(spec, revision, ready, unready, log, cancellationToken)
+            : null;
+        if (unready.Count > 0)
+            return State(false, $"{unready.Count} replica(s) fail their readiness probe ({string.Join(", ", unready.Select(c => c.Name))}); out of the router until ready" +
+                                (spec.ReplaceUnreadyAfter > TimeSpan.Zero ? $", replaced after {spec.ReplaceUnreadyAfter.TotalSeconds:0}s unready" : "") +
+                                (healing is null ? "" : $". {healing}"));
+        return State(healing is null, healing);
     }
 }

@@ -41,6 +41,15 @@ public sealed record WorkloadSpec(
 {
     public const string HostPortAnnotation = "slipway.dev/host-port";
 
+    /// <summary>How long the replicas a rollout replaced keep running out of traffic, for an instant rollback (rollbackWindowSeconds).</summary>
+    public TimeSpan RollbackWindow { get; init; }
+
+    /// <summary>A replica unready for longer than this is replaced; zero: never (replaceUnreadyAfterSeconds).</summary>
+    public TimeSpan ReplaceUnreadyAfter { get; init; } = TimeSpan.FromSeconds(RolloutSpec.DefaultReplaceUnreadyAfterSeconds);
+
+    /// <summary>The probe whose failures mean the replica is dead: the livenessProbe, or the readiness probe when there is none.</summary>
+    public HttpProbe LivenessOrReadiness => Liveness ?? Readiness;
+
     public string ImageDigest => Image[(Image.IndexOf('@', StringComparison.Ordinal) + 1)..];
 
     public string ConfigHash => ConfigMaps.Count == 0
@@ -117,11 +126,16 @@ public sealed record WorkloadSpec(
         long? memory = limits?.TryGetValue("memory", out var m) == true ? (long)m.ToDecimal() : null;
         long? nanoCpus = limits?.TryGetValue("cpu", out var c) == true ? (long)(c.ToDecimal() * 1_000_000_000m) : null;
 
+        var rollout = manifests.Rollout;
         return new WorkloadSpec(
             manifests.Environment, app, container.Image, deployment.Spec.Replicas ?? 1, HashTemplate(deployment.Spec.Template),
             ports, targetPort, hostPort, readiness, Probe(container.LivenessProbe, "livenessProbe"), env, user, mounts, scratch, configMaps,
             memory, nanoCpus, security?.ReadOnlyRootFilesystem == true, security?.AllowPrivilegeEscalation == false,
-            security?.Capabilities?.Drop?.Contains("ALL") == true);
+            security?.Capabilities?.Drop?.Contains("ALL") == true)
+        {
+            RollbackWindow = TimeSpan.FromSeconds(rollout.RollbackWindowSeconds),
+            ReplaceUnreadyAfter = TimeSpan.FromSeconds(rollout.ReplaceUnreadyAfterSeconds),
+        };
     }
 
     static string HashTemplate(V1PodTemplateSpec template) =>

@@ -1,0 +1,84 @@
+using Slipway.Agent.Rollouts;
+
+namespace Slipway.Agent.Backends.Docker;
+
+/// <summary>The revision a rollout replaced, kept running out of traffic until <see cref="Until"/>.</summary>
+/// <param name="TemplateHash">Its replicas' template label (the strategy's version hash).</param>
+public sealed record WarmRevision(string TemplateHash, string Image, DateTimeOffset Until);
+
+/// <summary>
+/// The rollback window of rolling and canary environments (Argo Rollouts' scaleDownDelaySeconds): when a rollout
+/// replaces a revision, that revision's replicas leave the router but keep running for the environment's
+/// rollbackWindowSeconds, so a rollback to it within that time is one router update, with nothing to start. At most
+/// one revision is kept warm: the one that served last before the current one. The window's end is kept on disk
+/// (&lt;rollouts&gt;/&lt;env&gt;.warm.json) and the replicas are found again by their template label, so a restarted
+/// agent still switches to them, and still removes them once the window is over. Warm replicas mount the environment's
+/// ConfigMap folder like the serving ones (it is written in place); a rollback writes its own ConfigMap back before it
+/// switches (<see cref="ReplicaControl.PrepareAsync"/>).
+/// </summary>
+public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
+{
+    static string Key(string environment) => environment + ".warm";
+
+    /// <summary>The revision kept warm in <paramref name="environment"/>, if any (its window may be over: <see cref="PruneAsync"/> decides).</summary>
+    public WarmRevision? Load(string environment) => store.Load<WarmRevision>(Key(environment));
+
+    public void Forget(string environment) => store.Delete(Key(environment));
+
+    /// <summary>
+    /// Settles the warm revision before a strategy looks at the replicas: returns the replicas still kept warm (the
+    /// strategy leaves them alone). The warm revision's window is over, or its replicas are gone: they are removed and
+    /// it is forgotten. It is the desired revision again (a rollback): it is forgotten, and its replicas are the
+    /// environment's own again.
+    /// </summary>
+    public async Task<IReadOnlyList<ManagedContainer>> PruneAsync(WorkloadSpec spec, IReadOnlyList<ManagedContainer> running, ILogger log,
+        CancellationToken cancellationToken)
+    {
+        if (Load(spec.Environment) is not { } warm) return [];
+        var kept = running.Where(c => c.TemplateHash == warm.TemplateHash).ToList();
+        if (warm.TemplateHash == spec.TemplateHash)
+        {
+            log.Information("Rolling back to the warm revision ({Image}): its {Count} running replicas serve again", warm.Image, kept.Count);
+            Forget(spec.Environment);
+            return [];
+        }
+        if (kept.Count > 0 && replicas.Time.GetUtcNow() < warm.Until) return kept;
+        // Out of the router since the switch: nothing to drain.
+        await replicas.RetireAllAsync(spec, kept, $"the rollback window of {warm.Image} ended at {warm.Until:u}", log, cancellationToken);
+        Forget(spec.Environment);
+        return [];
+    }
+
+    /// <summary>
+    /// The switch: <paramref name="serving"/> alone in the router (one update). The replaced replicas stay warm for
+    /// the environment's window, or, when it is zero, drain and stop. Of several replaced templates (an interrupted
+    /// rollout), the one with the most replicas is kept; the others stop, and so does a revision kept warm before.
+    /// </summary>
+    public async Task SwitchAsync(WorkloadSpec spec, IReadOnlyCollection<ManagedContainer> serving, IReadOnlyCollection<ManagedContainer> replaced,
+        IReadOnlyCollection<ManagedContainer> warmBefore, ILogger log, CancellationToken cancellationToken)
+    {
+        await replicas.RetireAllAsync(spec, warmBefore, "a newer revision replaces it in the rollback window", log, cancellationToken);
+        if (spec.RollbackWindow <= TimeSpan.Zero)
+        {
+            Forget(spec.Environment);
+            await replicas.RetireAllAsync(spec, replaced, "replaced by the new template", log, cancellationToken, routed: serving);
+            await replicas.RouteAsync(spec, serving, cancellationToken);
+            return;
+        }
+        await replicas.RouteAsync(spec, serving, cancellationToken);
+        var keep = replaced.GroupBy(c => c.TemplateHash)
+            .OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(c => c.Created))
+            .FirstOrDefault()?.ToList() ?? [];
+        await replicas.RetireAllAsync(spec, replaced.Except(keep).ToList(), "replaced by the new template (older than the revision kept warm)", log, cancellationToken);
+        if (keep.Count == 0)
+        {
+            Forget(spec.Environment);
+            return;
+        }
+        var image = keep.Select(c => c.Image).FirstOrDefault(i => i.Length > 0) ?? keep[0].TemplateHash;
+        var warm = new WarmRevision(keep[0].TemplateHash, image, replicas.Time.GetUtcNow() + spec.RollbackWindow);
+        store.Save(Key(spec.Environment), warm);
+        log.Information("Keeping {Count} replicas of {Image} warm out of traffic until {Until:u} (rollbackWindowSeconds {Seconds:0}): a rollback to it switches at once",
+            keep.Count, image, warm.Until, spec.RollbackWindow.TotalSeconds);
+    }
+}

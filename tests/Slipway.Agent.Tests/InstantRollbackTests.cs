@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Testing;
+
+namespace Slipway.Agent.Tests;
+
+/// <summary>
+/// Rollbacks on the real engine under constant load (drills of RollbackWindowDecisionTests): within the rollback window
+/// the warm replicas take all traffic without a container being started; outside it the previous version's replicas
+/// start again. Neither fails a request. The times are reported as figures, not asserted.
+/// </summary>
+[Trait("Tier", "Engine")]
+public sealed class InstantRollbackTests(BeaconImages images) : IAsyncLifetime
+{
+    const string Environment = "staging";
+
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    static string Digest(string image) => image.Split('@')[1];
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(0)]
+    public async Task A_rollback_under_constant_load_fails_no_request(int windowSeconds)
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        var settings = RollingSettings.Yaml(port, replicas: 2, windowSeconds);
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, settings, "Deploy a"));
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, settings, "Deploy b");
+        await agent.WaitForAsync(Environment, bad);
+        var warm = (await agent.ContainersAsync(Environment)).Where(c => c.Image == images.ImageA).Select(c => c.ID).Order().ToList();
+        Assert.Equal(windowSeconds > 0 ? 2 : 0, warm.Count);
+
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting");
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= 50, "the load generator is running", seconds: 30);
+
+        // What Rollback commits: a's files again, with Slipway-Rollback-Of naming b's commit.
+        var clock = Stopwatch.StartNew();
+        var rollback = await agent.Repo.CommitFilesAsync(Environment, TestConfigRepo.RenderSettings(Environment, images.ImageA, settings).Files,
+            $"Roll back {Environment}\n\nSlipway-Rollback-Of: {bad}");
+        var firstServed = await AgentUnderTest.EventuallyAsync(async () => (await agent.VersionAsync(port)).ImageDigest, d => d == Digest(images.ImageA),
+            "the previous version answers", seconds: 60);
+        var served = clock.Elapsed;
+        var status = await agent.WaitForAsync(Environment, rollback, seconds: 120);
+        var allTraffic = clock.Elapsed;
+        var atRollback = load.Total;
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atRollback + 50, "load continues after the rollback", seconds: 30);
+        var result = await load.StopAsync();
+
+        Figures.Report($"{(windowSeconds > 0 ? "Warm" : "Cold")} rollback of 2 replicas under load: previous version first answers {served.TotalSeconds:0.00}s " +
+                       $"after the commit, serves all traffic (agent converged) after {allTraffic.TotalSeconds:0.00}s; {result.Failed} failed of {result.Total} requests " +
+                       $"({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
+        Assert.Equal(Digest(images.ImageA), firstServed);
+        Assert.Equal(Digest(images.ImageA), status.ImageDigest);
+        Assert.True(result.Total > 100, $"only {result.Total} requests were made");
+        Assert.Equal(0, result.Failed);
+        var containers = await agent.ContainersAsync(Environment);
+        var serving = containers.Where(c => c.Image == images.ImageA).Select(c => c.ID).Order().ToList();
+        Assert.Equal(2, serving.Count);
+        if (windowSeconds > 0)
+        {
+            // Nothing started: the warm replicas serve, and the version rolled back from is the warm one now.
+            Assert.Equal(warm, serving);
+            Assert.Equal(2, containers.Count(c => c.Image == images.ImageB && c.State == "running"));
+        }
+        else
+        {
+            Assert.DoesNotContain(containers, c => c.Image == images.ImageB);
+        }
+    }
+}

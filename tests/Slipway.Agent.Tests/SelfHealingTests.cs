@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Docker.DotNet.Models;
+using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Delivery.AgentApi;
+using Slipway.Testing;
+
+namespace Slipway.Agent.Tests;
+
+/// <summary>
+/// `docker pause` of one of three replicas under constant load (the drill of SelfHealingDecisionTests): the paused
+/// replica's probes time out, the router's health checks stop sending it requests, and the agent replaces it — its
+/// successor started, ready and routed before the paused one is stopped. No request fails. A request already on the
+/// paused replica waits: the in-process router neither times it out nor retries it elsewhere, so it is answered when
+/// the agent stops the replica (Docker unpauses it, and Beacon answers in-flight requests before it exits). The load
+/// therefore allows a request 60 s, as a browser or YARP's default (100 s) would; the time to replace the replica and
+/// the slowest request are reported figures.
+/// </summary>
+[Trait("Tier", "Engine")]
+public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
+{
+    const string Environment = "staging";
+
+    public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task A_paused_replica_under_load_is_replaced_and_no_request_fails()
+    {
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitAsync(Environment, images.ImageA, replicas: 3, hostPort: port));
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting", maxSeconds: 60);
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= 50, "the load generator is running", seconds: 30);
+        var replicas = await agent.ContainersAsync(Environment);
+        var paused = replicas.OrderBy(c => c.Names[0], StringComparer.Ordinal).First();
+
+        var clock = Stopwatch.StartNew();
+        await agent.Docker.Containers.PauseContainerAsync(paused.ID, TestContext.Current.CancellationToken);
+        try
+        {
+            var healed = await AgentUnderTest.EventuallyAsync(async () => (Containers: await agent.ContainersAsync(Environment),
+                    Status: (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment)),
+                s => s.Containers.All(c => c.ID != paused.ID) && s.Containers.Count(c => c.State == "running") == 3 &&
+                     s.Status is { Health: EnvironmentHealth.Healthy, ReplicasReady: 3 },
+                "the paused replica is replaced and three replicas are ready", seconds: 90);
+            var replaced = clock.Elapsed;
+            var atHealed = load.Total;
+            await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atHealed + 100, "load continues after the replacement", seconds: 30);
+            var result = await load.StopAsync();
+
+            Figures.Report($"docker pause of 1 of 3 replicas under load: replaced after {replaced.TotalSeconds:0.0}s; {result.Failed} failed of {result.Total} requests, " +
+                           $"slowest {result.Slowest.TotalSeconds:0.0}s " +
+                           $"({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
+            Assert.All(healed.Containers, c => Assert.Equal(images.ImageA, c.Image));
+            Assert.Equal(2, healed.Containers.Count(c => replicas.Any(r => r.ID == c.ID)));
+            Assert.True(result.Total > 100, $"only {result.Total} requests were made");
+            Assert.Equal(0, result.Failed);
+        }
+        finally
+        {
+            // A failed drill may leave it paused: unpaused, the fixture's cleanup can stop it.
+            if ((await agent.ContainersAsync(Environment)).Any(c => c.ID == paused.ID && c.State == "paused"))
+                await agent.Docker.Containers.UnpauseContainerAsync(paused.ID, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_replica_unready_longer_than_the_setting_is_replaced()
+    {
+        const int ReplaceAfter = 10;
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync();
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA,
+            RollingSettings.Yaml(port, replicas: 2, replaceUnreadyAfterSeconds: ReplaceAfter), "Deploy a"));
+        var replicas = await agent.ContainersAsync(Environment);
+        var unready = replicas.OrderBy(c => c.Names[0], StringComparer.Ordinal).First();
+        var direct = $"http://127.0.0.1:{unready.Ports.Single(p => p.PrivatePort == 8080).PublicPort}";
+
+        var clock = Stopwatch.StartNew();
+        (await agent.Http.PostAsync($"{direct}/readyz/disable", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        var healed = await AgentUnderTest.EventuallyAsync(async () => (Containers: await agent.ContainersAsync(Environment),
+                Status: (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment)),
+            s => s.Containers.All(c => c.ID != unready.ID) && s.Status is { Health: EnvironmentHealth.Healthy, ReplicasReady: 2 },
+            "the unready replica is replaced and two replicas are ready", seconds: 90);
+
+        Figures.Report($"A replica unready (readiness disabled) with replaceUnreadyAfterSeconds {ReplaceAfter}: replaced after {clock.Elapsed.TotalSeconds:0.0}s");
+        Assert.Equal(2, healed.Containers.Count);
+        Assert.Contains(healed.Containers, c => c.ID == replicas.Single(r => r.ID != unready.ID).ID);
+    }
+}
