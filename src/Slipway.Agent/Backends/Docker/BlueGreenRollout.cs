@@ -4,6 +4,7 @@ using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Agent.Backends.Docker;
 
@@ -43,7 +44,6 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
 
     static string OtherColour(string? colour) => colour == "blue" ? "green" : "blue";
 
-    static string? Digest(string? image) => image?[(image.IndexOf('@', StringComparison.Ordinal) + 1)..];
 
     public async Task<BackendState> ApplyAsync(WorkloadSpec spec, EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress,
         ILogger log, CancellationToken cancellationToken)
@@ -140,7 +140,7 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
         var message = $"switched all traffic back to the warm {state.WarmColour} colour in {clock.Elapsed.TotalMilliseconds:0} ms without starting containers; " +
                       $"the {state.LiveColour} colour is kept warm for {options.KeepWarmSeconds}s";
         log.Information("Blue-green {Environment}: {Message}", spec.Environment, message);
-        var status = new RolloutStatus(Strategy, RolloutPhase.Succeeded, revision, spec.ImageDigest, Digest(state.LiveImage), StepCount, StepCount, 100,
+        var status = new RolloutStatus(Strategy, RolloutPhase.Succeeded, revision, spec.ImageDigest, ImageDigest.TryOf(state.LiveImage)?.Value, StepCount, StepCount, 100,
             options.PreviewPort, [], [], message, null, now, now);
         state = new BlueGreenState
         {
@@ -165,7 +165,7 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
         var liveColour = state.LiveColour ?? "blue";
 
         BackendState Serving(bool converged, string? problem, RolloutStatus? status) =>
-            new(environment, liveReady.Count, spec.Replicas, Digest(stableImage), spec.ConfigHash, spec.HostPort, converged, problem, status);
+            new(environment, liveReady.Count, spec.Replicas, ImageDigest.TryOf(stableImage)?.Value, spec.ConfigHash, spec.HostPort, converged, problem, status);
 
         if (state.AbortedRevision == revision)
         {
@@ -182,7 +182,7 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
         // Resumed after a restart when the same revision was in progress; otherwise a new rollout.
         var status = state.Status is { Phase: RolloutPhase.Progressing } resumed && resumed.Revision == revision
             ? resumed
-            : new RolloutStatus(Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, Digest(stableImage), 1, StepCount, 0, options.PreviewPort,
+            : new RolloutStatus(Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, ImageDigest.TryOf(stableImage)?.Value, 1, StepCount, 0, options.PreviewPort,
                 [], [], null, null, now, null);
         status = status with
         {
@@ -282,7 +282,7 @@ internal sealed class BlueGreenRollout(ReplicaControl replicas, ITrafficRouter r
         var message = $"{reason}. Live traffic stayed on the {state.LiveColour ?? "previous"} colour; {rollback.Message}";
         status = status with { Phase = RolloutPhase.Aborted, Message = message, RollbackRevision = rollback.RevertSha, FinishedAt = time.GetUtcNow() };
         rollouts.Store.Save(environment, state with { AbortedRevision = revision, Status = status });
-        return new BackendState(environment, liveReady.Count, spec.Replicas, Digest(state.LiveImage), spec.ConfigHash, spec.HostPort, false, message, status);
+        return new BackendState(environment, liveReady.Count, spec.Replicas, ImageDigest.TryOf(state.LiveImage)?.Value, spec.ConfigHash, spec.HostPort, false, message, status);
     }
 
     /// <summary>The warm colour's time is up (or it is gone): its containers are stopped and forgotten.</summary>

@@ -5,6 +5,7 @@ using Slipway.Agent.Routing;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Analysis;
 using Slipway.Delivery.Manifests;
+using Slipway.Delivery.Oci;
 
 namespace Slipway.Agent.Backends.Docker;
 
@@ -104,7 +105,7 @@ public sealed class CanaryRollout(
                 log.Warning("Rollout of {Old} is superseded by {New}; its canary replicas go and the new revision starts from the first step",
                     Short(record.Status.Revision), Short(revision));
             record = new RolloutRecord(
-                new RolloutStatus(manifests.Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, Digest(stableImage), 0, 0, 0, null, [], [],
+                new RolloutStatus(manifests.Strategy, RolloutPhase.Progressing, revision, spec.ImageDigest, ImageDigest.TryOf(stableImage)?.Value, 0, 0, 0, null, [], [],
                     "starting the canary replicas", null, time.GetUtcNow(), null),
                 spec.TemplateHash, 0, false, false);
             store.Save(environment, record);
@@ -461,9 +462,8 @@ public sealed class CanaryRollout(
     };
 
     static BackendState State(WorkloadSpec spec, Sets sets, RolloutRecord record, bool converged, string? problem) =>
-        new(spec.Environment, sets.Stable.Count, spec.Replicas, Digest(sets.StableImage), null, spec.HostPort, converged, problem, record.Status);
+        new(spec.Environment, sets.Stable.Count, spec.Replicas, ImageDigest.TryOf(sets.StableImage)?.Value, null, spec.HostPort, converged, problem, record.Status);
 
-    static string? Digest(string image) => image.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? image[(at + 1)..] : null;
 
     static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
 
