@@ -41,6 +41,9 @@ public sealed record AgentOptions
     /// <summary>Bearer token of POST /hooks/registry (--registry-webhook-token); unset: every registry notification is rejected.</summary>
     public string? RegistryWebhookToken { get; init; }
 
+    /// <summary>The edge's admin socket (--edge-socket; default &lt;root&gt;/.nuke/platform/edge/admin.sock): the Slipway.Edge process serves the environments' ports.</summary>
+    public required string EdgeSocket { get; init; }
+
     /// <summary>Where environments run: containers on this machine's Docker engine, or namespaces of a Kubernetes cluster.</summary>
     public AgentBackend Backend { get; init; } = AgentBackend.Docker;
 
@@ -75,6 +78,7 @@ public sealed record AgentOptions
         ["--image-scan-interval"] = "Agent:ImageScanInterval",
         ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
         ["--config-repo-token"] = "Agent:ConfigRepoToken",
+        ["--edge-socket"] = "Agent:EdgeSocket",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -131,6 +135,7 @@ public sealed record AgentOptions
             ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
             RegistryWebhookToken = Get("RegistryWebhookToken"),
             ConfigRepoToken = Get("ConfigRepoToken"),
+            EdgeSocket = Path.GetFullPath(Get("EdgeSocket") ?? Path.Combine(platform, "edge", "admin.sock"), root),
         };
     }
 
