@@ -15,10 +15,10 @@ public static class AdminEndpoints
         app.MapGet(EdgeAdminApi.Health, (EdgeOptions options) =>
             Results.Ok(new { options.Name, Serving = AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket) }));
 
-        app.MapGet(EdgeAdminApi.Routes, (EdgeOptions options, EdgeRouter router) =>
-            AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket) ? Results.Ok(new EdgeRouteTable(router.Routes)) : NotServing());
+        app.MapGet(EdgeAdminApi.Routes, (HttpContext context, EdgeOptions options, EdgeRouter router) =>
+            AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket) ? Results.Ok(new EdgeRouteTable(router.Routes)) : NotServing(context));
 
-        app.MapPut("/routes/{environment}", async (string environment, EdgeRoute route, EdgeOptions options, EdgeRouter router, RouteTableFile table,
+        app.MapPut("/routes/{environment}", async (HttpContext context, string environment, EdgeRoute route, EdgeOptions options, EdgeRouter router, RouteTableFile table,
                                                    CancellationToken cancellationToken) =>
         {
             if (!string.Equals(environment, route.Environment, StringComparison.Ordinal))
@@ -27,7 +27,7 @@ public static class AdminEndpoints
                 return Results.Problem($"The route of '{environment}' is invalid: {problem}.", statusCode: StatusCodes.Status400BadRequest);
             using (await AdminLock.AcquireAsync(options.StateDirectory, cancellationToken))
             {
-                if (!AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket)) return NotServing();
+                if (!AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket)) return NotServing(context);
                 try
                 {
                     await router.SetAsync(route, cancellationToken);
@@ -41,12 +41,12 @@ public static class AdminEndpoints
             return Results.Ok(route);
         });
 
-        app.MapDelete("/routes/{environment}", async (string environment, EdgeOptions options, EdgeRouter router, RouteTableFile table,
+        app.MapDelete("/routes/{environment}", async (HttpContext context, string environment, EdgeOptions options, EdgeRouter router, RouteTableFile table,
                                                       CancellationToken cancellationToken) =>
         {
             using (await AdminLock.AcquireAsync(options.StateDirectory, cancellationToken))
             {
-                if (!AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket)) return NotServing();
+                if (!AdminSocket.IsHeldBy(options.AdminSocket, options.OwnAdminSocket)) return NotServing(context);
                 var removed = await router.RemoveAsync(environment, cancellationToken);
                 table.Save(new EdgeRouteTable(router.Routes));
                 return removed ? Results.NoContent() : Results.NotFound();
@@ -54,6 +54,10 @@ public static class AdminEndpoints
         });
     }
 
-    static IResult NotServing() =>
-        Results.Problem("This edge copy is handing over to a newer one; connect again.", statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>503 and a closed connection: the caller's next connection goes through admin.sock to the copy that serves.</summary>
+    static IResult NotServing(HttpContext context)
+    {
+        context.Response.Headers.Connection = "close";
+        return Results.Problem("This edge copy is handing over to a newer one; connect again.", statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 }
