@@ -19,6 +19,9 @@ public sealed class PlatformSupervisor(string directory, IReadOnlyList<Supervise
     public const string Supervisorctl = "/usr/bin/supervisorctl";
     const string InstallHint = "Install Debian's supervisor package ('sudo apt-get install supervisor'), then run ./build.sh Infrastructure again.";
 
+    /// <summary>Closes every descriptor above stderr, then execs the command (python3: supervisord's own interpreter).</summary>
+    const string WithoutInheritedDescriptors = "import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])";
+
     public string ConfigFile => Path.Combine(directory, "supervisord.conf");
     string PidFile => Path.Combine(directory, "supervisord.pid");
     string Socket => Path.Combine(directory, "supervisor.sock");
@@ -35,8 +38,10 @@ public sealed class PlatformSupervisor(string directory, IReadOnlyList<Supervise
         if (!IsRunning())
         {
             log.Information("Starting supervisord ({Config})", ConfigFile);
-            // supervisord daemonizes itself (its own session, stdio on /dev/null): it outlives the build.
-            await host.RunAsync(Supervisord, ["-c", ConfigFile], null, cancellationToken);
+            // supervisord daemonizes itself (its own session, stdio on /dev/null): it outlives the build. Descriptors the
+            // build inherited stay behind (e.g. the platform lock of 'flock lock ./build.sh ...', which a daemon holding it
+            // would keep locked for as long as it runs).
+            await host.RunAsync("python3", ["-c", WithoutInheritedDescriptors, Supervisord, "-c", ConfigFile], null, cancellationToken);
             await WaitAsync(async () => (await ControlAsync(["pid"], cancellationToken)).ExitCode == 0, TimeSpan.FromSeconds(20),
                 "supervisord did not answer on its control socket", cancellationToken);
         }

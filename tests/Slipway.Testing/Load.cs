@@ -1,9 +1,10 @@
 using System.Net;
+using Xunit;
 
-namespace Slipway.Edge.Tests.Infrastructure;
+namespace Slipway.Testing;
 
 /// <summary>Constant load on a port: one request after another until stopped, counting those that did not get 200.</summary>
-sealed class Load : IAsyncDisposable
+public sealed class Load : IAsyncDisposable
 {
     readonly CancellationTokenSource stop = new();
     readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
