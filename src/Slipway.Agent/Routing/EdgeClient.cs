@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Polly;
 using Polly.Retry;
 using Slipway.Edge.Contract;
@@ -25,31 +24,14 @@ public sealed class EdgeClient : ITrafficRouter, IDisposable
     {
         AdminSocket = adminSocket;
         this.logger = logger;
-        http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(adminSocket), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        })
-        { BaseAddress = new Uri("http://edge"), Timeout = TimeSpan.FromSeconds(60) };
+        http = EdgeAdminApi.CreateClient(adminSocket, TimeSpan.FromSeconds(60));
         var waited = patience ?? TimeSpan.FromSeconds(60);
         retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
-                    .Handle<SocketException>()
+                    .Handle<System.Net.Sockets.SocketException>()
                     .HandleResult(response => response.StatusCode == HttpStatusCode.ServiceUnavailable),
                 MaxRetryAttempts = (int)(waited / TimeSpan.FromMilliseconds(250)),
                 Delay = TimeSpan.FromMilliseconds(250),

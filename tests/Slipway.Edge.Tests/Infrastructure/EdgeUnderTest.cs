@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Slipway.Edge.Contract;
 
@@ -48,16 +47,7 @@ sealed class EdgeUnderTest : IAsyncDisposable
         app = null;
     }
 
-    public static HttpClient AdminClient(string socket) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await client.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
-            return new NetworkStream(client, ownsSocket: true);
-        },
-    })
-    { BaseAddress = new Uri("http://edge"), Timeout = TimeSpan.FromSeconds(30) };
+    public static HttpClient AdminClient(string socket) => EdgeAdminApi.CreateClient(socket, TimeSpan.FromSeconds(30));
 
     public async ValueTask DisposeAsync()
     {

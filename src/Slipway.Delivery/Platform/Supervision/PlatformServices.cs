@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Slipway.Delivery.AgentApi;
+using Slipway.Edge.Contract;
 
 namespace Slipway.Delivery.Platform.Supervision;
 
@@ -116,26 +117,10 @@ public sealed class PlatformServices
     async Task<bool> EdgeServesAsync(string color, CancellationToken cancellationToken)
     {
         if (new FileInfo(EdgeAdminSocket).LinkTarget != $"admin-{color}.sock") return false;
-        using var http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(EdgeStateDirectory, $"admin-{color}.sock")), token);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        }) { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = EdgeAdminApi.CreateClient(Path.Combine(EdgeStateDirectory, $"admin-{color}.sock"), TimeSpan.FromSeconds(5));
         try
         {
-            using var response = await http.GetAsync("http://edge/healthz", cancellationToken);
+            using var response = await http.GetAsync(EdgeAdminApi.Health, cancellationToken);
             return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException)
