@@ -4,18 +4,21 @@
 #   1. the agent killed (SIGKILL): failed/total requests, and the time until supervisord has it back on its port;
 #   2. an agent upgrade (its published copy made stale, then ./build.sh Infrastructure): failed/total, Infrastructure's time;
 #   3. an edge upgrade (the serving copy made stale, then ./build.sh Infrastructure: blue/green socket handover);
-#   4. a warm rollback (./build.sh Rollback --environment production right after a promotion) and a cold one (a second
-#      rollback, to a version whose replicas are long gone): failed/total and the MTTR Rollback prints;
+#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are long gone) and a
+#      warm one (right after it, back to the version it just left): failed/total and the MTTR Rollback prints;
 #   5. a paused replica (docker pause on one production replica): failed/total, and the replica is unpaused again.
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
-# change of Beacon (left uncommitted, reverted at exit), each with --skip Test.
-# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh
+# change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
+# platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
+# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 port=8080
 agent_port=8090
 min_requests=5000
+deploy=1
+[[ "${1:-}" == "--no-deploy" ]] && deploy=0
 platform="$root/.nuke/platform"
 ctl=(supervisorctl -c "$platform/supervisor/supervisord.conf")
 
@@ -63,7 +66,8 @@ seconds_since() { echo "$(date +%s.%N) - $1" | bc | xargs printf '%.1f'; }
 agent_killed() {
   local pid start; pid=$("${ctl[@]}" pid agent); start=$(date +%s.%N)
   kill -9 "$pid"
-  until curl -fsS -o /dev/null "http://127.0.0.1:$agent_port/healthz" 2>/dev/null && [[ "$("${ctl[@]}" pid agent)" != "$pid" ]]; do sleep 0.05; done
+  # The killed agent answers nothing: the first answer comes from the one supervisord started again.
+  until curl -fsS -o /dev/null "http://127.0.0.1:$agent_port/healthz" 2>/dev/null; do sleep 0.05; done
   detail="agent back on its port after $(seconds_since "$start") s (pid $pid -> $("${ctl[@]}" pid agent))"
 }
 agent_upgrade() {
@@ -75,12 +79,25 @@ edge_upgrade() {
   local serving; serving=$(readlink "$platform/edge/admin.sock"); serving=${serving#admin-}; serving=${serving%.sock}
   echo stale >"$platform/edge-bin-$serving/source-fingerprint"
   build "edge upgrade" Infrastructure
-  local now; now=$(readlink "$platform/edge/admin.sock")
-  detail="Infrastructure (publish + handover + drain) $(printf '%.1f' "$elapsed") s, edge $serving -> ${now#admin-}"
+  local now; now=$(readlink "$platform/edge/admin.sock"); now=${now#admin-}; now=${now%.sock}
+  detail="Infrastructure (publish + handover + drain) $(printf '%.1f' "$elapsed") s, edge $serving -> $now"
 }
 mttr() { sed -n 's/.*MTTR[^0-9]*\([0-9.]* s\).*/\1/p' "$logs/$1.log" | head -1; }
-warm_rollback() { build "warm rollback" Rollback --environment production; detail="MTTR $(mttr "warm rollback")"; }
-cold_rollback() { build "cold rollback" Rollback --environment production; detail="MTTR $(mttr "cold rollback")"; }
+serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
+latest_digest() { sed -n 's/.*"digest": *"\([^"]*\)".*/\1/p' .nuke/artifacts/image.json | head -1; }
+# Cold: to a version whose replicas are long gone (a revert of the last deploy, or --to the last image built when
+# production no longer runs it). Warm: right after, --to the version the cold rollback just left.
+cold_rollback() {
+  left=$(serving_digest)
+  if [[ "$left" == "$(latest_digest)" ]]; then build "cold rollback" Rollback --environment production
+  else build "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
+  detail="MTTR $(mttr "cold rollback") (${left:7:12} -> $(serving_digest | cut -c8-19))"
+}
+warm_rollback() {
+  local from; from=$(serving_digest)
+  build "warm rollback" Rollback --environment production --to "$left"
+  detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
+}
 paused_replica() {
   local replica; replica=$(docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}}' | head -1)
   docker pause "$replica" >/dev/null
@@ -91,17 +108,22 @@ paused_replica() {
 }
 
 echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), $(date -u +%Y-%m-%dT%H:%MZ)):"
+if (( deploy )); then
 build "deploy this checkout" --skip Test
 sed -i '0,/"Beacon {Version} ({Commit}) starting/s//"Beacon {Version} ({Commit}) is starting/' "$changed"
 git diff --quiet -- "$changed" && { echo "the one-line change did not apply to $changed" >&2; exit 1; }
 build "deploy a one-line change" --skip Test
 git checkout -q -- "$changed"
+else
+build "platform up" Infrastructure
+until curl -fsS -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+fi
 
 detail=""
 measure "agent killed (SIGKILL)" agent_killed
 measure "agent upgrade" agent_upgrade
 measure "edge upgrade" edge_upgrade
-measure "warm rollback" warm_rollback
 measure "cold rollback" cold_rollback
+measure "warm rollback" warm_rollback
 measure "paused replica" paused_replica
 echo "  logs: $logs"
