@@ -10,7 +10,7 @@
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
 # change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
 # platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
-# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy]
+# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -18,7 +18,8 @@ port=8080
 agent_port=8090
 min_requests=5000
 deploy=1
-[[ "${1:-}" == "--no-deploy" ]] && deploy=0
+[[ "${1:-}" == "--no-deploy" ]] && { deploy=0; shift; }
+only="${1:-}"   # run only the case with this label (e.g. "paused replica")
 platform="$root/.nuke/platform"
 ctl=(supervisorctl -c "$platform/supervisor/supervisord.conf")
 
@@ -53,6 +54,7 @@ wait_requests() { # $1: label, $2: at least this many requests in all
 }
 # Runs the load around the case: $min_requests/2 before, the case, then until at least $min_requests in all.
 measure() { # $1: label, $2: the case (a function)
+  [[ -z "$only" || "$only" == "$1" ]] || return 0
   start_load "$1"; wait_requests "$1" $((min_requests / 2))
   "$2"
   wait_requests "$1" $(( $(requests "$1") + 500 > min_requests ? $(requests "$1") + 500 : min_requests ))
@@ -98,13 +100,17 @@ warm_rollback() {
   build "warm rollback" Rollback --environment production --to "$left"
   detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
 }
+production_replicas() { docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}}'; }
 paused_replica() {
-  local replica; replica=$(docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}}' | head -1)
+  # A rollout that just ended may still be removing replicas: pause one of the three that stay.
+  until [[ $(production_replicas | wc -l) -eq 3 ]]; do sleep 0.5; done
+  local replica; replica=$(production_replicas | head -1)
   docker pause "$replica" >/dev/null
   local start; start=$(date +%s.%N)
   wait_requests "paused replica" $(( $(requests "paused replica") + 1500 ))
-  docker unpause "$replica" >/dev/null
-  detail="$replica paused for $(seconds_since "$start") s under load, then unpaused"
+  local outcome="then unpaused"
+  docker unpause "$replica" >/dev/null 2>&1 || outcome="meanwhile replaced by the agent"
+  detail="$replica paused for $(seconds_since "$start") s under load, $outcome"
 }
 
 echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), $(date -u +%Y-%m-%dT%H:%MZ)):"
@@ -116,7 +122,7 @@ build "deploy a one-line change" --skip Test
 git checkout -q -- "$changed"
 else
 build "platform up" Infrastructure
-until curl -fsS -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+until curl -fs -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
 fi
 
 detail=""
