@@ -65,7 +65,7 @@ export PATH="$DOTNET_ROOT:$PATH"
 # Rebuild the build project only when one of its inputs is newer than the last successful compile.
 build_inputs_changed() {
     [[ -f "$BUILD_STAMP" && -f "$BUILD_OUTPUT/_build.dll" ]] || return 0
-    [[ -n "$(find "$ROOT/build" "$ROOT/src/Slipway.Build" "$ROOT/src/Slipway.Delivery" "$ROOT/src/Slipway.Delivery.Core" \
+    [[ -n "$(find "$ROOT/build" "$ROOT/src/Slipway.Build" "$ROOT/src/Slipway.Delivery" "$ROOT/src/Slipway.Delivery.Core" "$ROOT/src/Slipway.Edge.Contract" \
                   "$ROOT/global.json" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props" \
                   \( -name bin -o -name obj -o -name bench \) -prune -o -type f -newer "$BUILD_STAMP" -print -quit)" ]]
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Slipway.Build;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.Platform;
+using Slipway.Delivery.Platform.Supervision;
 
 partial class Build
 {
@@ -27,8 +28,6 @@ partial class Build
 
     AbsolutePath PlatformDirectory => RootDirectory / ".nuke" / "platform";
     AbsolutePath AgentDirectory => PlatformDirectory / "agent";
-    AbsolutePath AgentPidFile => AgentDirectory / "agent.pid";
-    AbsolutePath AgentBinaries => PlatformDirectory / "agent-bin";
 
     /// <summary>The HMAC secret of the agent's webhook: made once per platform, kept beside it (mode 600), never logged.</summary>
     AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
@@ -37,19 +36,22 @@ partial class Build
     AbsolutePath AgentOperatorTokenFile => AgentDirectory / "operator-token";
 
     Target Infrastructure => _ => _
-        .Description("Brings up the embedded platform: Docker engine, local registry, base image, signing key, agent (idempotent)")
+        .Description("Brings up the embedded platform: Docker engine, local registry, base image, signing key, and under supervisord the edge and the agent (idempotent)")
         .Executes(async () =>
         {
             Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken);
             await PublishSigningKeyAsync();
-            await EnsureAgentAsync();
+            // The agent's launcher reads its secrets from these files at each start: they exist before it does.
+            AgentWebhookSecret();
+            AgentOperatorToken();
+            await PlatformServices().EnsureAsync(CancellationToken);
         });
 
     Target PlatformDown => _ => _
-        .Description("Stops the agent, the environments' containers and the registry (their data and the config repo stay)")
+        .Description("Stops the agent, the edge and their supervisor for good, the environments' containers and the registry (their data and the config repo stay)")
         .Executes(async () =>
         {
-            await AgentProcess.StopAsync(AgentPidFile, Log, cancellationToken: CancellationToken);
+            await PlatformServices().StopAsync(CancellationToken);
             var removed = await AgentProcess.RemoveContainersAsync(AgentInstance, Log, CancellationToken);
             Log.Information("Removed {Count} environment container(s)", removed);
             await EmbeddedPlatform.StopRegistryAsync(PlatformOptions, Log, CancellationToken);
@@ -58,57 +60,31 @@ partial class Build
     const string AgentInstance = "slipway";
 
     /// <summary>
-    /// Starts the agent unless one answers. It runs from its own published copy, so rebuilding the solution never
-    /// replaces the files of a running agent. A running agent published from other sources (a pull, an edit) is stopped
-    /// and started again from this checkout's: its state lives in Git and in its containers' labels, so it picks the
-    /// environments up where they are.
+    /// The edge (the environments' ports) and the agent under supervisord, each run from its own published copy: a copy
+    /// published from other sources (a pull, an edit) is replaced — the agent by a restart that traffic never notices,
+    /// the edge by a blue/green handover of its listening sockets.
     /// </summary>
-    async Task EnsureAgentAsync()
+    PlatformServices PlatformServices()
     {
-        var sources = SourceFingerprint.Of(RootDirectory, ["src/Slipway.Agent", "src/Slipway.Delivery.Core"],
-            ["Directory.Build.props", "Directory.Packages.props", "global.json"]);
-        var publishedFrom = AgentBinaries / "source-fingerprint";
-        var published = publishedFrom.FileExists() ? (await File.ReadAllTextAsync(publishedFrom, CancellationToken)).Trim() : null;
-        using var client = AgentClient.ForPort(AgentPort);
-        var running = await client.IsRunningAsync(CancellationToken);
-        if (running && published == sources)
+        string[] sharedInputs = ["Directory.Build.props", "Directory.Packages.props", "global.json"];
+        ProgramSource Published(string project, string[] sources) => new(SourceFingerprint.Of(RootDirectory, sources, sharedInputs),
+            (output, _) => RunAsync("dotnet", ["publish", RootDirectory / "src" / project / $"{project}.csproj", "--configuration", "Release", "--output", output, "-nologo", "-v", "quiet"]));
+        var host = new SystemHost();
+        return new PlatformServices(new PlatformServicesSettings
         {
-            Log.Information("Agent already running on 127.0.0.1:{Port}", AgentPort);
-            return;
-        }
-        if (running && !AgentPidFile.FileExists())
-        {
-            Log.Warning("An agent answers on 127.0.0.1:{Port} that this checkout did not start (no {PidFile}): reusing it as it is", AgentPort, AgentPidFile);
-            return;
-        }
-        // Publish beside the running copy (overwriting a running agent's assemblies could crash it), then swap, so the
-        // environments' ports pause only for the restart itself.
-        var next = PlatformDirectory / "agent-bin.next";
-        next.DeleteDirectory();
-        await RunAsync("dotnet", ["publish", RootDirectory / "src" / "Slipway.Agent" / "Slipway.Agent.csproj",
-            "--configuration", "Release", "--output", next, "-nologo", "-v", "quiet"]);
-        await File.WriteAllTextAsync(next / "source-fingerprint", sources + "\n", CancellationToken);
-        if (running)
-        {
-            Log.Warning("The running agent was published from other sources than this checkout's: restarting it from this build " +
-                        "(the environments' ports pause while it restarts; their containers keep running)");
-            await AgentProcess.StopAsync(AgentPidFile, Log, cancellationToken: CancellationToken);
-        }
-        AgentBinaries.DeleteDirectory();
-        Directory.Move(next, AgentBinaries);
-        await AgentProcess.EnsureRunningAsync(new AgentLaunchSettings
-        {
-            AgentPath = AgentBinaries / "Slipway.Agent.dll",
-            LogFile = PlatformDirectory / "agent.log",
-            PidFile = AgentPidFile,
-            ApiPort = AgentPort,
-            Arguments = ["--root", RootDirectory, "--instance", AgentInstance],
-            Environment = new Dictionary<string, string>
+            RootDirectory = RootDirectory,
+            PlatformDirectory = PlatformDirectory,
+            Edge = Published("Slipway.Edge", ["src/Slipway.Edge", "src/Slipway.Edge.Contract"]),
+            Agent = Published("Slipway.Agent", ["src/Slipway.Agent", "src/Slipway.Delivery.Core", "src/Slipway.Edge.Contract"]),
+            AgentPort = AgentPort,
+            AgentArguments = ["--instance", AgentInstance],
+            AgentSecretFiles = new Dictionary<string, string>
             {
-                ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret(),
-                ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorToken(),
+                ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecretFile,
+                ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorTokenFile,
             },
-        }, Log, CancellationToken);
+            Dotnet = System.Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet",
+        }, new AptInstaller(host, Log, PlatformOptions.AllowInstall), host, Log);
     }
 
     string AgentWebhookSecret() => PlatformSecret(AgentWebhookSecretFile);

@@ -61,9 +61,10 @@ public static class AgentHost
             var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
             var backendSettings = new DockerBackendSettings(options.Instance, Path.Combine(options.WorkDir, "config"), options.Drain, options.ReadinessTimeout,
                 Path.Combine(options.WorkDir, "rollouts"));
-            // Created by factories so the container disposes them: stopping the agent closes the routers' ports too.
+            // Created by a factory so the container disposes it. Traffic is the edge's: stopping the agent leaves every port serving.
             builder.Services.AddSingleton(_ => docker);
-            builder.Services.AddSingleton(_ => new EdgeRouter(logger));
+            builder.Services.AddSingleton(_ => new EdgeClient(options.EdgeSocket, logger));
+            builder.Services.AddHostedService<EdgeTableLoader>();
             // Failed rollouts are reverted in the config repo from a clone of the agent's own (the mirror is bare and read-only).
             var configRepository = new ConfigRepository(new ConfigRepositoryOptions
             {
@@ -77,7 +78,7 @@ public static class AgentHost
             var rollouts = new RolloutServices(new GateRunner(gateClient, logger), new RollbackCommitter(configRepository, options.Instance, logger),
                 new RolloutStore(Path.Combine(options.WorkDir, "rollouts", "blue-green")));
             builder.Services.AddSingleton<IEnvironmentBackend>(services => new DockerEnvironmentBackend(
-                services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeRouter>(), backendSettings, logger, rollouts));
+                services.GetRequiredService<Docker.DotNet.DockerClient>(), services.GetRequiredService<EdgeClient>(), backendSettings, logger, rollouts));
         }
         builder.Services.AddSingleton(new ConfigRepoMirror(options.ConfigRepo, Path.Combine(options.WorkDir, "config-repo.git"), options.Branch, logger));
         builder.Services.AddSingleton(new StatusBoard(options.Environments));

@@ -43,6 +43,8 @@ public sealed record AgentOptions
 
     /// <summary>Operator token (SLIPWAY_AGENT_OPERATOR_TOKEN only: a secret stays off the command line): logs an operator into the dashboard, whose actions change state; unset: no login, the dashboard is read-only. A secret, never logged.</summary>
     public string? OperatorToken { get; init; }
+    /// <summary>The edge's admin socket (--edge-socket; default &lt;root&gt;/.nuke/platform/edge/admin.sock): the Slipway.Edge process serves the environments' ports.</summary>
+    public required string EdgeSocket { get; init; }
 
     /// <summary>Where environments run: containers on this machine's Docker engine, or namespaces of a Kubernetes cluster.</summary>
     public AgentBackend Backend { get; init; } = AgentBackend.Docker;
@@ -78,6 +80,7 @@ public sealed record AgentOptions
         ["--image-scan-interval"] = "Agent:ImageScanInterval",
         ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
         ["--config-repo-token"] = "Agent:ConfigRepoToken",
+        ["--edge-socket"] = "Agent:EdgeSocket",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -135,6 +138,7 @@ public sealed record AgentOptions
             RegistryWebhookToken = Get("RegistryWebhookToken"),
             ConfigRepoToken = Get("ConfigRepoToken"),
             OperatorToken = Get("OperatorToken"),
+            EdgeSocket = Path.GetFullPath(Get("EdgeSocket") ?? Path.Combine(platform, "edge", "admin.sock"), root),
         };
     }
 

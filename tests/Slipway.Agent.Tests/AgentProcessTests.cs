@@ -32,6 +32,7 @@ public sealed class AgentProcessTests(BeaconImages images) : IAsyncLifetime
             Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = "process-secret" },
         };
         var logger = TestLogger.Create("process");
+        await using var edge = await InProcessEdge.StartAsync(root, cancellation);
 
         Assert.Equal(AgentStartOutcome.Started, await AgentProcess.EnsureRunningAsync(settings, logger, cancellation));
         Assert.Equal(AgentStartOutcome.AlreadyRunning, await AgentProcess.EnsureRunningAsync(settings, logger, cancellation));

@@ -2,7 +2,7 @@ namespace Slipway.Agent.Routing;
 
 /// <summary>
 /// What the rollout strategies ask of the router: an environment's destinations (or a stable/canary split) on its
-/// port, read back, or removed. <see cref="EdgeRouter"/> serves them with YARP; the fast tests record them.
+/// port, read back, or removed. <see cref="EdgeClient"/> has the Slipway.Edge process serve them; the fast tests record them.
 /// </summary>
 public interface ITrafficRouter
 {

@@ -122,7 +122,7 @@ public sealed class DashboardApiTests
     public void A_session_expires_after_its_lifetime()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var sessions = new OperatorSessions(new AgentOptions { Root = "/", ConfigRepo = "/c", WorkDir = "/w", OperatorToken = "token" }, clock);
+        var sessions = new OperatorSessions(new AgentOptions { Root = "/", ConfigRepo = "/c", WorkDir = "/w", EdgeSocket = "/w/edge.sock", OperatorToken = "token" }, clock);
 
         Assert.Null(sessions.LogIn("Token"));
         var session = sessions.LogIn("token");

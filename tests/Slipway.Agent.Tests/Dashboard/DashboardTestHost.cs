@@ -60,6 +60,7 @@ sealed class DashboardTestHost : IAsyncDisposable
             Root = root,
             ConfigRepo = bare,
             WorkDir = Path.Combine(root, "agent"),
+            EdgeSocket = Path.Combine(root, "edge.sock"),
             Environments = ["staging", "production"],
             ApiPort = port,
             OperatorToken = operatorToken,

@@ -29,6 +29,7 @@ sealed class AutomationScenario : IAsyncDisposable
     readonly string directory;
     readonly RegistryClient registry;
     WebApplication? agent;
+    InProcessEdge? edge;
 
     AutomationScenario(string directory, RegistryFixture registryFixture, TestConfigRepo repo)
     {
@@ -113,6 +114,7 @@ sealed class AutomationScenario : IAsyncDisposable
             "--image-scan-interval", scanInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         ];
         if (token is not null) arguments.AddRange(["--registry-webhook-token", token]);
+        edge ??= await InProcessEdge.StartAsync(directory, Ct);
         agent = await AgentHost.BuildAsync([.. arguments], TestLogger.Create("automation"), Ct);
         await agent.StartAsync(Ct);
     }
@@ -203,6 +205,7 @@ sealed class AutomationScenario : IAsyncDisposable
             await agent.StopAsync(CancellationToken.None);
             await agent.DisposeAsync();
         }
+        if (edge is not null) await edge.DisposeAsync();
         registry.Dispose();
         Http.Dispose();
         try { Directory.Delete(directory, recursive: true); }

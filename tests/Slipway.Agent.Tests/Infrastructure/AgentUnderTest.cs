@@ -9,8 +9,8 @@ using Slipway.Testing;
 namespace Slipway.Agent.Tests.Infrastructure;
 
 /// <summary>
-/// A config repo plus the agent running in-process on free ports, with its own instance name so its containers are
-/// told apart from everyone else's. Disposal stops the agent and removes every container of the instance.
+/// A config repo plus the agent and its edge running in-process on free ports, with its own instance name so its
+/// containers are told apart from everyone else's. Disposal stops both and removes every container of the instance.
 /// </summary>
 sealed class AgentUnderTest : IAsyncDisposable
 {
@@ -19,12 +19,16 @@ sealed class AgentUnderTest : IAsyncDisposable
     readonly string directory;
     WebApplication? app;
 
-    AgentUnderTest(string directory, TestConfigRepo repo, DockerClient docker)
+    AgentUnderTest(string directory, TestConfigRepo repo, DockerClient docker, InProcessEdge edge)
     {
         this.directory = directory;
         Repo = repo;
         Docker = docker;
+        Edge = edge;
     }
+
+    /// <summary>Serves the environments' ports; an agent restart leaves it running.</summary>
+    public InProcessEdge Edge { get; }
 
     public TestConfigRepo Repo { get; }
     public string WorkDirectory => Path.Combine(directory, "agent");
@@ -38,7 +42,8 @@ sealed class AgentUnderTest : IAsyncDisposable
     public static async Task<AgentUnderTest> CreateAsync()
     {
         var directory = Directory.CreateTempSubdirectory("slipway-agent-test-").FullName;
-        return new AgentUnderTest(directory, await TestConfigRepo.CreateAsync(directory), await DockerEngine.ConnectAsync());
+        return new AgentUnderTest(directory, await TestConfigRepo.CreateAsync(directory), await DockerEngine.ConnectAsync(),
+            await InProcessEdge.StartAsync(directory, TestContext.Current.CancellationToken));
     }
 
     /// <summary>Starts (or starts again, as a fresh instance over the same work dir and containers) the agent.</summary>
@@ -132,6 +137,7 @@ sealed class AgentUnderTest : IAsyncDisposable
     {
         await StopAsync();
         await AgentProcess.StopAsync(Path.Combine(directory, "agent.pid"), Serilog.Core.Logger.None);
+        await Edge.DisposeAsync();
         await AgentProcess.RemoveContainersAsync(Instance, Serilog.Core.Logger.None);
         Client?.Dispose();
         Http.Dispose();

@@ -34,7 +34,7 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
     readonly ReplicaHttp? ownedHttp;
 
     /// <summary>On a real Docker engine, probing replicas over HTTP, on the system clock.</summary>
-    public DockerEnvironmentBackend(global::Docker.DotNet.DockerClient docker, EdgeRouter router, DockerBackendSettings settings, ILogger logger, RolloutServices? rollouts = null)
+    public DockerEnvironmentBackend(global::Docker.DotNet.DockerClient docker, ITrafficRouter router, DockerBackendSettings settings, ILogger logger, RolloutServices? rollouts = null)
         : this(new DockerContainerRuntime(docker), router, new ReplicaHttp(), TimeProvider.System, settings, logger, rollouts, ownsHttp: true)
     {
     }

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Benchmark of the edge and the supervised agent, from one run on the real platform (issue #12). Under constant load on
+# production's port (curl, one kept-alive connection per loop, counting every answer that is not 200), it measures:
+#   1. the agent killed (SIGKILL): failed/total requests, and the time until supervisord has it back on its port;
+#   2. an agent upgrade (its published copy made stale, then ./build.sh Infrastructure): failed/total, Infrastructure's time;
+#   3. an edge upgrade (the serving copy made stale, then ./build.sh Infrastructure: blue/green socket handover);
+#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are long gone) and a
+#      warm one (right after it, back to the version it just left): failed/total and the MTTR Rollback prints;
+#   5. a paused replica (docker pause on one production replica): failed/total, and the replica is unpaused again.
+# Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
+# change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
+# platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
+# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+port=8080
+agent_port=8090
+min_requests=5000
+deploy=1
+[[ "${1:-}" == "--no-deploy" ]] && { deploy=0; shift; }
+only="${1:-}"   # run only the case with this label (e.g. "paused replica")
+platform="$root/.nuke/platform"
+ctl=(supervisorctl -c "$platform/supervisor/supervisord.conf")
+
+changed="src/Beacon/Hosting/BeaconApp.cs"
+git diff --quiet -- "$changed" || { echo "$changed has local changes; commit or stash them first (the benchmark edits it)" >&2; exit 1; }
+logs="$(mktemp -d -t slipway-bench-edge.XXXXXX)"
+load_pids=()
+stop_load() { for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait "${load_pids[@]}" 2>/dev/null || true; load_pids=(); }
+restore() { stop_load; git checkout -q -- "$changed" 2>/dev/null || true; }
+trap restore EXIT
+
+build() { # $1: label, then build arguments; sets $elapsed
+  local label="$1"; shift
+  local start; start=$(date +%s.%N)
+  if ! ./build.sh "$@" >"$logs/$label.log" 2>&1; then
+    echo "./build.sh $* ($label) failed; its log: $logs/$label.log" >&2; tail -40 "$logs/$label.log" >&2; exit 1
+  fi
+  elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+}
+
+# Two loops of sequential requests on kept-alive connections; every answer's status is one line in $logs/<label>.load.N.
+start_load() { # $1: label
+  for n in 1 2; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "http://127.0.0.1:$port/?bench=[1-10000000]" >"$logs/$1.load.$n" 2>/dev/null &
+    load_pids+=($!)
+  done
+}
+requests() { cat "$logs/$1".load.* 2>/dev/null | wc -l; }
+wait_requests() { # $1: label, $2: at least this many requests in all
+  local deadline=$((SECONDS + 300))
+  while (( $(requests "$1") < $2 )); do (( SECONDS < deadline )) || { echo "the load did not reach $2 requests" >&2; exit 1; }; sleep 0.2; done
+}
+# Runs the load around the case: $min_requests/2 before, the case, then until at least $min_requests in all.
+measure() { # $1: label, $2: the case (a function)
+  [[ -z "$only" || "$only" == "$1" ]] || return 0
+  start_load "$1"; wait_requests "$1" $((min_requests / 2))
+  "$2"
+  wait_requests "$1" $(( $(requests "$1") + 500 > min_requests ? $(requests "$1") + 500 : min_requests ))
+  stop_load
+  local total failed
+  total=$(requests "$1"); failed=$(cat "$logs/$1".load.* | grep -vc '^200$' || true)
+  printf '  %-28s %5d failed of %6d requests   %s\n' "$1" "$failed" "$total" "$detail"
+}
+seconds_since() { echo "$(date +%s.%N) - $1" | bc | xargs printf '%.1f'; }
+
+agent_killed() {
+  local pid start; pid=$("${ctl[@]}" pid agent); start=$(date +%s.%N)
+  kill -9 "$pid"
+  # The killed agent answers nothing: the first answer comes from the one supervisord started again.
+  until curl -fsS -o /dev/null "http://127.0.0.1:$agent_port/healthz" 2>/dev/null; do sleep 0.05; done
+  detail="agent back on its port after $(seconds_since "$start") s (pid $pid -> $("${ctl[@]}" pid agent))"
+}
+agent_upgrade() {
+  echo stale >"$platform/agent-bin/source-fingerprint"
+  build "agent upgrade" Infrastructure
+  detail="Infrastructure (publish + restart) $(printf '%.1f' "$elapsed") s"
+}
+edge_upgrade() {
+  local serving; serving=$(readlink "$platform/edge/admin.sock"); serving=${serving#admin-}; serving=${serving%.sock}
+  echo stale >"$platform/edge-bin-$serving/source-fingerprint"
+  build "edge upgrade" Infrastructure
+  local now; now=$(readlink "$platform/edge/admin.sock"); now=${now#admin-}; now=${now%.sock}
+  detail="Infrastructure (publish + handover + drain) $(printf '%.1f' "$elapsed") s, edge $serving -> $now"
+}
+mttr() { sed -n 's/.*MTTR[^0-9]*\([0-9.]* s\).*/\1/p' "$logs/$1.log" | head -1; }
+serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
+latest_digest() { sed -n 's/.*"digest": *"\([^"]*\)".*/\1/p' .nuke/artifacts/image.json | head -1; }
+# Cold: to a version whose replicas are long gone (a revert of the last deploy, or --to the last image built when
+# production no longer runs it). Warm: right after, --to the version the cold rollback just left.
+cold_rollback() {
+  left=$(serving_digest)
+  if [[ "$left" == "$(latest_digest)" ]]; then build "cold rollback" Rollback --environment production
+  else build "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
+  detail="MTTR $(mttr "cold rollback") (${left:7:12} -> $(serving_digest | cut -c8-19))"
+}
+warm_rollback() {
+  local from; from=$(serving_digest)
+  build "warm rollback" Rollback --environment production --to "$left"
+  detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
+}
+production_replicas() { docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}}'; }
+paused_replica() {
+  # A rollout that just ended may still be removing replicas: pause one of the three that stay.
+  until [[ $(production_replicas | wc -l) -eq 3 ]]; do sleep 0.5; done
+  local replica; replica=$(production_replicas | head -1)
+  docker pause "$replica" >/dev/null
+  local start; start=$(date +%s.%N)
+  wait_requests "paused replica" $(( $(requests "paused replica") + 1500 ))
+  local outcome="then unpaused"
+  docker unpause "$replica" >/dev/null 2>&1 || outcome="meanwhile replaced by the agent"
+  detail="$replica paused for $(seconds_since "$start") s under load, $outcome"
+}
+
+echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), $(date -u +%Y-%m-%dT%H:%MZ)):"
+if (( deploy )); then
+build "deploy this checkout" --skip Test
+sed -i '0,/"Beacon {Version} ({Commit}) starting/s//"Beacon {Version} ({Commit}) is starting/' "$changed"
+git diff --quiet -- "$changed" && { echo "the one-line change did not apply to $changed" >&2; exit 1; }
+build "deploy a one-line change" --skip Test
+git checkout -q -- "$changed"
+else
+build "platform up" Infrastructure
+until curl -fs -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+fi
+
+detail=""
+measure "agent killed (SIGKILL)" agent_killed
+measure "agent upgrade" agent_upgrade
+measure "edge upgrade" edge_upgrade
+measure "cold rollback" cold_rollback
+measure "warm rollback" warm_rollback
+measure "paused replica" paused_replica
+echo "  logs: $logs"

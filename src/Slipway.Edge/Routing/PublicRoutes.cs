@@ -1,0 +1,30 @@
+using Slipway.Edge.Contract;
+
+namespace Slipway.Edge.Routing;
+
+/// <summary>
+/// What an environment's port lets through: requests naming an allowed Host (anything else, e.g. a DNS-rebound name,
+/// gets 421) and only the service's public paths (its operator and diagnostic paths get 404).
+/// </summary>
+static class PublicRoutes
+{
+    /// <summary>The status to refuse the request with, or null when it may be forwarded.</summary>
+    public static int? Refusal(EdgeRoute route, HttpRequest request)
+    {
+        var host = request.Host.Host;
+        if (!route.AllowedHosts.Any(allowed => string.Equals(Bracketed(allowed), Bracketed(host), StringComparison.OrdinalIgnoreCase)))
+            return StatusCodes.Status421MisdirectedRequest;
+        var path = request.Path.Value ?? "/";
+        return route.DeniedPaths.Any(denied => Matches(denied, path)) ? StatusCodes.Status404NotFound : null;
+    }
+
+    /// <summary><c>/x</c> matches that path (with or without a trailing slash); <c>/x/*</c> every path under /x/.</summary>
+    public static bool Matches(string pattern, string path)
+    {
+        if (pattern.EndsWith("/*", StringComparison.Ordinal))
+            return path.StartsWith(pattern[..^1], StringComparison.OrdinalIgnoreCase);
+        return string.Equals(path.TrimEnd('/'), pattern.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+    }
+
+    static string Bracketed(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+}

@@ -1,0 +1,33 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Slipway.Edge.Routing;
+
+/// <summary>
+/// Listening sockets two edge copies can hold at once (SO_REUSEPORT): during an upgrade the new copy binds the same
+/// ports before the old one stops, so a port never goes unanswered. With net.ipv4.tcp_migrate_req=1 the kernel also
+/// moves connections still queued on the closing copy's listener to the other one instead of resetting them.
+/// </summary>
+static class SharedPortSocket
+{
+    const int SolSocket = 1;
+    const int SoReusePort = 15;
+
+    public static Socket Bind(EndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (OperatingSystem.IsLinux())
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            socket.Bind(endpoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
