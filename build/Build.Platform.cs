@@ -33,6 +33,9 @@ partial class Build
     /// <summary>The HMAC secret of the agent's webhook: made once per platform, kept beside it (mode 600), never logged.</summary>
     AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
 
+    /// <summary>The agent's operator token, for its state-changing routes (POST /sync): made once, mode 600, never logged.</summary>
+    AbsolutePath AgentOperatorTokenFile => AgentDirectory / "operator-token";
+
     Target Infrastructure => _ => _
         .Description("Brings up the embedded platform: Docker engine, local registry, base image, signing key, agent (idempotent)")
         .Executes(async () =>
@@ -100,21 +103,33 @@ partial class Build
             PidFile = AgentPidFile,
             ApiPort = AgentPort,
             Arguments = ["--root", RootDirectory, "--instance", AgentInstance],
-            Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret() },
+            Environment = new Dictionary<string, string>
+            {
+                ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret(),
+                ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorToken(),
+            },
         }, Log, CancellationToken);
     }
 
-    string AgentWebhookSecret()
+    string AgentWebhookSecret() => PlatformSecret(AgentWebhookSecretFile);
+
+    string AgentOperatorToken() => PlatformSecret(AgentOperatorTokenFile);
+
+    /// <summary>A client of the local agent that may call its state-changing routes.</summary>
+    AgentClient OperatorAgentClient() => AgentClient.ForPort(AgentPort, AgentOperatorToken());
+
+    /// <summary>A random secret made once per platform and kept in <paramref name="file"/> (mode 600).</summary>
+    static string PlatformSecret(AbsolutePath file)
     {
-        if (!AgentWebhookSecretFile.FileExists())
+        if (!file.FileExists())
         {
-            AgentDirectory.CreateDirectory();
-            File.WriteAllText(AgentWebhookSecretFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(AgentWebhookSecretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
         }
-        return File.ReadAllText(AgentWebhookSecretFile).Trim();
+        return File.ReadAllText(file).Trim();
     }
 }

@@ -90,6 +90,7 @@ public static class AgentHost
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseMiddleware<HostAllowList>(options.ApiPort);
         app.MapAgentApi(options);
         app.MapImageAutomationApi(options);
         var lifetime = app.Lifetime;

@@ -24,6 +24,22 @@ public sealed record AgentOptions
     public int ApiPort { get; init; } = 8090;
     /// <summary>HMAC secret of POST /hooks/git (--webhook-secret or SLIPWAY_AGENT_WEBHOOK_SECRET); unset: every webhook is rejected.</summary>
     public string? WebhookSecret { get; init; }
+    /// <summary>
+    /// Bearer token every state-changing route of the API asks for (SLIPWAY_AGENT_OPERATOR_TOKEN; Infrastructure keeps it
+    /// in .nuke/platform/agent/operator-token, mode 600); unset: those routes refuse everything. Never on a command line.
+    /// </summary>
+    public string? OperatorToken { get; init; }
+    /// <summary>Registries (host:port or host:*) images may come from (--allowed-registries; default the platform's, 127.0.0.1:5000).</summary>
+    public IReadOnlyList<string> AllowedRegistries { get; init; } = [DefaultRegistry];
+    /// <summary>The most replicas any environment may ask for (--max-replicas 20).</summary>
+    public int MaxReplicas { get; init; } = 20;
+    /// <summary>The most entries read from an environment's folder in one commit (--max-files 16).</summary>
+    public int MaxFiles { get; init; } = 16;
+    /// <summary>The largest file read from the config repo, in bytes (--max-file-bytes 262144).</summary>
+    public long MaxFileBytes { get; init; } = 256 * 1024;
+
+    const string DefaultRegistry = "127.0.0.1:5000";
+
     /// <summary>Name of this agent's containers and their slipway.agent label (--instance slipway).</summary>
     public string Instance { get; init; } = "slipway";
     /// <summary>File the agent writes its pid to (--pid-file; default &lt;work-dir&gt;/agent.pid).</summary>
@@ -75,6 +91,10 @@ public sealed record AgentOptions
         ["--image-scan-interval"] = "Agent:ImageScanInterval",
         ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
         ["--config-repo-token"] = "Agent:ConfigRepoToken",
+        ["--allowed-registries"] = "Agent:AllowedRegistries",
+        ["--max-replicas"] = "Agent:MaxReplicas",
+        ["--max-files"] = "Agent:MaxFiles",
+        ["--max-file-bytes"] = "Agent:MaxFileBytes",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -112,6 +132,13 @@ public sealed record AgentOptions
                   : throw new ArgumentException($"--api-port: '{port}' is not a port number.")
                 : 8090,
             WebhookSecret = Get("WebhookSecret"),
+            OperatorToken = Get("OperatorToken"),
+            AllowedRegistries = Get("AllowedRegistries") is { } registries
+                ? Slipway.Delivery.Manifests.RegistryPolicy.ParseList(registries)
+                : [DefaultRegistry],
+            MaxReplicas = (int)Count(Get("MaxReplicas"), "--max-replicas", 20),
+            MaxFiles = (int)Count(Get("MaxFiles"), "--max-files", 16),
+            MaxFileBytes = Count(Get("MaxFileBytes"), "--max-file-bytes", 256 * 1024),
             Instance = Get("Instance") ?? "slipway",
             PidFile = Get("PidFile") is { } pidFile ? Path.GetFullPath(pidFile, root) : Path.Combine(workDir, "agent.pid"),
             Drain = Duration(Get("Drain"), "--drain", TimeSpan.FromSeconds(2)),
@@ -133,6 +160,11 @@ public sealed record AgentOptions
             ConfigRepoToken = Get("ConfigRepoToken"),
         };
     }
+
+    static long Count(string? text, string option, long fallback) =>
+        text is null ? fallback
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= int.MaxValue ? value
+        : throw new ArgumentException($"{option}: '{text}' is not a positive whole number.");
 
     static TimeSpan Duration(string? text, string option, TimeSpan fallback)
     {
