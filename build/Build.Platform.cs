@@ -102,7 +102,7 @@ partial class Build
             LogFile = PlatformDirectory / "agent.log",
             PidFile = AgentPidFile,
             ApiPort = AgentPort,
-            Arguments = ["--root", RootDirectory, "--instance", AgentInstance],
+            Arguments = ["--root", RootDirectory, "--instance", AgentInstance, "--allowed-registries", Registry],
             Environment = new Dictionary<string, string>
             {
                 ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret(),

@@ -60,6 +60,8 @@ sealed class AgentUnderTest : IAsyncDisposable
             "--instance", Instance,
             "--drain", "1",
             "--readiness-timeout", "90",
+            // The drills' images live in throw-away registries on random loopback ports.
+            "--allowed-registries", "127.0.0.1:*",
         ], TestLogger.Create(Instance), TestContext.Current.CancellationToken);
         await app.StartAsync(TestContext.Current.CancellationToken);
     }
@@ -72,7 +74,7 @@ sealed class AgentUnderTest : IAsyncDisposable
         PidFile = Path.Combine(directory, "agent.pid"),
         ApiPort = apiPort,
         Arguments = ["--root", directory, "--config-repo", Repo.Bare, "--work-dir", Path.Combine(directory, "agent"), "--environments", "staging",
-            "--interval", "1", "--instance", Instance, "--drain", "1"],
+            "--interval", "1", "--instance", Instance, "--drain", "1", "--allowed-registries", "127.0.0.1:*"],
         Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = Secret },
     };
 
