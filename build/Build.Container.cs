@@ -125,7 +125,11 @@ partial class Build
             await SignAndAttestAsync(image, registry);
         });
 
-    RegistryClient OpenRegistryClient() => new(Log, RegistryUsername is null
-        ? null // ~/.docker/config.json and its credential helpers
-        : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+    RegistryClient OpenRegistryClient()
+    {
+        UsePlatformRegistryCredentials();
+        return new(Log, RegistryUsername is null
+            ? null // $DOCKER_CONFIG/config.json (the platform's) or ~/.docker/config.json, and their credential helpers
+            : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+    }
 }

@@ -33,6 +33,21 @@ partial class Build
     /// <summary>The HMAC secret of the agent's webhook: made once per platform, kept beside it (mode 600), never logged.</summary>
     AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
 
+    /// <summary>The embedded registry's credentials as a standard Docker config.json (made by Infrastructure, mode 600).</summary>
+    RegistryAuthFiles RegistryAuth => RegistryAuthFiles.Under(PlatformDirectory);
+
+    /// <summary>
+    /// Points DOCKER_CONFIG at the platform's config.json (unless the caller set one), so this build's registry client,
+    /// the SDK's container tooling it runs and the agent it starts all authenticate to the embedded registry.
+    /// </summary>
+    void UsePlatformRegistryCredentials()
+    {
+        if (string.IsNullOrEmpty(EnvironmentVariables.GetValueOrDefault("DOCKER_CONFIG")) && File.Exists(RegistryAuth.DockerConfig))
+        {
+            Environment.SetEnvironmentVariable("DOCKER_CONFIG", RegistryAuth.DockerConfigDirectory);
+        }
+    }
+
     /// <summary>The agent's operator token, for its state-changing routes (POST /sync): made once, mode 600, never logged.</summary>
     AbsolutePath AgentOperatorTokenFile => AgentDirectory / "operator-token";
 
@@ -41,6 +56,7 @@ partial class Build
         .Executes(async () =>
         {
             Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken);
+            UsePlatformRegistryCredentials();
             await PublishSigningKeyAsync();
             await EnsureAgentAsync();
         });
@@ -107,6 +123,7 @@ partial class Build
             {
                 ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret(),
                 ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorToken(),
+                ["DOCKER_CONFIG"] = Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? RegistryAuth.DockerConfigDirectory,
             },
         }, Log, CancellationToken);
     }

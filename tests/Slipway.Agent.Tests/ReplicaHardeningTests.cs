@@ -26,11 +26,11 @@ public sealed class ReplicaHardeningTests(BeaconImages images) : IAsyncLifetime
         // Beacon's manifest without any securityContext or resource limits: what hardening applies is the agent's default.
         var silent = TestConfigRepo.Render("staging", images.ImageA, replicas: 1, hostPort: stagingPort, audience: "tests").Files.ToDictionary();
         silent["deployment.yaml"] = WithoutSecurityAndLimits(silent["deployment.yaml"]);
-        var staging = await agent.Repo.CommitFilesAsync("staging", silent, "Deploy with a silent manifest");
-        var production = await agent.Repo.CommitAsync("production", images.ImageA, replicas: 1, hostPort: productionPort);
+        await agent.Repo.CommitFilesAsync("staging", silent, "Deploy with a silent manifest");
+        var head = await agent.Repo.CommitAsync("production", images.ImageA, replicas: 1, hostPort: productionPort);
         await agent.StartAsync(environments: "staging,production");
-        await agent.WaitForAsync("staging", staging);
-        await agent.WaitForAsync("production", production);
+        await agent.WaitForAsync("staging", head);
+        await agent.WaitForAsync("production", head);
 
         var replica = (await agent.ContainersAsync("staging")).Single();
         var inspected = await agent.Docker.Containers.InspectContainerAsync(replica.ID, TestContext.Current.CancellationToken);

@@ -50,7 +50,11 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         var at = image.IndexOf('@', StringComparison.Ordinal);
         log.Information("Pulling {Image}", image);
         var errors = new List<string>();
-        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null,
+        // The engine pulls with the registry's credentials from $DOCKER_CONFIG/config.json (the platform's), when it has some.
+        var registry = Slipway.Delivery.Oci.ImageReference.Parse(image).Registry;
+        var credentials = Slipway.Delivery.Registry.DockerConfigCredentials.Find(registry);
+        var auth = credentials is null ? null : new AuthConfig { Username = credentials.Username, Password = credentials.Password, ServerAddress = registry };
+        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, auth,
             new Progress<JSONMessage>(m => { if (m.Error?.Message is { } message) errors.Add(message); }), cancellationToken);
         try
         {
@@ -101,12 +105,28 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         }
     }
 
+    // Docker accepts two networks of one name: replicas starting together must not both create it.
+    readonly SemaphoreSlim networkGate = new(1, 1);
+
     /// <summary>The environment's network (created, labelled with the agent instance, when missing).</summary>
     async Task<string> EnsureNetworkAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         var instance = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Agent, "slipway");
         var environment = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Environment, "default");
         var name = NetworkName(instance, environment);
+        await networkGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await EnsureNetworkAsync(name, instance, environment, cancellationToken);
+        }
+        finally
+        {
+            networkGate.Release();
+        }
+    }
+
+    async Task<string> EnsureNetworkAsync(string name, string instance, string environment, CancellationToken cancellationToken)
+    {
         var existing = await docker.Networks.ListNetworksAsync(new NetworksListParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [$"^{name}$"] = true } },
