@@ -44,7 +44,7 @@ partial class Build
     {
         if (string.IsNullOrEmpty(EnvironmentVariables.GetValueOrDefault("DOCKER_CONFIG")) && File.Exists(RegistryAuth.DockerConfig))
         {
-            Environment.SetEnvironmentVariable("DOCKER_CONFIG", RegistryAuth.DockerConfigDirectory);
+            System.Environment.SetEnvironmentVariable("DOCKER_CONFIG", RegistryAuth.DockerConfigDirectory);
         }
     }
 
@@ -123,7 +123,7 @@ partial class Build
             {
                 ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecret(),
                 ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorToken(),
-                ["DOCKER_CONFIG"] = Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? RegistryAuth.DockerConfigDirectory,
+                ["DOCKER_CONFIG"] = System.Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? RegistryAuth.DockerConfigDirectory,
             },
         }, Log, CancellationToken);
     }
