@@ -1,14 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using k8s;
-using k8s.Models;
-using Microsoft.AspNetCore.Builder;
 using Slipway.Agent.Api;
 using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
-using Slipway.Testing.Kubernetes;
 
 namespace Slipway.Agent.Tests;
 
@@ -25,42 +21,36 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
     static readonly string Image = "127.0.0.1:5000/beacon@sha256:" + new string('a', 64);
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    readonly string directory = Directory.CreateTempSubdirectory("slipway-agent-api-").FullName;
     readonly HttpClient http = new();
-    KubernetesApiSimulation simulation = null!;
-    IKubernetes client = null!;
-    WebApplication agent = null!;
-    AgentClient status = null!;
+    SimulatedEnvironment env = null!;
     string revision = "";
 
     public async ValueTask InitializeAsync()
     {
-        simulation = await KubernetesApiSimulation.StartAsync();
-        client = simulation.CreateClient();
-        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Environment } }, cancellationToken: Ct);
-        var repo = await TestConfigRepo.CreateAsync(directory);
-        revision = await repo.CommitAsync(Environment, Image, replicas: 1, hostPort: 8081);
+        env = await SimulatedEnvironment.CreateAsync("slipway-agent-api-");
+        revision = await env.Repo.CommitAsync(Environment, Image, replicas: 1, hostPort: 8081);
         // In-process configuration keys, as the environment variables SLIPWAY_AGENT_OPERATOR_TOKEN / _WEBHOOK_SECRET give them.
-        (agent, status) = await SimulatedClusterAgent.StartAsync(simulation, directory, repo, Environment, "0.2", "api-agent",
-            FakeImageVerification.SigningEverything(), Ct, ["--Agent:OperatorToken", OperatorToken, "--Agent:WebhookSecret", WebhookSecret]);
+        await env.StartAgentAsync("api-agent", FakeImageVerification.SigningEverything(),
+            ["--Agent:OperatorToken", OperatorToken, "--Agent:WebhookSecret", WebhookSecret]);
         await AssertStillServingAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await env.DisposeAsync();
     }
 
     async Task AssertStillServingAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while ((await status.GetStatusAsync(Ct)).Find(Environment) is not { Health: EnvironmentHealth.Healthy } current || current.AppliedRevision != revision)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "staging did not run its revision healthy within 60 s");
-            await Task.Delay(100, Ct);
-        }
-        Assert.Equal(Image, (await client.AppsV1.ReadNamespacedDeploymentAsync("beacon", Environment, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Image);
+        await env.WaitForAsync(s => s is { Health: EnvironmentHealth.Healthy } && s.AppliedRevision == revision, "staging runs its revision healthy");
+        Assert.Equal(Image, await env.RunningImageAsync());
     }
 
     async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? host = null, string? bearer = null, HttpContent? content = null,
         IReadOnlyDictionary<string, string>? headers = null)
     {
-        var request = new HttpRequestMessage(method, new Uri(status.BaseAddress, path)) { Content = content };
+        var request = new HttpRequestMessage(method, new Uri(env.Status.BaseAddress, path)) { Content = content };
         if (host is not null) request.Headers.Host = host;
         if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.Add(name, value);
@@ -79,9 +69,9 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
         using (var foreignSync = await SendAsync(HttpMethod.Post, "sync", host, OperatorToken))
             Assert.Equal(HttpStatusCode.MisdirectedRequest, foreignSync.StatusCode);
 
-        using (var loopback = await SendAsync(HttpMethod.Get, "status", $"127.0.0.1:{status.BaseAddress.Port}"))
+        using (var loopback = await SendAsync(HttpMethod.Get, "status", $"127.0.0.1:{env.Status.BaseAddress.Port}"))
             Assert.Equal(HttpStatusCode.OK, loopback.StatusCode);
-        using (var localhost = await SendAsync(HttpMethod.Get, "status", $"localhost:{status.BaseAddress.Port}"))
+        using (var localhost = await SendAsync(HttpMethod.Get, "status", $"localhost:{env.Status.BaseAddress.Port}"))
             Assert.Equal(HttpStatusCode.OK, localhost.StatusCode);
         await AssertStillServingAsync();
     }
@@ -93,11 +83,11 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         using (var wrong = await SendAsync(HttpMethod.Post, "sync", bearer: "not-the-token"))
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        using var wrongClient = new AgentClient(status.BaseAddress) { OperatorToken = "not-the-token" };
+        using var wrongClient = new AgentClient(env.Status.BaseAddress) { OperatorToken = "not-the-token" };
         await Assert.ThrowsAsync<AgentOperatorTokenRejectedException>(() => wrongClient.RequestSyncAsync(Ct));
         await AssertStillServingAsync();
 
-        using var operatorClient = new AgentClient(status.BaseAddress) { OperatorToken = OperatorToken };
+        using var operatorClient = new AgentClient(env.Status.BaseAddress) { OperatorToken = OperatorToken };
         await operatorClient.RequestSyncAsync(Ct);
         await AssertStillServingAsync();
     }
@@ -134,7 +124,7 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
         }
         using (var anonymousId = await DeliverAsync(null)) Assert.Equal(HttpStatusCode.BadRequest, anonymousId.StatusCode);
         using (var another = await DeliverAsync(Guid.NewGuid().ToString())) Assert.Equal(HttpStatusCode.Accepted, another.StatusCode);
-        await status.TriggerSyncAsync(WebhookSecret, Ct);   // the build's client gives each delivery its own id
+        await env.Status.TriggerSyncAsync(WebhookSecret, Ct);   // the build's client gives each delivery its own id
         await AssertStillServingAsync();
     }
 
@@ -143,9 +133,9 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
     {
         // Declares more than the limit but sends two bytes: were the body awaited, the request would hang instead.
         using var socket = new System.Net.Sockets.TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, status.BaseAddress.Port, Ct);
+        await socket.ConnectAsync(IPAddress.Loopback, env.Status.BaseAddress.Port, Ct);
         var stream = socket.GetStream();
-        var head = $"POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1:{status.BaseAddress.Port}\r\nContent-Length: {AgentEndpoints.MaxWebhookBody + 1}\r\n\r\n{{}}";
+        var head = $"POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1:{env.Status.BaseAddress.Port}\r\nContent-Length: {AgentEndpoints.MaxWebhookBody + 1}\r\n\r\n{{}}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), Ct);
         var buffer = new byte[256];
         var read = await stream.ReadAsync(buffer, Ct);
@@ -164,17 +154,5 @@ public sealed class AgentApiSecurityTests : IAsyncLifetime
         for (var i = 0; i < WebhookDeliveries.Capacity; i++) Assert.True(deliveries.TryRecord($"delivery-{i}"));
         Assert.False(deliveries.TryRecord($"delivery-{WebhookDeliveries.Capacity - 1}"));
         Assert.True(deliveries.TryRecord("first"));   // forgotten: the oldest leave once the capacity is reached
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await agent.StopAsync();
-        await agent.DisposeAsync();
-        status.Dispose();
-        http.Dispose();
-        client.Dispose();
-        await simulation.DisposeAsync();
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }   // git may still hold a file for a moment; the temp folder is cleaned by the system
     }
 }

@@ -1,10 +1,6 @@
-using k8s;
-using k8s.Models;
-using Microsoft.AspNetCore.Builder;
 using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
-using Slipway.Testing.Kubernetes;
 
 namespace Slipway.Agent.Tests;
 
@@ -15,76 +11,48 @@ namespace Slipway.Agent.Tests;
 /// </summary>
 public sealed class AgentPolicySyncTests : IAsyncLifetime
 {
-    const string Environment = "staging";
     static readonly string GoodImage = "127.0.0.1:5000/beacon@sha256:" + new string('a', 64);
     static readonly string NextImage = "127.0.0.1:5000/beacon@sha256:" + new string('c', 64);
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    readonly string directory = Directory.CreateTempSubdirectory("slipway-agent-policy-").FullName;
-    KubernetesApiSimulation simulation = null!;
-    IKubernetes client = null!;
-    TestConfigRepo repo = null!;
-    WebApplication? agent;
-    AgentClient status = null!;
+    SimulatedEnvironment env = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        simulation = await KubernetesApiSimulation.StartAsync();
-        client = simulation.CreateClient();
-        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Environment } }, cancellationToken: Ct);
-        repo = await TestConfigRepo.CreateAsync(directory);
-    }
+    public async ValueTask InitializeAsync() => env = await SimulatedEnvironment.CreateAsync("slipway-agent-policy-");
+
+    public ValueTask DisposeAsync() => env.DisposeAsync();
 
     async Task<string> DeployGoodAsync()
     {
-        var good = await repo.CommitAsync(Environment, GoodImage, replicas: 2, hostPort: 8081);
-        (agent, status) = await SimulatedClusterAgent.StartAsync(simulation, directory, repo, Environment, "0.2", "policy-agent",
-            FakeImageVerification.SigningEverything(), Ct, ["--max-file-bytes", "65536"]);
-        await WaitForAsync(s => s.AppliedRevision == good && s.Health == EnvironmentHealth.Healthy, "the good revision applied");
+        var good = await env.Repo.CommitAsync(SimulatedEnvironment.Name, GoodImage, replicas: 2, hostPort: 8081);
+        await env.StartAgentAsync("policy-agent", FakeImageVerification.SigningEverything(), ["--max-file-bytes", "65536"]);
+        await env.WaitForAsync(s => s.AppliedRevision == good && s.Health == EnvironmentHealth.Healthy, "the good revision applied");
         return good;
     }
-
-    async Task<EnvironmentStatus> WaitForAsync(Func<EnvironmentStatus, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        EnvironmentStatus? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = (await status.GetStatusAsync(Ct)).Find(Environment);
-            if (last is not null && condition(last)) return last;
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException($"{what}: not reached within 60 s; last status: {last}");
-    }
-
-    async Task<string> RunningImageAsync() =>
-        (await client.AppsV1.ReadNamespacedDeploymentAsync("beacon", Environment, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Image;
 
     /// <summary>The refusal is on /status with its reason, the good revision still runs, and a good commit afterwards applies.</summary>
     async Task AssertRefusedAndRecoversAsync(string good, string bad, string reason)
     {
-        var refused = await WaitForAsync(s => s.RefusedRevision == bad, "the bad revision refused");
+        var refused = await env.WaitForAsync(s => s.RefusedRevision == bad, "the bad revision refused");
         Assert.Equal(good, refused.AppliedRevision);
         Assert.Contains($"Revision {bad[..12]} refused for staging", refused.LastError, StringComparison.Ordinal);
         Assert.Contains(reason, refused.LastError, StringComparison.Ordinal);
-        Assert.Equal(GoodImage, await RunningImageAsync());
+        Assert.Equal(GoodImage, await env.RunningImageAsync());
 
-        var next = await repo.CommitAsync(Environment, NextImage, replicas: 2, hostPort: 8081);
-        await WaitForAsync(s => s.AppliedRevision == next && s.Health == EnvironmentHealth.Healthy && s.RefusedRevision is null, "a good commit after it applied");
-        Assert.Equal(NextImage, await RunningImageAsync());
+        var next = await env.Repo.CommitAsync(SimulatedEnvironment.Name, NextImage, replicas: 2, hostPort: 8081);
+        await env.WaitForAsync(s => s.AppliedRevision == next && s.Health == EnvironmentHealth.Healthy && s.RefusedRevision is null, "a good commit after it applied");
+        Assert.Equal(NextImage, await env.RunningImageAsync());
     }
 
     async Task<string> CommitEditedAsync(Func<Dictionary<string, string>, Dictionary<string, string>> edit, string message)
     {
-        var files = (await repo.FilesAsync(Environment)).ToDictionary();
-        return await repo.CommitFilesAsync(Environment, edit(files), message);
+        var files = (await env.Repo.FilesAsync(SimulatedEnvironment.Name)).ToDictionary();
+        return await env.Repo.CommitFilesAsync(SimulatedEnvironment.Name, edit(files), message);
     }
 
     [Fact]
     public async Task An_image_from_a_foreign_registry_is_refused()
     {
         var good = await DeployGoodAsync();
-        var bad = await repo.CommitAsync(Environment, "ghcr.io/someone/beacon@sha256:" + new string('b', 64), replicas: 2, hostPort: 8081);
+        var bad = await env.Repo.CommitAsync(SimulatedEnvironment.Name, "ghcr.io/someone/beacon@sha256:" + new string('b', 64), replicas: 2, hostPort: 8081);
         await AssertRefusedAndRecoversAsync(good, bad, "comes from registry 'ghcr.io', which is not allowed here (allowed: 127.0.0.1:5000)");
     }
 
@@ -133,13 +101,13 @@ public sealed class AgentPolicySyncTests : IAsyncLifetime
         var large = await CommitEditedAsync(files => { files["configmap.yaml"] += "\n# " + new string('x', 70_000) + "\n"; return files; }, "A large file");
         await AssertRefusedAndRecoversAsync(good, large, "environments/staging/configmap.yaml is 7");
 
-        var current = (await WaitForAsync(s => s.RefusedRevision is null, "recovered")).AppliedRevision!;
+        var current = (await env.WaitForAsync(s => s.RefusedRevision is null, "recovered")).AppliedRevision!;
         var many = await CommitEditedAsync(files =>
         {
             for (var i = 0; i < 20; i++) files[$"extra-{i}.yaml"] = "a: 1\n";
             return files;
         }, "Many files");
-        var refused = await WaitForAsync(s => s.RefusedRevision == many, "too many files refused");
+        var refused = await env.WaitForAsync(s => s.RefusedRevision == many, "too many files refused");
         Assert.Contains("holds 23 entries; at most 16 are read (--max-files)", refused.LastError, StringComparison.Ordinal);
         Assert.Equal(current, refused.AppliedRevision);
     }
@@ -148,30 +116,16 @@ public sealed class AgentPolicySyncTests : IAsyncLifetime
     public async Task A_removed_folder_is_not_pruned_unless_the_commit_says_so()
     {
         var good = await DeployGoodAsync();
-        var removal = await repo.RemoveEnvironmentAsync(Environment);
-        var refused = await WaitForAsync(s => s.RefusedRevision == removal, "the removal refused");
+        var removal = await env.Repo.RemoveEnvironmentAsync(SimulatedEnvironment.Name);
+        var refused = await env.WaitForAsync(s => s.RefusedRevision == removal, "the removal refused");
         Assert.Equal(good, refused.AppliedRevision);
         Assert.Contains($"was removed by {removal[..12]} without the trailer 'Slipway-Allow-Empty: true'", refused.LastError, StringComparison.Ordinal);
-        Assert.Equal(GoodImage, await RunningImageAsync());
+        Assert.Equal(GoodImage, await env.RunningImageAsync());
 
-        await repo.CommitAsync(Environment, GoodImage, replicas: 2, hostPort: 8081);
-        var allowed = await repo.RemoveEnvironmentAsync(Environment, $"Retire {Environment}\n\nSlipway-Allow-Empty: true");
-        var pruned = await WaitForAsync(s => s.AppliedRevision == allowed && s.ReplicasDesired == 0, "the environment pruned");
+        await env.Repo.CommitAsync(SimulatedEnvironment.Name, GoodImage, replicas: 2, hostPort: 8081);
+        var allowed = await env.Repo.RemoveEnvironmentAsync(SimulatedEnvironment.Name, $"Retire {SimulatedEnvironment.Name}\n\nSlipway-Allow-Empty: true");
+        var pruned = await env.WaitForAsync(s => s.AppliedRevision == allowed && s.ReplicasDesired == 0, "the environment pruned");
         Assert.Contains("nothing runs there", pruned.LastError, StringComparison.Ordinal);
-        Assert.Empty((await client.AppsV1.ListNamespacedDeploymentAsync(Environment, cancellationToken: Ct)).Items);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (agent is not null)
-        {
-            await agent.StopAsync();
-            await agent.DisposeAsync();
-        }
-        status?.Dispose();
-        client.Dispose();
-        await simulation.DisposeAsync();
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }   // git may still hold a file for a moment; the temp folder is cleaned by the system
+        Assert.Empty((await env.Client.AppsV1.ListNamespacedDeploymentAsync(SimulatedEnvironment.Name, cancellationToken: TestContext.Current.CancellationToken)).Items);
     }
 }

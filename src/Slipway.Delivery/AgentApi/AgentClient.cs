@@ -76,21 +76,7 @@ public sealed class AgentClient : IDisposable
         request.Headers.Add("X-GitHub-Event", "push");
         // Each delivery has its own id, as a Git host's does: the agent refuses an id it has seen (a replay).
         request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
-        }
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-                throw new AgentWebhookRejectedException(BaseAddress, await response.Content.ReadAsStringAsync(cancellationToken));
-            response.EnsureSuccessStatusCode();
-        }
+        await SendAsync(request, reason => new AgentWebhookRejectedException(BaseAddress, reason), cancellationToken);
     }
 
     /// <summary>
@@ -103,6 +89,12 @@ public sealed class AgentClient : IDisposable
             throw new InvalidOperationException("AgentClient.OperatorToken is not set: POST /sync needs the agent's operator token (.nuke/platform/agent/operator-token).");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "sync"));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        await SendAsync(request, reason => new AgentOperatorTokenRejectedException(BaseAddress, reason), cancellationToken);
+    }
+
+    /// <summary>Sends a state-changing request: unreachable → <see cref="AgentUnavailableException"/>, 401 → <paramref name="rejected"/>(the agent's answer).</summary>
+    async Task SendAsync(HttpRequestMessage request, Func<string, Exception> rejected, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
@@ -115,7 +107,7 @@ public sealed class AgentClient : IDisposable
         using (response)
         {
             if (response.StatusCode == HttpStatusCode.Unauthorized)
-                throw new AgentOperatorTokenRejectedException(BaseAddress, await response.Content.ReadAsStringAsync(cancellationToken));
+                throw rejected(await response.Content.ReadAsStringAsync(cancellationToken));
             response.EnsureSuccessStatusCode();
         }
     }
