@@ -1,3 +1,4 @@
+using k8s;
 using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
