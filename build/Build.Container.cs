@@ -2,6 +2,7 @@ using Slipway.Build;
 using Slipway.Delivery.ContainerTesting;
 using Slipway.Delivery.Images;
 using Slipway.Delivery.Oci;
+using Slipway.Delivery.Platform;
 using Slipway.Delivery.Registry;
 using Slipway.Delivery.SupplyChain;
 using Slipway.Delivery.Versioning;
@@ -31,6 +32,19 @@ partial class Build
 
     AbsolutePath ImageFile => ArtifactsDirectory / ImageManifestFile.FileName;
 
+    /// <summary>The base image pinned by digest (see BaseImageLock); in the source tree, so a change to it is a reviewed commit.</summary>
+    AbsolutePath BaseImageLockFile => RootDirectory / "build" / "base-image.lock";
+
+    Target UpdateBaseImageLock => _ => _
+        .Description("Pins the base image Infrastructure provides by digest in build/base-image.lock (commit the file)")
+        .DependsOn(Infrastructure)
+        .Executes(() =>
+        {
+            var current = BaseImageLockFile.FileExists() ? BaseImageLock.Read(BaseImageLockFile) : new BaseImageLock(null, null);
+            current.With(Platform!.BaseImage).Write(BaseImageLockFile);
+            Log.Information("Pinned the {Source} base image {Image} in {File}", Platform.BaseImage.Source, Platform.BaseImage.Reference, BaseImageLockFile);
+        });
+
     AbsolutePath ServiceDirectory => (RootDirectory / ServiceProject).Parent!;
 
     /// <summary>The version the image is stamped with, read from Git once per run.</summary>
@@ -41,7 +55,8 @@ partial class Build
         .Description("Builds the service's OCI image; its reference and digest go to .nuke/artifacts/image.json (up to date while its sources, version and base are)")
         .DependsOn(Compile, Infrastructure)
         .After(Test)
-        .Inputs(() => [ServiceDirectory, RootDirectory / "Directory.Build.props", RootDirectory / "Directory.Packages.props", RootDirectory / "global.json"])
+        .Inputs(() => [ServiceDirectory, RootDirectory / "Directory.Build.props", RootDirectory / "Directory.Packages.props", RootDirectory / "global.json",
+            BaseImageLockFile])
         .InputValues(() => Builder, () => ImageName, () => ServicePort, () => Registry, () => Platform?.BaseImage.Reference.ToString())
         .InputValue(async () => await ServiceVersionAsync)
         .Outputs(() => [ImageFile])
@@ -52,7 +67,7 @@ partial class Build
             var request = new ImageBuildRequest(
                 new ServiceProject(RootDirectory / ServiceProject, ImageName, ServicePort),
                 version,
-                Platform!.BaseImage.Reference,
+                BaseImageLock.Read(BaseImageLockFile).Pin(Platform!.BaseImage, BaseImageLockFile),
                 Registry,
                 ArtifactsDirectory,
                 await GitVersioning.ReadSourceUrlAsync(RootDirectory, CancellationToken),
@@ -125,7 +140,11 @@ partial class Build
             await SignAndAttestAsync(image, registry);
         });
 
-    RegistryClient OpenRegistryClient() => new(Log, RegistryUsername is null
-        ? null // ~/.docker/config.json and its credential helpers
-        : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+    RegistryClient OpenRegistryClient()
+    {
+        UsePlatformRegistryCredentials();
+        return new(Log, RegistryUsername is null
+            ? null // $DOCKER_CONFIG/config.json (the platform's) or ~/.docker/config.json, and their credential helpers
+            : _ => new RegistryCredentials(RegistryUsername, RegistryPassword ?? ""));
+    }
 }

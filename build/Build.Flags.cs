@@ -38,12 +38,16 @@ partial class Build
     /// <summary>Asks a running local agent to sync now (a Git host's webhook would); without one, its interval picks the change up.</summary>
     async Task WakeAgentIfRunningAsync()
     {
-        using var agent = AgentClient.ForPort(AgentPort);
-        if (!AgentWebhookSecretFile.FileExists() || !await agent.IsRunningAsync(CancellationToken))
+        if (!AgentOperatorTokenFile.FileExists())
         {
             return;
         }
-        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        using var agent = OperatorAgentClient();
+        if (!await agent.IsRunningAsync(CancellationToken))
+        {
+            return;
+        }
+        await agent.RequestSyncAsync(CancellationToken);
         Log.Information("Woke the agent on 127.0.0.1:{Port} to sync now", AgentPort);
     }
 }

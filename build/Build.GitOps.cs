@@ -128,8 +128,8 @@ partial class Build
     /// <summary>Triggers the agent and waits until <paramref name="environment"/> runs <paramref name="revision"/> (or a later one containing it) healthy.</summary>
     async Task WaitForAgentAsync(string environment, string revision, TimeSpan timeout)
     {
-        using var agent = AgentClient.ForPort(AgentPort);
-        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken); // no need to wait for the interval
+        using var agent = OperatorAgentClient();
+        await agent.RequestSyncAsync(CancellationToken); // no need to wait for the interval
         var lastReported = "";
         var configRepository = OpenConfigRepository();
         var status = await agent.WaitForEnvironmentAsync(environment, revision, timeout,

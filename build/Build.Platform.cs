@@ -32,7 +32,22 @@ partial class Build
     /// <summary>The HMAC secret of the agent's webhook: made once per platform, kept beside it (mode 600), never logged.</summary>
     AbsolutePath AgentWebhookSecretFile => AgentDirectory / "webhook-secret";
 
-    /// <summary>The operator token of the agent's dashboard and state-changing API: made once per platform (mode 600), never logged.</summary>
+    /// <summary>The embedded registry's credentials as a standard Docker config.json (made by Infrastructure, mode 600).</summary>
+    RegistryAuthFiles RegistryAuth => RegistryAuthFiles.Under(PlatformDirectory);
+
+    /// <summary>
+    /// Points DOCKER_CONFIG at the platform's config.json (unless the caller set one), so this build's registry client,
+    /// the SDK's container tooling it runs and the agent it starts all authenticate to the embedded registry.
+    /// </summary>
+    void UsePlatformRegistryCredentials()
+    {
+        if (string.IsNullOrEmpty(EnvironmentVariables.GetValueOrDefault("DOCKER_CONFIG")) && File.Exists(RegistryAuth.DockerConfig))
+        {
+            System.Environment.SetEnvironmentVariable("DOCKER_CONFIG", RegistryAuth.DockerConfigDirectory);
+        }
+    }
+
+    /// <summary>The agent's operator token, for its state-changing routes (POST /sync): made once, mode 600, never logged.</summary>
     AbsolutePath AgentOperatorTokenFile => AgentDirectory / "operator-token";
 
     Target Infrastructure => _ => _
@@ -40,6 +55,7 @@ partial class Build
         .Executes(async () =>
         {
             Platform = await EmbeddedPlatform.EnsureAsync(PlatformOptions, Log, CancellationToken);
+            UsePlatformRegistryCredentials();
             await PublishSigningKeyAsync();
             // The agent's launcher reads its secrets from these files at each start: they exist before it does.
             AgentWebhookSecret();
@@ -77,11 +93,15 @@ partial class Build
             Edge = Published("Slipway.Edge", ["src/Slipway.Edge", "src/Slipway.Edge.Contract"]),
             Agent = Published("Slipway.Agent", ["src/Slipway.Agent", "src/Slipway.Delivery.Core", "src/Slipway.Edge.Contract"]),
             AgentPort = AgentPort,
-            AgentArguments = ["--instance", AgentInstance],
+            AgentArguments = ["--instance", AgentInstance, "--allowed-registries", Registry],
             AgentSecretFiles = new Dictionary<string, string>
             {
                 ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = AgentWebhookSecretFile,
                 ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = AgentOperatorTokenFile,
+            },
+            AgentEnvironment = new Dictionary<string, string>
+            {
+                ["DOCKER_CONFIG"] = System.Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? RegistryAuth.DockerConfigDirectory,
             },
             Dotnet = System.Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet",
         }, new AptInstaller(host, Log, PlatformOptions.AllowInstall), host, Log);
@@ -91,12 +111,15 @@ partial class Build
 
     string AgentOperatorToken() => PlatformSecret(AgentOperatorTokenFile);
 
-    /// <summary>A random secret kept in <paramref name="file"/> (created once, mode 600) and read from there ever after.</summary>
-    string PlatformSecret(AbsolutePath file)
+    /// <summary>A client of the local agent that may call its state-changing routes.</summary>
+    AgentClient OperatorAgentClient() => AgentClient.ForPort(AgentPort, AgentOperatorToken());
+
+    /// <summary>A random secret made once per platform and kept in <paramref name="file"/> (mode 600).</summary>
+    static string PlatformSecret(AbsolutePath file)
     {
         if (!file.FileExists())
         {
-            AgentDirectory.CreateDirectory();
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllText(file, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
             if (!OperatingSystem.IsWindows())
             {

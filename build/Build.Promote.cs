@@ -99,8 +99,8 @@ partial class Build
 
     async Task<RolloutStatus?> WaitForRolloutAsync(string environment, string revision, TimeSpan timeout)
     {
-        using var agent = AgentClient.ForPort(AgentPort);
-        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        using var agent = OperatorAgentClient();
+        await agent.RequestSyncAsync(CancellationToken);
         var repository = OpenConfigRepository();
         var lastReported = "";
         try
@@ -139,8 +139,8 @@ partial class Build
 
     async Task<EnvironmentStatus> WaitForServingAsync(string environment, string revision, string image, TimeSpan timeout)
     {
-        using var agent = AgentClient.ForPort(AgentPort);
-        await agent.TriggerSyncAsync(AgentWebhookSecret(), CancellationToken);
+        using var agent = OperatorAgentClient();
+        await agent.RequestSyncAsync(CancellationToken);
         var repository = OpenConfigRepository();
         var lastReported = "";
         var status = await agent.WaitForServingAsync(environment, revision, image, timeout,

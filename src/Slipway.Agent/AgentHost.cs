@@ -93,6 +93,7 @@ public static class AgentHost
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseMiddleware<HostAllowList>(options.ApiPort);
         app.MapAgentApi(options);
         app.MapImageAutomationApi(options);
         app.MapDashboard();

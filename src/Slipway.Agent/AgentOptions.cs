@@ -24,6 +24,23 @@ public sealed record AgentOptions
     public int ApiPort { get; init; } = 8090;
     /// <summary>HMAC secret of POST /hooks/git (--webhook-secret or SLIPWAY_AGENT_WEBHOOK_SECRET); unset: every webhook is rejected.</summary>
     public string? WebhookSecret { get; init; }
+    /// <summary>
+    /// Bearer token every state-changing route of the API asks for (SLIPWAY_AGENT_OPERATOR_TOKEN; Infrastructure keeps it
+    /// in .nuke/platform/agent/operator-token, mode 600), and the dashboard's login; unset: those routes refuse everything and
+    /// the dashboard is read-only. Never on a command line.
+    /// </summary>
+    public string? OperatorToken { get; init; }
+    /// <summary>Registries (host:port or host:*) images may come from (--allowed-registries; default the platform's, 127.0.0.1:5000).</summary>
+    public IReadOnlyList<string> AllowedRegistries { get; init; } = [DefaultRegistry];
+    /// <summary>The most replicas any environment may ask for (--max-replicas 20).</summary>
+    public int MaxReplicas { get; init; } = 20;
+    /// <summary>The most entries read from an environment's folder in one commit (--max-files 16).</summary>
+    public int MaxFiles { get; init; } = 16;
+    /// <summary>The largest file read from the config repo, in bytes (--max-file-bytes 262144).</summary>
+    public long MaxFileBytes { get; init; } = 256 * 1024;
+
+    const string DefaultRegistry = "127.0.0.1:5000";
+
     /// <summary>Name of this agent's containers and their slipway.agent label (--instance slipway).</summary>
     public string Instance { get; init; } = "slipway";
     /// <summary>File the agent writes its pid to (--pid-file; default &lt;work-dir&gt;/agent.pid).</summary>
@@ -41,8 +58,6 @@ public sealed record AgentOptions
     /// <summary>Bearer token of POST /hooks/registry (--registry-webhook-token); unset: every registry notification is rejected.</summary>
     public string? RegistryWebhookToken { get; init; }
 
-    /// <summary>Operator token (SLIPWAY_AGENT_OPERATOR_TOKEN only: a secret stays off the command line): logs an operator into the dashboard, whose actions change state; unset: no login, the dashboard is read-only. A secret, never logged.</summary>
-    public string? OperatorToken { get; init; }
     /// <summary>The edge's admin socket (--edge-socket; default &lt;root&gt;/.nuke/platform/edge/admin.sock): the Slipway.Edge process serves the environments' ports.</summary>
     public required string EdgeSocket { get; init; }
 
@@ -81,6 +96,10 @@ public sealed record AgentOptions
         ["--registry-webhook-token"] = "Agent:RegistryWebhookToken",
         ["--config-repo-token"] = "Agent:ConfigRepoToken",
         ["--edge-socket"] = "Agent:EdgeSocket",
+        ["--allowed-registries"] = "Agent:AllowedRegistries",
+        ["--max-replicas"] = "Agent:MaxReplicas",
+        ["--max-files"] = "Agent:MaxFiles",
+        ["--max-file-bytes"] = "Agent:MaxFileBytes",
     };
 
     /// <summary>Reads the <c>Agent</c> section; a bad value throws naming the option and what it expects.</summary>
@@ -118,6 +137,13 @@ public sealed record AgentOptions
                   : throw new ArgumentException($"--api-port: '{port}' is not a port number.")
                 : 8090,
             WebhookSecret = Get("WebhookSecret"),
+            OperatorToken = Get("OperatorToken"),
+            AllowedRegistries = Get("AllowedRegistries") is { } registries
+                ? Slipway.Delivery.Manifests.RegistryPolicy.ParseList(registries)
+                : [DefaultRegistry],
+            MaxReplicas = (int)Count(Get("MaxReplicas"), "--max-replicas", 20),
+            MaxFiles = (int)Count(Get("MaxFiles"), "--max-files", 16),
+            MaxFileBytes = Count(Get("MaxFileBytes"), "--max-file-bytes", 256 * 1024),
             Instance = Get("Instance") ?? "slipway",
             PidFile = Get("PidFile") is { } pidFile ? Path.GetFullPath(pidFile, root) : Path.Combine(workDir, "agent.pid"),
             Drain = Duration(Get("Drain"), "--drain", TimeSpan.FromSeconds(2)),
@@ -137,10 +163,14 @@ public sealed record AgentOptions
             ImageScanInterval = Duration(Get("ImageScanInterval"), "--image-scan-interval", TimeSpan.FromSeconds(60)),
             RegistryWebhookToken = Get("RegistryWebhookToken"),
             ConfigRepoToken = Get("ConfigRepoToken"),
-            OperatorToken = Get("OperatorToken"),
             EdgeSocket = Path.GetFullPath(Get("EdgeSocket") ?? Path.Combine(platform, "edge", "admin.sock"), root),
         };
     }
+
+    static long Count(string? text, string option, long fallback) =>
+        text is null ? fallback
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= int.MaxValue ? value
+        : throw new ArgumentException($"{option}: '{text}' is not a positive whole number.");
 
     static TimeSpan Duration(string? text, string option, TimeSpan fallback)
     {

@@ -76,18 +76,18 @@ public sealed class ConfigReloadTests
     public async Task Faults_reload_and_an_invalid_value_keeps_the_previous_faults()
     {
         using var dir = new TempDirectory();
-        dir.Write("appsettings.json", """{ "Faults": { "ErrorRate": 1 } }""");
+        dir.Write("appsettings.json", """{ "Faults": { "Enabled": true, "ErrorRate": 1 } }""");
         using var host = new BeaconHost(configDirectory: dir.Path);
         using var client = host.CreateClient();
         using (var failing = await client.GetAsync("/api/greeting"))
             Assert.Equal(HttpStatusCode.InternalServerError, failing.StatusCode);
 
-        dir.Write("appsettings.json", """{ "Faults": { "ErrorRate": 0 } }""");
+        dir.Write("appsettings.json", """{ "Faults": { "Enabled": true, "ErrorRate": 0 } }""");
         await Eventually.Until(async () => (await client.GetAsync("/api/greeting")).StatusCode, s => s == HttpStatusCode.OK, "error rate back to 0");
 
         // An out-of-range rate beside a flag change: once the flag shows, the reload happened,
         // and the request that shows it was not failed, so the previous rate (0) still holds.
-        dir.Write("appsettings.json", """{ "Faults": { "ErrorRate": 7 }, "FeatureManagement": { "Greeting.V2": true } }""");
+        dir.Write("appsettings.json", """{ "Faults": { "Enabled": true, "ErrorRate": 7 }, "FeatureManagement": { "Greeting.V2": true } }""");
         var message = await Eventually.Until(async () =>
         {
             using var response = await client.GetAsync("/api/greeting");

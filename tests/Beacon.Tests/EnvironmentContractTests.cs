@@ -22,6 +22,7 @@ public sealed class EnvironmentContractTests
             ["BEACON_CONFIG_DIR"] = config.Path,
             ["BEACON_IMAGE_DIGEST"] = digest,
             ["BEACON_VERSION"] = "7.0.1",
+            ["Faults__Enabled"] = "true",
             ["Faults__ErrorRate"] = "1",
         });
         await beacon.WaitUntilReadyAsync();

@@ -11,6 +11,8 @@ namespace Beacon.Tests;
 
 public sealed class FaultTests
 {
+    static readonly Dictionary<string, string?> FaultsOn = new() { ["Faults:Enabled"] = "true" };
+
     [Theory]
     [InlineData(200)]
     [InlineData(418)]
@@ -18,7 +20,7 @@ public sealed class FaultTests
     [InlineData(503)]
     public async Task Status_fault_answers_that_status(int code)
     {
-        using var host = new BeaconHost();
+        using var host = new BeaconHost(FaultsOn);
         using var client = host.CreateClient();
 
         using var response = await client.GetAsync($"/fault/status/{code}");
@@ -30,7 +32,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Status_fault_without_a_body_for_204()
     {
-        using var host = new BeaconHost();
+        using var host = new BeaconHost(FaultsOn);
         using var client = host.CreateClient();
 
         using var response = await client.GetAsync("/fault/status/204");
@@ -46,7 +48,7 @@ public sealed class FaultTests
     [InlineData("/fault/delay/-1")]
     public async Task Out_of_range_faults_are_400_with_the_allowed_range(string path)
     {
-        using var host = new BeaconHost();
+        using var host = new BeaconHost(FaultsOn);
         using var client = host.CreateClient();
 
         using var response = await client.GetAsync(path);
@@ -59,7 +61,7 @@ public sealed class FaultTests
     public async Task Delay_fault_waits_then_answers_200()
     {
         var time = new RecordingTimeProvider();
-        using var host = new BeaconHost(services: s => s.AddSingleton<TimeProvider>(time));
+        using var host = new BeaconHost(FaultsOn, services: s => s.AddSingleton<TimeProvider>(time));
         using var client = host.CreateClient();
         var clock = Stopwatch.StartNew();
 
@@ -77,7 +79,7 @@ public sealed class FaultTests
         const int Seed = 20261128;
         const double Rate = 0.3;
         using var host = new BeaconHost(
-            new Dictionary<string, string?> { ["Faults:ErrorRate"] = "0.3" },
+            new Dictionary<string, string?> { ["Faults:Enabled"] = "true", ["Faults:ErrorRate"] = "0.3" },
             services => services.AddSingleton(new FaultRandom(new Random(Seed))));
         using var client = host.CreateClient();
         var dice = new Random(Seed);
@@ -107,7 +109,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Error_rate_one_fails_every_request_but_the_probes()
     {
-        using var host = new BeaconHost(new Dictionary<string, string?> { ["Faults:ErrorRate"] = "1" });
+        using var host = new BeaconHost(new Dictionary<string, string?> { ["Faults:Enabled"] = "true", ["Faults:ErrorRate"] = "1" });
         using var client = host.CreateClient();
 
         foreach (var path in new[] { "/", "/api/greeting", "/fault/status/200", "/no-route" })
@@ -120,9 +122,8 @@ public sealed class FaultTests
             using var response = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        using (await client.PostAsync("/readyz/disable", null)) { }
-        using var unready = await client.GetAsync("/readyz");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.StatusCode);
+        using var unauthorized = await client.PostAsync("/readyz/disable", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
 
     [Fact]
@@ -130,7 +131,7 @@ public sealed class FaultTests
     {
         var time = new RecordingTimeProvider();
         using var host = new BeaconHost(
-            new Dictionary<string, string?> { ["Faults:LatencyMs"] = "150" },
+            new Dictionary<string, string?> { ["Faults:Enabled"] = "true", ["Faults:LatencyMs"] = "150" },
             services => services.AddSingleton<TimeProvider>(time));
         using var client = host.CreateClient();
 
@@ -150,6 +151,7 @@ public sealed class FaultTests
     [InlineData("Faults:ErrorRate", "1.5")]
     [InlineData("Faults:ErrorRate", "lots")]
     [InlineData("Faults:LatencyMs", "-5")]
+    [InlineData("Faults:Enabled", "yes please")]
     public async Task Invalid_faults_at_start_are_an_error_naming_the_key(string key, string value)
     {
         using var host = new BeaconHost(new Dictionary<string, string?> { [key] = value });

@@ -22,7 +22,7 @@ public sealed class MetricsTests
     [Fact]
     public async Task Exposition_counts_requests_by_route_and_status_with_a_latency_histogram()
     {
-        using var host = new BeaconHost();
+        using var host = new BeaconHost(new Dictionary<string, string?> { ["Faults:Enabled"] = "true" });
         using var client = host.CreateClient();
         for (var i = 0; i < 3; i++)
             using (await client.GetAsync("/api/greeting")) { }
@@ -46,7 +46,7 @@ public sealed class MetricsTests
     [Fact]
     public async Task Injected_errors_are_counted_with_their_real_status()
     {
-        using var host = new BeaconHost(new Dictionary<string, string?> { ["Faults:ErrorRate"] = "1" });
+        using var host = new BeaconHost(new Dictionary<string, string?> { ["Faults:Enabled"] = "true", ["Faults:ErrorRate"] = "1" });
         using var client = host.CreateClient();
         for (var i = 0; i < 4; i++)
             using (await client.GetAsync("/api/greeting")) { }

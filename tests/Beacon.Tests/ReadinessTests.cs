@@ -22,8 +22,11 @@ public sealed class ReadinessTests
     [Fact]
     public async Task Readiness_switches_off_and_on_at_run_time_while_liveness_stays()
     {
-        using var host = new BeaconHost();
+        using var secrets = new TempDirectory();
+        secrets.Write("operator-token", "readiness-token\n");
+        using var host = new BeaconHost(new Dictionary<string, string?> { [OperatorToken.FileKey] = System.IO.Path.Combine(secrets.Path, "operator-token") });
         using var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "readiness-token");
 
         using var disable = await client.PostAsync("/readyz/disable", null);
         Assert.Equal(HttpStatusCode.Accepted, disable.StatusCode);

@@ -16,6 +16,7 @@ public sealed class ShutdownTests
             ["BEACON_CONFIG_DIR"] = config.Path,
             ["Shutdown__DrainDelaySeconds"] = "4",
             ["Shutdown__TimeoutSeconds"] = "30",
+            ["Faults__Enabled"] = "true",
         });
         await beacon.WaitUntilReadyAsync();
 

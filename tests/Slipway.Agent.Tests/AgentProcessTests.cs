@@ -29,7 +29,11 @@ public sealed class AgentProcessTests(BeaconImages images) : IAsyncLifetime
             PidFile = Path.Combine(root, "agent.pid"),
             ApiPort = port,
             Arguments = ["--root", root, "--config-repo", configRepo, "--environments", "staging", "--instance", instance],
-            Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = "process-secret" },
+            Environment = new Dictionary<string, string>
+            {
+                ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = "process-secret",
+                ["SLIPWAY_AGENT_OPERATOR_TOKEN"] = "process-operator-token",
+            },
         };
         var logger = TestLogger.Create("process");
         await using var edge = await InProcessEdge.StartAsync(root, cancellation);
@@ -42,6 +46,10 @@ public sealed class AgentProcessTests(BeaconImages images) : IAsyncLifetime
         var status = await AgentUnderTest.EventuallyAsync(() => client.GetStatusAsync(cancellation), s => s.LastFetch is not null, "the agent fetched");
         Assert.Contains("no commit", status.Find("staging")!.LastError, StringComparison.Ordinal);
         await client.TriggerSyncAsync("process-secret", cancellation);
+        using (var operatorClient = AgentClient.ForPort(port, "process-operator-token"))
+            await operatorClient.RequestSyncAsync(cancellation);
+        using (var wrongToken = AgentClient.ForPort(port, "not-the-token"))
+            await Assert.ThrowsAsync<AgentOperatorTokenRejectedException>(() => wrongToken.RequestSyncAsync(cancellation));
 
         Assert.True(await AgentProcess.StopAsync(settings.PidFile, logger, cancellationToken: cancellation));
         Assert.False(await client.IsRunningAsync(cancellation));

@@ -70,7 +70,7 @@ public sealed class ApplyTests(BeaconImages images) : IAsyncLifetime
         await agent.StartAsync();
         await agent.WaitForAsync("staging", await agent.Repo.CommitAsync("staging", images.ImageA, replicas: 2, hostPort: port));
 
-        var removal = await agent.Repo.RemoveEnvironmentAsync("staging");
+        var removal = await agent.Repo.RemoveEnvironmentAsync("staging", "Retire staging\n\nSlipway-Allow-Empty: true");
 
         await AgentUnderTest.EventuallyAsync(() => agent.ContainersAsync("staging"), c => c.Count == 0, "staging's containers are pruned");
         var status = (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find("staging")!;

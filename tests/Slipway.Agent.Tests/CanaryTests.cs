@@ -32,8 +32,9 @@ public sealed class CanaryTests(BeaconImages images) : IAsyncLifetime
         container.Labels.TryGetValue(ReplicaTrack.Label, out var track) && track == ReplicaTrack.CanaryName;
 
     [Theory]
-    [InlineData("Faults:\n    ErrorRate: 0.5", "error rate")]
-    [InlineData("Faults:\n    LatencyMs: 400", "p95")]
+    // Faults are injected only where the environment's settings enable them (never in production).
+    [InlineData("Faults:\n    Enabled: true\n    ErrorRate: 0.5", "error rate")]
+    [InlineData("Faults:\n    Enabled: true\n    LatencyMs: 400", "p95")]
     public async Task A_faulty_canary_is_rolled_back_and_git_head_equals_what_runs(string faults, string failsOn)
     {
         await using var agent = await AgentUnderTest.CreateAsync();
@@ -83,7 +84,7 @@ public sealed class CanaryTests(BeaconImages images) : IAsyncLifetime
         await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port), "Deploy a"));
         var stable = (await agent.ContainersAsync(Environment)).Select(c => c.ID).Order().ToList();
 
-        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port, "Faults:\n  ErrorRate: 0.5"), "Inject errors by config");
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, Settings(port, "Faults:\n  Enabled: true\n  ErrorRate: 0.5"), "Inject errors by config");
         var aborted = await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(TestContext.Current.CancellationToken),
             s => s.Find(Environment)?.Rollout is { Phase: RolloutPhase.Aborted, RollbackRevision: not null } r && r.Revision == bad,
             "the config canary is aborted and its commit reverted", seconds: 180);

@@ -100,7 +100,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         await WaitForAsync(s => s.AppliedRevision == first, "first revision applied");
         Assert.NotNull(simulation.Find("Deployment", Environment, "beacon"));
 
-        await repo.RemoveEnvironmentAsync(Environment);
+        await repo.RemoveEnvironmentAsync(Environment, $"Retire {Environment}\n\nSlipway-Allow-Empty: true");
         await WaitForAsync(s => s.ReplicasDesired == 0 && s.ImageDigest is null, "environment pruned");
 
         Assert.Null(simulation.Find("Deployment", Environment, "beacon"));

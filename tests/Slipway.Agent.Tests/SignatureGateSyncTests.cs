@@ -25,46 +25,27 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
     static readonly string UnsignedImage = "127.0.0.1:5000/beacon@sha256:" + new string('b', 64);
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    readonly string directory = Directory.CreateTempSubdirectory("slipway-agent-gate-").FullName;
     readonly FakeImageVerification registry = new();
-    KubernetesApiSimulation simulation = null!;
-    IKubernetes client = null!;
-    TestConfigRepo repo = null!;
-    WebApplication? agent;
-    AgentClient status = null!;
+    SimulatedEnvironment env = null!;
 
     public async ValueTask InitializeAsync()
     {
         registry.Sign(SignedImage);
-        simulation = await KubernetesApiSimulation.StartAsync();
-        client = simulation.CreateClient();
-        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Environment } }, cancellationToken: Ct);
-        repo = await TestConfigRepo.CreateAsync(directory);
-        await repo.CommitPublicKeyAsync("signing", PublicKey);
+        env = await SimulatedEnvironment.CreateAsync("slipway-agent-gate-");
+        await env.Repo.CommitPublicKeyAsync("signing", PublicKey);
     }
 
-    async Task StartAgentAsync() =>
-        (agent, status) = await SimulatedClusterAgent.StartAsync(simulation, directory, repo, Environment, "0.2", "gate-agent", registry, Ct);
+    public ValueTask DisposeAsync() => env.DisposeAsync();
 
-    async Task<EnvironmentStatus> WaitForAsync(Func<EnvironmentStatus, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        EnvironmentStatus? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = (await status.GetStatusAsync(Ct)).Find(Environment);
-            if (last is not null && condition(last)) return last;
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException($"{what}: not reached within 60 s; last status: {last}");
-    }
+    Task StartAgentAsync() => env.StartAgentAsync("gate-agent", registry);
 
-    async Task<string> RunningImageAsync() =>
-        (await client.AppsV1.ReadNamespacedDeploymentAsync("beacon", Environment, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Image;
+    Task<EnvironmentStatus> WaitForAsync(Func<EnvironmentStatus, bool> condition, string what) => env.WaitForAsync(condition, what);
+
+    Task<string> RunningImageAsync() => env.RunningImageAsync();
 
     async Task<string> DeploySignedImageAsync()
     {
-        var good = await repo.CommitAsync(Environment, SignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
+        var good = await env.Repo.CommitAsync(Environment, SignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
         await StartAgentAsync();
         var applied = await WaitForAsync(s => s.AppliedRevision == good && s.Health == EnvironmentHealth.Healthy, "the signed revision applied");
         Assert.Null(applied.LastError);
@@ -79,7 +60,7 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
         if (tampered) registry.Tamper(UnsignedImage);
         var good = await DeploySignedImageAsync();
 
-        var bad = await repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
+        var bad = await env.Repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
         var refused = await WaitForAsync(s => s.RefusedRevision == bad, "the unverified revision refused");
 
         Assert.Equal((good, bad, EnvironmentHealth.Degraded), (refused.AppliedRevision, refused.DesiredRevision, refused.Health));
@@ -93,7 +74,7 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
     {
         await DeploySignedImageAsync();
 
-        var audited = await repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationAudit);
+        var audited = await env.Repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationAudit);
         var applied = await WaitForAsync(s => s.AppliedRevision == audited && s.Health == EnvironmentHealth.Healthy, "the audited revision applied");
 
         Assert.Null(applied.RefusedRevision);
@@ -108,7 +89,7 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
         var rendered = TestConfigRepo.Render(Environment, UnsignedImage, replicas: 1, hostPort: 8081, audience: "legacy").Files.ToDictionary();
         rendered["deployment.yaml"] = string.Join('\n', rendered["deployment.yaml"].Split('\n')
             .Where(line => !line.Contains(SlipwayMetadata.VerificationAnnotation, StringComparison.Ordinal)));
-        var legacy = await repo.CommitFilesAsync(Environment, rendered, "Deploy (rendered before image signing)");
+        var legacy = await env.Repo.CommitFilesAsync(Environment, rendered, "Deploy (rendered before image signing)");
         await StartAgentAsync();
 
         var applied = await WaitForAsync(s => s.AppliedRevision == legacy && s.Health == EnvironmentHealth.Healthy, "the legacy revision applied");
@@ -123,7 +104,7 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
 
         registry.RegistryDown = true;
         registry.Sign(UnsignedImage);   // signed, but the registry that says so is away
-        var next = await repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
+        var next = await env.Repo.CommitAsync(Environment, UnsignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
         var held = await WaitForAsync(s => s.DesiredRevision == next && s.LastError?.Contains("retrying at the next sync", StringComparison.Ordinal) == true,
             "the revision held while the registry is away");
         Assert.Equal((good, null, EnvironmentHealth.Degraded), (held.AppliedRevision, held.RefusedRevision, held.Health));
@@ -141,10 +122,10 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
     [Fact]
     public async Task After_a_restart_the_last_good_revision_is_found_only_once_the_registry_can_verify_it()
     {
-        var good = await repo.CommitAsync(Environment, SignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
-        var files = (await repo.FilesAsync(Environment)).ToDictionary();
+        var good = await env.Repo.CommitAsync(Environment, SignedImage, replicas: 1, hostPort: 8081, verification: SlipwayMetadata.VerificationEnforce);
+        var files = (await env.Repo.FilesAsync(Environment)).ToDictionary();
         files["deployment.yaml"] = files["deployment.yaml"].Replace(SignedImage, "127.0.0.1:5000/beacon:latest", StringComparison.Ordinal);
-        var byTag = await repo.CommitFilesAsync(Environment, files, "Deploy by tag");
+        var byTag = await env.Repo.CommitFilesAsync(Environment, files, "Deploy by tag");
         registry.RegistryDown = true;
         await StartAgentAsync();   // a fresh agent: the last good revision is not in memory, it is searched in Git
 
@@ -169,28 +150,14 @@ public sealed class SignatureGateSyncTests : IAsyncLifetime
     {
         await DeploySignedImageAsync();
         var checks = registry.Checks;
-        var firstFetch = (await status.GetStatusAsync(Ct)).LastFetch!.Value;
+        var firstFetch = (await env.Status.GetStatusAsync(Ct)).LastFetch!.Value;
         // A second of fetches and syncs of the same head (the interval is 0.2 s).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((await status.GetStatusAsync(Ct)).LastFetch < firstFetch + TimeSpan.FromSeconds(1))
+        while ((await env.Status.GetStatusAsync(Ct)).LastFetch < firstFetch + TimeSpan.FromSeconds(1))
         {
             Assert.True(DateTime.UtcNow < deadline, "the agent stopped fetching");
             await Task.Delay(100, Ct);
         }
         Assert.Equal(checks, registry.Checks);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (agent is not null)
-        {
-            await agent.StopAsync();
-            await agent.DisposeAsync();
-        }
-        status?.Dispose();
-        client.Dispose();
-        await simulation.DisposeAsync();
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }   // git may still hold a file for a moment; the temp folder is cleaned by the system
     }
 }

@@ -30,6 +30,7 @@ public sealed class WebhookTests(BeaconImages images) : IAsyncLifetime
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, hook) { Content = new ByteArrayContent(body) };
             if (signature is not null) request.Headers.Add(WebhookSignature.HeaderName, signature);
+            request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
             using var response = await agent.Http.SendAsync(request, TestContext.Current.CancellationToken);
             return response.StatusCode;
         }

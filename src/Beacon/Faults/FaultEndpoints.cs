@@ -2,10 +2,16 @@ namespace Beacon.Faults;
 
 public static class FaultEndpoints
 {
-    /// <summary>/fault/status/{code} answers that status; /fault/delay/{ms} waits, then answers 200.</summary>
+    /// <summary>/fault/status/{code} answers that status; /fault/delay/{ms} waits, then answers 200. Both are 404 unless Faults:Enabled.</summary>
     public static IEndpointRouteBuilder MapFaults(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/fault/status/{code:int}", (int code) =>
+        var faults = endpoints.MapGroup("/fault").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<FaultSettings>().Current.Enabled
+                ? await next(context)
+                : Results.Json(new ErrorAnswer("Fault injection is off here (Faults:Enabled is not true; it is never on in production)."),
+                    BeaconJsonContext.Default.ErrorAnswer, statusCode: StatusCodes.Status404NotFound));
+
+        faults.MapGet("/status/{code:int}", (int code) =>
         {
             if (code is < 200 or > 599)
                 return Problem($"Status {code} cannot be injected: use a status from 200 to 599.");
@@ -15,7 +21,7 @@ public static class FaultEndpoints
             return Results.Json(new FaultAnswer(code, "status"), BeaconJsonContext.Default.FaultAnswer, statusCode: code);
         });
 
-        endpoints.MapGet("/fault/delay/{ms:int}", async (int ms, TimeProvider time, CancellationToken aborted) =>
+        faults.MapGet("/delay/{ms:int}", async (int ms, TimeProvider time, CancellationToken aborted) =>
         {
             if (ms is < 0 or > InjectedFaults.MaxLatencyMs)
                 return Problem($"A delay of {ms} ms cannot be injected: use 0 to {InjectedFaults.MaxLatencyMs} ms.");

@@ -14,7 +14,7 @@ public sealed class FaultInjectionMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var faults = settings.Current;
-        if (faults == InjectedFaults.None || IsExempt(context.Request.Path))
+        if (!faults.Active || IsExempt(context.Request.Path))
         {
             await next(context);
             return;

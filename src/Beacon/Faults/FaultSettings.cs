@@ -30,7 +30,7 @@ public sealed class FaultSettings : IDisposable
         {
             var next = InjectedFaults.Read(_configuration);
             if (next != _current)
-                _logger.LogInformation("Faults changed: error rate {ErrorRate}, added latency {LatencyMs} ms", next.ErrorRate, next.LatencyMs);
+                _logger.LogInformation("Faults changed: enabled {Enabled}, error rate {ErrorRate}, added latency {LatencyMs} ms", next.Enabled, next.ErrorRate, next.LatencyMs);
             _current = next;
         }
         catch (FormatException exception)

@@ -2,12 +2,20 @@ using System.Globalization;
 
 namespace Beacon.Faults;
 
-/// <summary>The faults applied to every non-probe request (configuration section "Faults").</summary>
+/// <summary>
+/// The faults applied to every non-probe request (configuration section "Faults"). Off unless Faults:Enabled is true:
+/// then ErrorRate and LatencyMs apply and /fault/* answers; otherwise nothing is injected and /fault/* is 404. The
+/// config repo never turns them on in production (the build and the agent refuse it).
+/// </summary>
 /// <param name="ErrorRate">Fraction of requests answered 500, 0 to 1 (Faults:ErrorRate).</param>
 /// <param name="LatencyMs">Latency added to every request, in milliseconds (Faults:LatencyMs).</param>
-public sealed record InjectedFaults(double ErrorRate, int LatencyMs)
+/// <param name="Enabled">Whether faults may be injected at all (Faults:Enabled, default false).</param>
+public sealed record InjectedFaults(double ErrorRate, int LatencyMs, bool Enabled = false)
 {
     public static readonly InjectedFaults None = new(0, 0);
+
+    /// <summary>Whether any request is slowed down or failed.</summary>
+    public bool Active => Enabled && (ErrorRate > 0 || LatencyMs > 0);
 
     /// <summary>The largest latency a request may be given, here and on /fault/delay.</summary>
     public const int MaxLatencyMs = 30_000;
@@ -18,7 +26,12 @@ public sealed record InjectedFaults(double ErrorRate, int LatencyMs)
         var section = configuration.GetSection("Faults");
         var errorRate = ReadNumber(section, "ErrorRate", 0, 1);
         var latency = ReadNumber(section, "LatencyMs", 0, MaxLatencyMs);
-        return new InjectedFaults(errorRate, (int)latency);
+        var enabledText = section["Enabled"];
+        var enabled = string.IsNullOrWhiteSpace(enabledText) ? false
+            : bool.TryParse(enabledText, out var flag) ? flag
+            : throw new FormatException($"{section.Path}:Enabled is '{enabledText}', but it must be true or false " +
+                                        $"(environment variable {section.Path}__Enabled, or the config directory's appsettings.json).");
+        return new InjectedFaults(errorRate, (int)latency, enabled);
     }
 
     static double ReadNumber(IConfigurationSection section, string key, double min, double max)

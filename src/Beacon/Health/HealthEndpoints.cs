@@ -9,13 +9,24 @@ public static class HealthEndpoints
 
         endpoints.MapGet("/readyz", (Readiness readiness) => ReadinessResult(readiness, StatusCodes.Status503ServiceUnavailable));
 
-        endpoints.MapPost("/readyz/disable", (Readiness readiness) =>
+        // Operator endpoints: only with the operator token (see OperatorToken); 401 otherwise, and nothing changes.
+        var operatorRoutes = endpoints.MapGroup("/readyz").AddEndpointFilter(async (context, next) =>
+        {
+            var token = context.HttpContext.RequestServices.GetRequiredService<OperatorToken>();
+            if (token.Admits(context.HttpContext.Request.Headers.Authorization.ToString())) return await next(context);
+            return Results.Json(new Faults.ErrorAnswer(token.Configured
+                    ? "This operator endpoint needs 'Authorization: Bearer <operator token>'."
+                    : $"Operator endpoints are off: no operator token is configured ({OperatorToken.FileKey})."),
+                BeaconJsonContext.Default.ErrorAnswer, statusCode: StatusCodes.Status401Unauthorized);
+        });
+
+        operatorRoutes.MapPost("/disable", (Readiness readiness) =>
         {
             readiness.Disable();
             return ReadinessResult(readiness, StatusCodes.Status202Accepted, StatusCodes.Status202Accepted);
         });
 
-        endpoints.MapPost("/readyz/enable", (Readiness readiness) =>
+        operatorRoutes.MapPost("/enable", (Readiness readiness) =>
         {
             readiness.Enable();
             return ReadinessResult(readiness, StatusCodes.Status202Accepted, StatusCodes.Status202Accepted);

@@ -40,6 +40,7 @@ public static class BeaconApp
         // the host was built: Run would dispose it, and a caller still reaching for its services (WebApplicationFactory
         // waiting for ApplicationStarted) would see an ObjectDisposedException instead of the error naming the key.
         InjectedFaults.Read(builder.Configuration);
+        var operatorToken = OperatorToken.Read(builder.Configuration);
         var build = BuildInfo.FromAssembly(Assembly.GetExecutingAssembly(), name => builder.Configuration[name]);
 
         builder.Services.AddSerilog(logger, dispose: true);
@@ -48,6 +49,7 @@ public static class BeaconApp
         builder.Services.AddSingleton(build);
         builder.Services.AddSingleton(_ => configDirectory);
         builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddSingleton(operatorToken);
         builder.Services.AddHostedService<GracefulShutdown>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(new FaultRandom(Random.Shared));

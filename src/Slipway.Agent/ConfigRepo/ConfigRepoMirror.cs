@@ -5,12 +5,17 @@ namespace Slipway.Agent.ConfigRepo;
 
 /// <summary>
 /// A bare local clone of the config repo inside the agent's work dir. Files are read straight from commits
-/// (<c>git show rev:path</c>), so no checkout can be left half-written by a crash.
+/// (<c>git cat-file blob</c> of the objects <c>git ls-tree -z</c> lists), so no checkout can be left half-written by a
+/// crash and any file name reads.
 /// </summary>
 public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, string? branch, ILogger logger)
 {
-    // The remote URL may carry credentials (https://user:token@host/...): GitCli masks them in what it logs.
-    private readonly GitCli git = new(logger, RemoteCredentials(remote));
+    // Credentials in the remote URL (https://user:token@host/...) never reach git's command line: they travel as an
+    // http.extraHeader in git's environment (GitCli), and the URL git sees has none.
+    private readonly GitCli git = CredentialsOf(remote) is { } credentials
+        ? new GitCli(credentials.Token, credentials.User, "Slipway agent", "slipway@localhost", logger)
+        : new GitCli(logger);
+    private readonly string fetchUrl = WithoutCredentials(remote);
 
     public string Remote { get; } = remote;
 
@@ -22,11 +27,11 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
             Directory.CreateDirectory(Path.GetDirectoryName(mirrorDirectory)!);
             if (Directory.Exists(mirrorDirectory)) Directory.Delete(mirrorDirectory, recursive: true);
             logger.Information("Cloning config repo {Remote} into {Mirror}", RemoteUrl.Redact(Remote), mirrorDirectory);
-            await GitAsync(Path.GetDirectoryName(mirrorDirectory)!, cancellationToken, "clone", "--bare", "--quiet", Remote, mirrorDirectory);
+            await GitAsync(Path.GetDirectoryName(mirrorDirectory)!, cancellationToken, "clone", "--bare", "--quiet", fetchUrl, mirrorDirectory);
         }
         else
         {
-            await GitAsync(mirrorDirectory, cancellationToken, "fetch", "--quiet", "--prune", "--force", Remote, "+refs/heads/*:refs/heads/*");
+            await GitAsync(mirrorDirectory, cancellationToken, "fetch", "--quiet", "--prune", "--force", fetchUrl, "+refs/heads/*:refs/heads/*");
         }
         var branchName = branch ?? await DefaultBranchAsync(cancellationToken);
         var head = await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "rev-parse", "--verify", "--quiet", $"refs/heads/{branchName}^{{commit}}");
@@ -37,7 +42,7 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     async Task<string> DefaultBranchAsync(CancellationToken cancellationToken)
     {
         // Refresh HEAD from the remote: the default branch may be created after the first clone.
-        var symref = await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "ls-remote", "--symref", Remote, "HEAD");
+        var symref = await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "ls-remote", "--symref", fetchUrl, "HEAD");
         var line = symref.Split('\n').FirstOrDefault(l => l.StartsWith("ref: refs/heads/", StringComparison.Ordinal));
         if (line is not null) return line["ref: refs/heads/".Length..].Split('\t')[0].Trim();
         var local = await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "symbolic-ref", "--short", "HEAD");
@@ -45,30 +50,67 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     }
 
     /// <summary>The files of <c>environments/&lt;env&gt;/</c> at <paramref name="revision"/>, by file name; null when the folder does not exist there.</summary>
-    public async Task<IReadOnlyDictionary<string, string>?> ReadEnvironmentAsync(string revision, string environment, CancellationToken cancellationToken)
+    /// <exception cref="FolderLimitException">The folder holds more or larger files than <paramref name="limits"/> allow (nothing of them is read).</exception>
+    public async Task<IReadOnlyDictionary<string, string>?> ReadEnvironmentAsync(string revision, string environment, FolderLimits limits,
+        CancellationToken cancellationToken)
     {
-        var files = await ReadFolderAsync(revision, $"environments/{environment}", cancellationToken);
+        var files = await ReadFolderAsync(revision, $"environments/{environment}", cancellationToken, limits);
         return files.Count == 0 ? null : files;
     }
 
     /// <summary>The files directly in <paramref name="folder"/> at <paramref name="revision"/>, by file name; empty when the folder does not exist there.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ReadFolderAsync(string revision, string folder, CancellationToken cancellationToken)
+    /// <remarks>A subfolder is listed as "name/" with no content, so a reader that expects only files names it.</remarks>
+    public async Task<IReadOnlyDictionary<string, string>> ReadFolderAsync(string revision, string folder, CancellationToken cancellationToken,
+        FolderLimits? limits = null)
     {
         folder = folder.TrimEnd('/') + "/";
-        var listing = await GitAsync(mirrorDirectory, cancellationToken, "ls-tree", "--name-only", revision, folder);
-        var paths = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        limits ??= FolderLimits.Default;
+        // -z: names as they are (no quoting of non-ASCII or special characters); -l: sizes, checked before any blob is read.
+        var listing = await GitAsync(mirrorDirectory, cancellationToken, "ls-tree", "-z", "-l", revision, folder);
+        var entries = listing.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(FolderEntry.Parse).ToList();
+        if (entries.Count > limits.MaxFiles)
+            throw new FolderLimitException($"{folder} holds {entries.Count} entries; at most {limits.MaxFiles} are read (--max-files)");
+        if (entries.FirstOrDefault(e => e.Size > limits.MaxFileBytes) is { } large)
+            throw new FolderLimitException($"{large.Path} is {large.Size} bytes; files larger than {limits.MaxFileBytes} bytes are not read (--max-file-bytes)");
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in paths)
-            files[path[folder.Length..]] = await GitAsync(mirrorDirectory, cancellationToken, "show", $"{revision}:{path}");
+        foreach (var entry in entries)
+            files[entry.Path[folder.Length..] + (entry.IsBlob ? "" : "/")] = entry.IsBlob
+                ? await GitAsync(mirrorDirectory, cancellationToken, "cat-file", "blob", entry.ObjectId)
+                : "";
         return files;
     }
 
-    /// <summary>Whether the last commit up to <paramref name="revision"/> that changed the environment's folder is a rollback (Slipway-Rollback-Of).</summary>
-    public async Task<bool> IsRollbackAsync(string revision, string environment, CancellationToken cancellationToken)
+    /// <summary>One line of <c>git ls-tree -z -l</c>: "&lt;mode&gt; &lt;type&gt; &lt;object&gt; &lt;size&gt;\t&lt;path&gt;".</summary>
+    sealed record FolderEntry(bool IsBlob, string ObjectId, long Size, string Path)
     {
-        var output = await GitAsync(mirrorDirectory, cancellationToken, "log", "-1", "--format=%(trailers:key=Slipway-Rollback-Of,valueonly)",
-            revision, "--", $"environments/{environment}/");
-        return output.Trim().Length > 0;
+        public static FolderEntry Parse(string line)
+        {
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            var fields = line[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var isBlob = fields[1] == "blob";
+            return new FolderEntry(isBlob, fields[2], isBlob ? long.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture) : 0, line[(tab + 1)..]);
+        }
+    }
+
+    /// <summary>
+    /// The rollback the last commit up to <paramref name="revision"/> that changed the environment's folder claims to be
+    /// (its Slipway-Rollback-Of), and whether that claim holds: it names a commit before it that deployed to this
+    /// environment. Null when that commit claims no rollback.
+    /// </summary>
+    public async Task<RollbackClaim?> RollbackClaimAsync(string revision, string environment, CancellationToken cancellationToken)
+    {
+        var folder = $"environments/{environment}/";
+        var output = await GitAsync(mirrorDirectory, cancellationToken, "log", "-1", "--format=%H%x00%(trailers:key=Slipway-Rollback-Of,valueonly,separator=%x00)",
+            revision, "--", folder);
+        var fields = output.Trim().Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (fields.Length < 2) return null;
+        var (commit, claimed) = (fields[0], fields[1]);
+        var named = (await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "rev-parse", "--verify", "--quiet", "--end-of-options", claimed + "^{commit}")).Trim();
+        // Deployed to this environment: the named commit changed its folder, and comes before the rollback in its history.
+        var deployed = named.Length > 0 && named != commit
+                       && (await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "rev-list", "--max-count=1", named, "--", folder)).Trim() == named
+                       && (await git.RunAsync(mirrorDirectory, ["merge-base", "--is-ancestor", named, commit], cancellationToken: cancellationToken)).ExitCode == 0;
+        return new RollbackClaim(commit, claimed, deployed);
     }
 
     /// <summary>The commits (newest first) up to <paramref name="revision"/> that changed the environment's folder.</summary>
@@ -78,22 +120,51 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>The commit message of <paramref name="revision"/>'s trailers with key <paramref name="key"/>, values only.</summary>
+    public async Task<IReadOnlyList<string>> TrailerAsync(string revision, string key, CancellationToken cancellationToken)
+    {
+        var output = await GitAsync(mirrorDirectory, cancellationToken, "log", "-1", $"--format=%(trailers:key={key},valueonly,separator=%x00)", revision);
+        return output.Trim().Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, params string[] arguments) =>
         GitAsync(workingDirectory, cancellationToken, allowFailure: false, arguments);
 
     async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments)
     {
-        var result = await git.RunAsync(workingDirectory, arguments, cancellationToken: cancellationToken);
+        var result = await git.RunAsync(workingDirectory, arguments, authenticate: true, cancellationToken: cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
             throw new ConfigRepoException(RemoteUrl.Redact(Remote,
                 $"git {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}"));
         return result.ExitCode == 0 ? result.StandardOutput : "";
     }
 
-    static string[] RemoteCredentials(string remote) =>
+    static (string User, string Token)? CredentialsOf(string remote)
+    {
+        if (!Uri.TryCreate(remote, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0) return null;
+        var parts = uri.UserInfo.Split(':', 2);
+        // https://token@host carries the token as the user name (GitHub's x-access-token style works either way).
+        return parts.Length == 2
+            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
+            : ("x-access-token", Uri.UnescapeDataString(parts[0]));
+    }
+
+    static string WithoutCredentials(string remote) =>
         Uri.TryCreate(remote, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? [uri.UserInfo, Uri.UnescapeDataString(uri.UserInfo)]
-            : [];
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : remote;
 }
 
+/// <summary>How many files, and how large, the agent reads from one folder of a commit.</summary>
+public sealed record FolderLimits(int MaxFiles, long MaxFileBytes)
+{
+    public static readonly FolderLimits Default = new(16, 256 * 1024);
+}
+
+/// <summary>A commit's claim to roll back <paramref name="Claimed"/>; <paramref name="Deployed"/>: it names a commit that deployed to the environment before it.</summary>
+public sealed record RollbackClaim(string Commit, string Claimed, bool Deployed);
+
 public sealed class ConfigRepoException(string message) : Exception(message);
+
+/// <summary>A folder exceeds the agent's <see cref="FolderLimits"/>: the revision is refused, nothing of it read.</summary>
+public sealed class FolderLimitException(string message) : Exception(message);

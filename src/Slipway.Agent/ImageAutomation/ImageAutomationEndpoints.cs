@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Slipway.Agent.Api;
 
 namespace Slipway.Agent.ImageAutomation;
 
@@ -22,7 +21,7 @@ public static class ImageAutomationEndpoints
 
         app.MapPost("/hooks/registry", async (HttpRequest request, IServiceProvider services, ILogger logger) =>
         {
-            if (!IsAuthorized(options.RegistryWebhookToken, request.Headers.Authorization.ToString()))
+            if (!BearerToken.Matches(options.RegistryWebhookToken, request.Headers.Authorization.ToString()))
             {
                 logger.Warning("Registry webhook rejected: {Reason}", string.IsNullOrEmpty(options.RegistryWebhookToken)
                     ? "the agent has no registry webhook token (set --registry-webhook-token)"
@@ -53,16 +52,6 @@ public static class ImageAutomationEndpoints
             if (environments.Count > 0) services.GetRequiredService<ImageScanTrigger>().Request(environments);
             return Results.Accepted(value: new { queued = environments });
         });
-    }
-
-    /// <summary>Constant-time comparison of the bearer token; a missing configured token rejects everything.</summary>
-    internal static bool IsAuthorized(string? expectedToken, string? authorization)
-    {
-        if (string.IsNullOrEmpty(expectedToken) || string.IsNullOrEmpty(authorization)) return false;
-        const string scheme = "Bearer ";
-        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
-        var presented = Encoding.UTF8.GetBytes(authorization[scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented), SHA256.HashData(Encoding.UTF8.GetBytes(expectedToken)));
     }
 }
 

@@ -22,6 +22,9 @@ public sealed class Synchronizer(
     : BackgroundService
 {
     const int HistoryDepth = 50;
+    /// <summary>The trailer that lets a commit removing environments/&lt;env&gt;/ prune the environment (Argo CD's allowEmpty).</summary>
+    public const string AllowEmptyTrailer = "Slipway-Allow-Empty";
+    readonly SyncPolicy policy = SyncPolicy.From(options);
     readonly Dictionary<string, EnvironmentMemory> memory = options.Environments.ToDictionary(e => e, _ => new EnvironmentMemory());
     string? lastHead;
     bool fetchedOnce;
@@ -213,19 +216,24 @@ public sealed class Synchronizer(
     /// <returns>False when the image gate could not decide (registry unreachable): the head is evaluated again next sync.</returns>
     async Task<bool> EvaluateAsync(string environment, string head, EnvironmentMemory state, ILogger log, CancellationToken cancellationToken)
     {
-        var files = await mirror.ReadEnvironmentAsync(head, environment, cancellationToken);
+        var (files, readProblem) = await ReadEnvironmentAsync(head, environment, cancellationToken);
         state.Unverifiable = null;
-        if (files is null)
+        if (files is null && readProblem is null)
         {
-            state.Absent = true;
-            state.Good = null;
-            state.Refused = null;
-            state.RefusalError = null;
-            state.VerificationWarning = null;
-            return true;
+            readProblem = await RefuseRemovalAsync(head, environment, cancellationToken);
+            if (readProblem is null)
+            {
+                state.Absent = true;
+                state.Good = null;
+                state.Refused = null;
+                state.RefusalError = null;
+                state.VerificationWarning = null;
+                return true;
+            }
         }
         state.Absent = false;
-        var problems = Check(environment, files, out var manifests);
+        EnvironmentManifests? manifests = null;
+        IReadOnlyList<string> problems = readProblem is not null ? [readProblem] : Check(environment, files!, out manifests);
         if (problems.Count == 0)
         {
             var admission = await imageGate.AdmitAsync(environment, manifests!, await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
@@ -239,7 +247,7 @@ public sealed class Synchronizer(
             {
                 if (admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning)
                     log.Warning("Applying {Revision} with an image that did not verify: {Warning}", Short(head), admission.Message);
-                state.Good = new GoodRevision(head, manifests! with { IsRollback = await mirror.IsRollbackAsync(head, environment, cancellationToken) });
+                state.Good = new GoodRevision(head, manifests! with { IsRollback = await IsRollbackAsync(head, environment, log, cancellationToken) });
                 state.Refused = null;
                 state.RefusalError = null;
                 state.VerificationWarning = admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning ? $"Image verification: {admission.Message}" : null;
@@ -256,7 +264,7 @@ public sealed class Synchronizer(
         foreach (var revision in await mirror.HistoryAsync(head, environment, HistoryDepth, cancellationToken))
         {
             if (revision == head) continue;
-            var older = await mirror.ReadEnvironmentAsync(revision, environment, cancellationToken);
+            var (older, _) = await ReadEnvironmentAsync(revision, environment, cancellationToken);
             if (older is null || Check(environment, older, out var olderManifests).Count > 0) continue;
             // An older revision runs only if its image passes the gate too (never an unverified image in enforce mode).
             var admission = await imageGate.AdmitAsync(environment, olderManifests!, await mirror.ReadFolderAsync(revision, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
@@ -287,8 +295,45 @@ public sealed class Synchronizer(
         {
             return [exception.Message];
         }
-        var problems = ManifestValidator.Validate(manifests);
+        var problems = ManifestValidator.Validate(manifests).Concat(policy.Check(manifests)).ToList();
         return problems.Count > 0 ? problems : backend.Check(manifests);
+    }
+
+    /// <summary>The environment's files at <paramref name="revision"/> (null: no folder there), or why they are not read (over the agent's limits).</summary>
+    async Task<(IReadOnlyDictionary<string, string>? Files, string? Problem)> ReadEnvironmentAsync(string revision, string environment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await mirror.ReadEnvironmentAsync(revision, environment, policy.Folder, cancellationToken), null);
+        }
+        catch (FolderLimitException exception)
+        {
+            return (null, exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Null when the environment may be absent at <paramref name="head"/>: it never existed, or the commit that removed
+    /// its folder says so (<see cref="AllowEmptyTrailer"/>: true). Otherwise why the removal is refused.
+    /// </summary>
+    async Task<string?> RefuseRemovalAsync(string head, string environment, CancellationToken cancellationToken)
+    {
+        if ((await mirror.HistoryAsync(head, environment, 1, cancellationToken)).FirstOrDefault() is not { } removal) return null;
+        var allowed = await mirror.TrailerAsync(removal, AllowEmptyTrailer, cancellationToken);
+        return allowed.Any(value => value.Equals("true", StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"environments/{environment}/ was removed by {Short(removal)} without the trailer '{AllowEmptyTrailer}: true', so nothing is pruned; " +
+              $"to stop {environment} on purpose, commit the removal with that trailer";
+    }
+
+    /// <summary>A revision skips analysis as a rollback only when its Slipway-Rollback-Of names a commit that deployed to the environment.</summary>
+    async Task<bool> IsRollbackAsync(string revision, string environment, ILogger log, CancellationToken cancellationToken)
+    {
+        if (await mirror.RollbackClaimAsync(revision, environment, cancellationToken) is not { } claim) return false;
+        if (!claim.Deployed)
+            log.Warning("{Commit} claims Slipway-Rollback-Of {Claimed}, which is no earlier deploy of {Environment}: it is rolled out as a normal change, with analysis",
+                Short(claim.Commit), claim.Claimed, environment);
+        return claim.Deployed;
     }
 
     static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;

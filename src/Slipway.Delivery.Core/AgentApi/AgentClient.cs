@@ -26,7 +26,11 @@ public sealed class AgentClient : IDisposable
     /// <summary>How long <see cref="WaitForRolloutAsync"/> keeps polling an aborted rollout for the agent's revert commit.</summary>
     public TimeSpan RevertReportGrace { get; init; } = TimeSpan.FromSeconds(30);
 
-    public static AgentClient ForPort(int apiPort) => new(new Uri($"http://127.0.0.1:{apiPort}/"));
+    /// <summary>The agent's operator token (.nuke/platform/agent/operator-token), sent as a bearer token on state-changing routes.</summary>
+    public string? OperatorToken { get; init; }
+
+    public static AgentClient ForPort(int apiPort, string? operatorToken = null) =>
+        new(new Uri($"http://127.0.0.1:{apiPort}/")) { OperatorToken = operatorToken };
 
     /// <summary>True when the agent answers <c>GET /healthz</c>.</summary>
     public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default)
@@ -71,6 +75,27 @@ public sealed class AgentClient : IDisposable
         };
         request.Headers.Add(WebhookSignature.HeaderName, WebhookSignature.Compute(secret, body));
         request.Headers.Add("X-GitHub-Event", "push");
+        // Each delivery has its own id, as a Git host's does: the agent refuses an id it has seen (a replay).
+        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+        await SendAsync(request, reason => new AgentWebhookRejectedException(BaseAddress, reason), cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks for an immediate sync (POST /sync) with the operator token. Throws <see cref="AgentOperatorTokenRejectedException"/>
+    /// when the agent refuses the token (wrong, missing, or the agent has none).
+    /// </summary>
+    public async Task RequestSyncAsync(CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(OperatorToken))
+            throw new InvalidOperationException("AgentClient.OperatorToken is not set: POST /sync needs the agent's operator token (.nuke/platform/agent/operator-token).");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "sync"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        await SendAsync(request, reason => new AgentOperatorTokenRejectedException(BaseAddress, reason), cancellationToken);
+    }
+
+    /// <summary>Sends a state-changing request: unreachable → <see cref="AgentUnavailableException"/>, 401 → <paramref name="rejected"/>(the agent's answer).</summary>
+    async Task SendAsync(HttpRequestMessage request, Func<string, Exception> rejected, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
@@ -83,7 +108,7 @@ public sealed class AgentClient : IDisposable
         using (response)
         {
             if (response.StatusCode == HttpStatusCode.Unauthorized)
-                throw new AgentWebhookRejectedException(BaseAddress, await response.Content.ReadAsStringAsync(cancellationToken));
+                throw rejected(await response.Content.ReadAsStringAsync(cancellationToken));
             response.EnsureSuccessStatusCode();
         }
     }
@@ -256,6 +281,10 @@ public sealed class AgentClient : IDisposable
 public sealed class AgentUnavailableException(Uri baseAddress, string reason, Exception? inner = null) : Exception(
     $"The Slipway agent at {baseAddress} does not answer ({reason}). Start it with './build.sh Infrastructure' " +
     "and see .nuke/platform/agent.log.", inner);
+
+public sealed class AgentOperatorTokenRejectedException(Uri baseAddress, string reason) : Exception(
+    $"The Slipway agent at {baseAddress} refused the operator token ({reason.Trim()}). Use the token the agent was started with " +
+    "(.nuke/platform/agent/operator-token, given to it as SLIPWAY_AGENT_OPERATOR_TOKEN); ./build.sh Infrastructure restarts the agent with it.");
 
 public sealed class AgentWebhookRejectedException(Uri baseAddress, string reason) : Exception(
     $"The Slipway agent at {baseAddress} rejected the webhook signature ({reason.Trim()}). Use the same secret as the agent " +

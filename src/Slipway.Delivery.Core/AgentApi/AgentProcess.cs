@@ -103,7 +103,7 @@ public static class AgentProcess
         return true;
     }
 
-    /// <summary>Removes every container the agent instance created (label <c>slipway.agent=&lt;instance&gt;</c>); returns how many.</summary>
+    /// <summary>Removes every container and network the agent instance created (label <c>slipway.agent=&lt;instance&gt;</c>); returns how many containers.</summary>
     public static async Task<int> RemoveContainersAsync(string instance, ILogger logger, CancellationToken cancellationToken = default)
     {
         using var docker = await DockerEngine.ConnectAsync(cancellationToken: cancellationToken);
@@ -121,6 +121,22 @@ public static class AgentProcess
             }
             catch (DockerContainerNotFoundException)
             {
+            }
+        }
+        // The environments' networks go with their containers (engines have a limited pool of bridge subnets).
+        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{AgentLabels.Agent}={instance}"] = true } },
+        }, cancellationToken);
+        foreach (var network in networks)
+        {
+            try
+            {
+                await docker.Networks.DeleteNetworkAsync(network.ID, cancellationToken);
+            }
+            catch (DockerApiException exception) when (exception.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+            {
+                logger.Warning("Network {Network} was not removed: {Reason}", network.Name, exception.Message);
             }
         }
         return containers.Count;

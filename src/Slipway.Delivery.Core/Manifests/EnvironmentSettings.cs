@@ -38,6 +38,9 @@ public sealed class EnvironmentSettings
     /// <summary>Seconds a replica may stay unready before the agent replaces it (0: never).</summary>
     public int ReplaceUnreadyAfterSeconds { get; set; } = RolloutSpec.DefaultReplaceUnreadyAfterSeconds;
 
+    /// <summary>What the agent (and the build, before committing) accepts for this environment.</summary>
+    public PolicySettings Policy { get; set; } = new();
+
     /// <summary>Promotion policy; null when the environment is only deployed to directly (GitOpsCommit), never promoted into.</summary>
     public PromotionSettings? Promotion { get; set; }
 
@@ -49,6 +52,15 @@ public sealed class EnvironmentSettings
 
     /// <summary>Settings merged into the config file (objects merge key by key; other values replace).</summary>
     public JsonObject? Settings { get; set; }
+
+    public sealed class PolicySettings
+    {
+        /// <summary>The most replicas the environment may run (annotation slipway.dev/max-replicas); the agent also has its own ceiling.</summary>
+        public int MaxReplicas { get; set; } = 10;
+
+        /// <summary>Registries (host:port, or host:* for any port) images may come from; empty: the agent's own list (the platform's registry).</summary>
+        public List<string> AllowedRegistries { get; set; } = [];
+    }
 
     public sealed class StrategySettings
     {
@@ -155,6 +167,11 @@ public sealed class EnvironmentSettings
     {
         var problems = new List<string>();
         if (Replicas < 0) problems.Add($"{source}: replicas is {Replicas}; use 0 or more");
+        if (Policy.MaxReplicas < 0) problems.Add($"{source}: policy.maxReplicas is {Policy.MaxReplicas}; use 0 or more");
+        else if (Replicas > Policy.MaxReplicas)
+            problems.Add($"{source}: replicas is {Replicas}, above policy.maxReplicas {Policy.MaxReplicas}; lower replicas or raise the cap deliberately");
+        foreach (var registry in Policy.AllowedRegistries.Where(r => !RegistryPolicy.IsValidPattern(r)))
+            problems.Add($"{source}: policy.allowedRegistries entry '{registry}' is not host:port or host:*");
         if (HostPort is < 1 or > 65535) problems.Add($"{source}: hostPort is {HostPort}; set the environment's stable port, 1-65535 (e.g. 8081)");
         if (!SlipwayMetadata.Strategies.Contains(Strategy.Type))
             problems.Add($"{source}: strategy.type is '{Strategy.Type}'; use one of {string.Join(", ", SlipwayMetadata.Strategies)}");

@@ -108,6 +108,10 @@ public static class ManifestRenderer
         else annotations.Remove(SlipwayMetadata.CanaryStepsAnnotation);
         annotations[SlipwayMetadata.RolloutAnnotation] = settings.Rollout.ToJson();
         annotations[SlipwayMetadata.VerificationAnnotation] = settings.Verification;
+        annotations[SlipwayMetadata.MaxReplicasAnnotation] = settings.Policy.MaxReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (settings.Policy.AllowedRegistries.Count > 0)
+            annotations[SlipwayMetadata.AllowedRegistriesAnnotation] = string.Join(',', settings.Policy.AllowedRegistries);
+        else annotations.Remove(SlipwayMetadata.AllowedRegistriesAnnotation);
 
         if (spec.Selector?.MatchLabels is { } matchLabels) matchLabels[SlipwayMetadata.EnvironmentLabel] = environment;
         var template = spec.Template ??= new V1PodTemplateSpec();

@@ -85,12 +85,32 @@ public static partial class ManifestValidator
                 }
             }
         }
+        if (manifests.Environment == SlipwayMetadata.ProductionEnvironment && FaultsEnabled(data))
+            problems.Add($"{where}: Faults.Enabled is true; faults are never injected in {SlipwayMetadata.ProductionEnvironment} — remove it from its settings");
         if (configMap.Metadata?.Annotations.Get(SlipwayMetadata.ConfigHashAnnotation) is { } recorded &&
             recorded != ConfigHash.Compute(manifests.ConfigData))
             problems.Add($"{where}: annotation {SlipwayMetadata.ConfigHashAnnotation} '{recorded}' does not match the data " +
                          $"({ConfigHash.Compute(manifests.ConfigData)}); re-render the environment instead of editing data by hand, or remove the annotation");
         return configMap.Metadata?.Name;
     }
+
+    /// <summary>Whether a JSON settings file of the ConfigMap switches Beacon's fault injection on (Faults.Enabled: true).</summary>
+    private static bool FaultsEnabled(IDictionary<string, string> data) =>
+        data.Where(pair => pair.Key.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Any(pair =>
+        {
+            try
+            {
+                return System.Text.Json.Nodes.JsonNode.Parse(pair.Value ?? "") is System.Text.Json.Nodes.JsonObject root
+                       && root.FirstOrDefault(p => p.Key.Equals("Faults", StringComparison.OrdinalIgnoreCase)).Value is System.Text.Json.Nodes.JsonObject faults
+                       && faults.FirstOrDefault(p => p.Key.Equals("Enabled", StringComparison.OrdinalIgnoreCase)).Value is { } enabled
+                       && (enabled.GetValueKind() == JsonValueKind.True
+                           || (enabled.GetValueKind() == JsonValueKind.String && enabled.GetValue<string>().Equals("true", StringComparison.OrdinalIgnoreCase)));
+            }
+            catch (JsonException)
+            {
+                return false; // reported as invalid JSON above
+            }
+        });
 
     private static (IDictionary<string, string> PodLabels, List<V1ContainerPort> Ports) ValidateDeployment(
         EnvironmentManifests manifests, string folder, string? configMapName, List<string> problems)
@@ -125,6 +145,20 @@ public static partial class ManifestValidator
         }
         if (spec.Replicas is < 0)
             problems.Add($"{where}: spec.replicas is {spec.Replicas}; use 0 or more");
+        if (annotations.Get(SlipwayMetadata.MaxReplicasAnnotation) is { } maxText)
+        {
+            if (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out var max))
+                problems.Add($"{where}: annotation {SlipwayMetadata.MaxReplicasAnnotation} is '{maxText}'; use a whole number");
+            else if (spec.Replicas > max)
+                problems.Add($"{where}: spec.replicas is {spec.Replicas}, above the environment's policy.maxReplicas {max}; lower replicas");
+        }
+        if (annotations.Get(SlipwayMetadata.AllowedRegistriesAnnotation) is { } allowedText)
+        {
+            var allowed = RegistryPolicy.ParseList(allowedText);
+            foreach (var image in spec.Template?.Spec?.Containers?.Select(c => c.Image).OfType<string>() ?? [])
+                if (RegistryPolicy.Refuses(allowed, image) is { } refusal)
+                    problems.Add($"{where}: {refusal} (policy.allowedRegistries of the environment)");
+        }
         if (spec.Selector?.MatchLabels is not { Count: > 0 } matchLabels)
             problems.Add($"{where}: spec.selector.matchLabels is empty; select the pod template's labels (e.g. {SlipwayMetadata.NameLabel})");
         else if (matchLabels.Any(pair => podLabels.Get(pair.Key) != pair.Value))

@@ -34,7 +34,11 @@ public static class ManifestYaml
         return text.EndsWith('\n') ? text : text + "\n";
     }
 
-    /// <summary>Counts the YAML documents in a text; <paramref name="problem"/> explains a syntax error (with line and column).</summary>
+    /// <summary>
+    /// Counts the YAML documents in a text; <paramref name="problem"/> explains a syntax error (with line and column) or
+    /// an alias. Aliases are refused on the parser's events, before anything is deserialized: a few kilobytes of nested
+    /// aliases expand to gigabytes, and rendered manifests never use them.
+    /// </summary>
     public static int CountDocuments(string text, out string? problem)
     {
         problem = null;
@@ -45,6 +49,11 @@ public static class ManifestYaml
             while (parser.MoveNext())
             {
                 if (parser.Current is DocumentStart) count++;
+                if (parser.Current is AnchorAlias alias)
+                {
+                    problem = $"line {alias.Start.Line}, column {alias.Start.Column}: alias *{alias.Value} — YAML aliases are refused; write the values out";
+                    return count;
+                }
             }
         }
         catch (YamlException exception)

@@ -35,6 +35,14 @@ public static class SlipwayMetadata
     public const string VerificationAudit = "audit";
     public static readonly IReadOnlyList<string> VerificationModes = [VerificationEnforce, VerificationAudit];
 
+    /// <summary>On the Deployment: the most replicas the environment may run (EnvironmentSettings.Policy.MaxReplicas).</summary>
+    public const string MaxReplicasAnnotation = "slipway.dev/max-replicas";
+    /// <summary>On the Deployment: the registries (host:port, comma-separated) its images may come from; absent: the agent's own list.</summary>
+    public const string AllowedRegistriesAnnotation = "slipway.dev/allowed-registries";
+
+    /// <summary>The environment where faults are never injected, whatever its settings say (Beacon's Faults:Enabled).</summary>
+    public const string ProductionEnvironment = "production";
+
     /// <summary>The config repo's folder of public keys (*.pub) that image signatures are verified with; any one of them verifies.</summary>
     public const string KeysFolder = "keys";
 

@@ -25,7 +25,8 @@ public static class EmbeddedPlatform
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var registry = await new RegistryServer(host, apt, log, http).EnsureAsync(options.RegistryAddress, platformDirectory, cancellationToken);
 
-        using var client = new RegistryClient(log);
+        var credentials = RegistryAuthFiles.Under(platformDirectory).DockerConfig;
+        using var client = new RegistryClient(log, host => DockerConfigCredentials.Find(host, credentials));
         var provider = new BaseImageProvider(new LocalBaseImageBuilder(host, apt, log), client, log);
         var baseImage = await provider.EnsureAsync(options.BaseImage, options.RegistryAddress, platformDirectory,
                                                    upstream: options.UpstreamBaseImage, cancellationToken: cancellationToken);

@@ -6,8 +6,9 @@ namespace Slipway.Delivery.Platform;
 
 /// <summary>
 /// The local OCI registry: CNCF distribution (Debian's docker-registry) serving <c>host:port</c>, with its
-/// configuration, data, log and pid file under <c>.nuke/platform/registry</c>. Reuses a registry that already
-/// answers there; refuses a port that something else holds.
+/// configuration, data, log, pid file and credentials (<see cref="RegistryAuthFiles"/>) under <c>.nuke/platform/registry</c>.
+/// Every request needs the credentials; deletes are off. Reuses only the registry it started itself; refuses a port
+/// that anything else holds, a registry included.
 /// </summary>
 /// <remarks>
 /// Where no docker-registry binary can be had but images can be pulled, the same server runs as the
@@ -41,12 +42,30 @@ public sealed class RegistryServer
     public async Task<LocalRegistryState> EnsureAsync(string address, string platformDirectory, CancellationToken cancellationToken)
     {
         var (host, port) = ParseAddress(address);
+        var paths = new RegistryPaths(DirectoryUnder(platformDirectory));
         var probe = await ProbeAsync(address, cancellationToken);
+        var ours = RunningOurs(paths);
+        if (ours is not null && probe.Kind != AnswerKind.Nothing)
+        {
+            var auth = RegistryAuthFiles.Under(platformDirectory);
+            auth.Ensure(address);
+            if (File.Exists(paths.Config) && await File.ReadAllTextAsync(paths.Config, cancellationToken) == Configuration(address, paths.Data, auth.Htpasswd))
+            {
+                _log.Information("Registry (pid {Pid}) already answering at {Address}; reusing it", ours, address);
+                return new LocalRegistryState(address, Started: false);
+            }
+            // Ours, but started with another configuration (an older platform: no authentication, deletes on).
+            _log.Information("Restarting the registry (pid {Pid}) at {Address} with the current configuration", ours, address);
+            await StopAsync(platformDirectory, cancellationToken);
+            probe = await ProbeAsync(address, cancellationToken);
+        }
         switch (probe.Kind)
         {
             case AnswerKind.Registry:
-                _log.Information("Registry already answering at {Address}; reusing it", address);
-                return new LocalRegistryState(address, Started: false);
+                // Never reused: a registry this platform did not start may be open to anyone, or hold other images.
+                throw new PlatformSetupException(
+                    $"Port {port} on {host} is held by a registry this platform did not start (no live pid in {paths.PidFile}); it is not reused. " +
+                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
             case AnswerKind.SomethingElse:
                 throw new PlatformSetupException(
                     $"Port {port} on {host} is taken by something that is not an OCI registry ({probe.Description}). " +
@@ -59,10 +78,10 @@ public sealed class RegistryServer
 
         await _apt.EnsureAsync("docker-registry", Binary, InstallHint, cancellationToken);
 
-        var directory = DirectoryUnder(platformDirectory);
-        var paths = new RegistryPaths(directory);
         Directory.CreateDirectory(paths.Data);
-        await File.WriteAllTextAsync(paths.Config, Configuration(address, paths.Data), cancellationToken);
+        var credentials = RegistryAuthFiles.Under(platformDirectory);
+        credentials.Ensure(address);
+        await File.WriteAllTextAsync(paths.Config, Configuration(address, paths.Data, credentials.Htpasswd), cancellationToken);
 
         var pid = await _host.StartDetachedAsync(Binary, ["serve", paths.Config], paths.Log, cancellationToken);
         await File.WriteAllTextAsync(paths.PidFile, pid.ToString(CultureInfo.InvariantCulture), cancellationToken);
@@ -76,10 +95,11 @@ public sealed class RegistryServer
             {
                 if (_host.IsRunning(pid))
                     return new LocalRegistryState(address, Started: true);
-                // Another build started a registry on this address a moment before us; ours could not bind and exited.
+                // Something took the address a moment before ours could bind: never reused, as above.
                 File.Delete(paths.PidFile);
-                _log.Information("Another registry took {Address} first; reusing it", address);
-                return new LocalRegistryState(address, Started: false);
+                throw new PlatformSetupException(
+                    $"Port {port} on {host} was taken by another registry while ours started; it is not reused. " +
+                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
             }
             if (!_host.IsRunning(pid))
                 throw new PlatformSetupException(
@@ -114,6 +134,19 @@ public sealed class RegistryServer
         }
         File.Delete(paths.PidFile);
         return ours;
+    }
+
+    /// <summary>The pid of the registry this platform started, when it still runs serving our configuration.</summary>
+    int? RunningOurs(RegistryPaths paths)
+    {
+        if (!File.Exists(paths.PidFile)
+            || !int.TryParse(File.ReadAllText(paths.PidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !_host.IsRunning(pid))
+            return null;
+        var commandLine = _host.CommandLineOf(pid);
+        return commandLine is not null && commandLine.Contains(Binary, StringComparison.Ordinal) && commandLine.Contains(paths.Config, StringComparison.Ordinal)
+            ? pid
+            : null;
     }
 
     public enum AnswerKind { Nothing, Registry, SomethingElse }
@@ -180,7 +213,8 @@ public sealed class RegistryServer
         throw new PlatformSetupException($"Registry address '{address}' is not host:port with an IP host; use e.g. --registry 127.0.0.1:5000.");
     }
 
-    static string Configuration(string address, string dataDirectory) =>
+    /// <summary>Pushes and pulls need the platform's credentials (htpasswd, bcrypt); nothing is ever deleted through the API.</summary>
+    static string Configuration(string address, string dataDirectory, string htpasswd) =>
         $"""
         # Written by Slipway's Infrastructure target; regenerated on every start.
         version: 0.1
@@ -191,7 +225,11 @@ public sealed class RegistryServer
           filesystem:
             rootdirectory: '{dataDirectory.Replace("'", "''")}'
           delete:
-            enabled: true
+            enabled: false
+        auth:
+          htpasswd:
+            realm: slipway
+            path: '{htpasswd.Replace("'", "''")}'
         http:
           addr: {address}
           headers:

@@ -133,5 +133,5 @@ public sealed class ImageAutomationUnitTests
     [InlineData(null, "Bearer ", false)]
     [InlineData("", "Bearer ", false)]
     public void The_registry_webhook_needs_the_configured_bearer_token(string? token, string header, bool authorized) =>
-        Assert.Equal(authorized, ImageAutomationEndpoints.IsAuthorized(token, header));
+        Assert.Equal(authorized, Slipway.Agent.Api.BearerToken.Matches(token, header));
 }

@@ -68,6 +68,8 @@ sealed class AgentUnderTest : IAsyncDisposable
             "--readiness-timeout", "90",
             // In-process, so no real command line: the configuration key the environment variable maps to.
             .. operatorToken is null ? Array.Empty<string>() : ["--Agent:OperatorToken", operatorToken],
+            // The drills' images live in throw-away registries on random loopback ports.
+            "--allowed-registries", "127.0.0.1:*",
         ], TestLogger.Create(Instance), TestContext.Current.CancellationToken);
         await app.StartAsync(TestContext.Current.CancellationToken);
     }
@@ -80,7 +82,7 @@ sealed class AgentUnderTest : IAsyncDisposable
         PidFile = Path.Combine(directory, "agent.pid"),
         ApiPort = apiPort,
         Arguments = ["--root", directory, "--config-repo", Repo.Bare, "--work-dir", Path.Combine(directory, "agent"), "--environments", "staging",
-            "--interval", "1", "--instance", Instance, "--drain", "1"],
+            "--interval", "1", "--instance", Instance, "--drain", "1", "--allowed-registries", "127.0.0.1:*"],
         Environment = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = Secret },
     };
 

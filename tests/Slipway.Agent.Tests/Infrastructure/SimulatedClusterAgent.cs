@@ -15,7 +15,8 @@ namespace Slipway.Agent.Tests.Infrastructure;
 static class SimulatedClusterAgent
 {
     public static async Task<(WebApplication Agent, AgentClient Status)> StartAsync(KubernetesApiSimulation simulation, string directory,
-        TestConfigRepo repo, string environment, string interval, string logName, IImageVerification verification, CancellationToken ct)
+        TestConfigRepo repo, string environment, string interval, string logName, IImageVerification verification, CancellationToken ct,
+        IReadOnlyList<string>? extraArguments = null)
     {
         var kubeconfig = Path.Combine(directory, "kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, $"""
@@ -46,6 +47,7 @@ static class SimulatedClusterAgent
             "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
             "--backend", "kubernetes",
             "--kubeconfig", kubeconfig,
+            .. extraArguments ?? [],
         ], TestLogger.Create(logName), ct, services => services.AddSingleton(verification));
         await agent.StartAsync(ct);
         return (agent, AgentClient.ForPort(apiPort));

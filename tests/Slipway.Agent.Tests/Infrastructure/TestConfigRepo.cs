@@ -51,10 +51,11 @@ sealed class TestConfigRepo
         return await CommitAndPushAsync(message);
     }
 
-    public async Task<string> RemoveEnvironmentAsync(string environment)
+    /// <param name="message">The commit message, with its trailers (e.g. "Slipway-Allow-Empty: true").</param>
+    public async Task<string> RemoveEnvironmentAsync(string environment, string? message = null)
     {
         await Git(clone, "rm", "-r", "--quiet", $"environments/{environment}");
-        return await CommitAndPushAsync($"Remove {environment}");
+        return await CommitAndPushAsync(message ?? $"Remove {environment}");
     }
 
     public async Task<IReadOnlyDictionary<string, string>> FilesAsync(string environment) =>

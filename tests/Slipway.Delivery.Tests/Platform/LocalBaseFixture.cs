@@ -25,6 +25,10 @@ public sealed class LocalBaseFixture : IAsyncLifetime
 
     public RegistryServer Server(Serilog.ILogger log) => new(_host, new AptInstaller(_host, log, allowInstall: false), log);
 
+    /// <summary>A client with the credentials of the platform under <paramref name="platformDirectory"/> (its registry asks for them).</summary>
+    public static RegistryClient Client(Serilog.ILogger log, string platformDirectory) =>
+        new(log, host => DockerConfigCredentials.Find(host, RegistryAuthFiles.Under(platformDirectory).DockerConfig));
+
     public BaseImageProvider Provider(Serilog.ILogger log, RegistryClient client) =>
         new(new LocalBaseImageBuilder(_host, new AptInstaller(_host, log, allowInstall: false), log), client, log);
 
@@ -32,7 +36,7 @@ public sealed class LocalBaseFixture : IAsyncLifetime
     {
         var log = TestLog.Create();
         await Server(log).EnsureAsync(RegistryAddress, PlatformDirectory, CancellationToken.None);
-        using var client = new RegistryClient(log);
+        using var client = Client(log, PlatformDirectory);
         SeededFromCache = LocalBaseCache.Seed(Recipe, PlatformDirectory);
         var watch = Stopwatch.StartNew();
         ColdState = await Provider(log, client).EnsureAsync(BaseImageMode.Local, RegistryAddress, PlatformDirectory, Recipe);

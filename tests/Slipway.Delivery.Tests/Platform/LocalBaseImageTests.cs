@@ -93,7 +93,7 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var log = TestLog.Create();
-        using var client = new RegistryClient(log);
+        using var client = LocalBaseFixture.Client(log, fixture.PlatformDirectory);
         var provider = fixture.Provider(log, client);
 
         var watch = Stopwatch.StartNew();
@@ -124,7 +124,7 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
         try
         {
             // The platform directory keeps the built layout; only the registry is new (e.g. its data was wiped).
-            using var client = new RegistryClient(log);
+            using var client = LocalBaseFixture.Client(log, otherPlatform);
             var state = await fixture.Provider(log, client).EnsureAsync(BaseImageMode.Local, otherAddress, fixture.PlatformDirectory,
                                                                         fixture.Recipe, cancellationToken: ct);
 

@@ -3,9 +3,18 @@ using Docker.DotNet.Models;
 
 namespace Slipway.Agent.Backends.Docker;
 
-/// <summary><see cref="IContainerRuntime"/> on a real Docker engine through Docker.DotNet; replicas publish their ports on random 127.0.0.1 ports.</summary>
+/// <summary>
+/// <see cref="IContainerRuntime"/> on a real Docker engine through Docker.DotNet; replicas publish their ports on random
+/// 127.0.0.1 ports, each environment on a Docker network of its own (never the default bridge), with a pids limit.
+/// </summary>
 public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRuntime
 {
+    /// <summary>The most processes (threads included) a replica may run: a fork bomb stays inside its container.</summary>
+    public const long PidsLimit = 512;
+
+    /// <summary>The Docker network of an agent instance's environment.</summary>
+    public static string NetworkName(string instance, string environment) => $"{instance}-{environment}";
+
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, string? name, CancellationToken cancellationToken)
     {
         var filters = new Dictionary<string, IDictionary<string, bool>>
@@ -41,7 +50,11 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         var at = image.IndexOf('@', StringComparison.Ordinal);
         log.Information("Pulling {Image}", image);
         var errors = new List<string>();
-        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null,
+        // The engine pulls with the registry's credentials from $DOCKER_CONFIG/config.json (the platform's), when it has some.
+        var registry = Slipway.Delivery.Oci.ImageReference.Parse(image).Registry;
+        var credentials = Slipway.Delivery.Registry.DockerConfigCredentials.Find(registry);
+        var auth = credentials is null ? null : new AuthConfig { Username = credentials.Username, Password = credentials.Password, ServerAddress = registry };
+        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, auth,
             new Progress<JSONMessage>(m => { if (m.Error?.Message is { } message) errors.Add(message); }), cancellationToken);
         try
         {
@@ -55,6 +68,7 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
 
     public async Task<ManagedContainer> CreateAndStartAsync(ContainerDefinition definition, CancellationToken cancellationToken)
     {
+        var network = await EnsureNetworkAsync(definition.Labels, cancellationToken);
         var parameters = new CreateContainerParameters
         {
             Name = definition.Name,
@@ -74,6 +88,8 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
                 Tmpfs = definition.Tmpfs.ToDictionary(path => path, _ => "rw,nosuid,nodev,size=64m,mode=1777"),
                 SecurityOpt = definition.NoNewPrivileges ? ["no-new-privileges"] : null!,
                 CapDrop = definition.DropAllCapabilities ? ["ALL"] : null!,
+                PidsLimit = PidsLimit,
+                NetworkMode = network,
             },
         };
         try
@@ -87,6 +103,53 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         {
             throw new ContainerRuntimeException(exception.ResponseBody?.Trim() ?? exception.Message, exception);
         }
+    }
+
+    // Docker accepts two networks of one name: replicas starting together must not both create it.
+    readonly SemaphoreSlim networkGate = new(1, 1);
+
+    /// <summary>The environment's network (created, labelled with the agent instance, when missing).</summary>
+    async Task<string> EnsureNetworkAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        var instance = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Agent, "slipway");
+        var environment = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Environment, "default");
+        var name = NetworkName(instance, environment);
+        await networkGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await EnsureNetworkAsync(name, instance, environment, cancellationToken);
+        }
+        finally
+        {
+            networkGate.Release();
+        }
+    }
+
+    async Task<string> EnsureNetworkAsync(string name, string instance, string environment, CancellationToken cancellationToken)
+    {
+        var existing = await docker.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [$"^{name}$"] = true } },
+        }, cancellationToken);
+        if (existing.Any(n => n.Name == name)) return name;
+        try
+        {
+            await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
+            {
+                Name = name,
+                Driver = "bridge",
+                Labels = new Dictionary<string, string>
+                {
+                    [Slipway.Delivery.AgentApi.AgentLabels.Agent] = instance,
+                    [Slipway.Delivery.AgentApi.AgentLabels.Environment] = environment,
+                },
+            }, cancellationToken);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // Created meanwhile by another replica's start: the same network.
+        }
+        return name;
     }
 
     public async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)

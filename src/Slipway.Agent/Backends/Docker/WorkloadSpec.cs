@@ -118,25 +118,33 @@ public sealed record WorkloadSpec(
             mounts.Add(new ConfigMount(source, mount.MountPath));
         }
 
+        // Hardened unless the manifest says otherwise: where it is silent, a replica runs as a non-root user, on a
+        // read-only root filesystem (with a tmpfs /tmp), without capabilities or privilege escalation, within a memory limit.
         var security = container.SecurityContext;
         var runAsUser = security?.RunAsUser ?? pod.SecurityContext?.RunAsUser;
         var runAsGroup = security?.RunAsGroup ?? pod.SecurityContext?.RunAsGroup;
-        var user = runAsUser is null ? null : runAsGroup is null ? $"{runAsUser}" : $"{runAsUser}:{runAsGroup}";
+        var user = runAsUser is null ? DefaultUser : runAsGroup is null ? $"{runAsUser}" : $"{runAsUser}:{runAsGroup}";
         var limits = container.Resources?.Limits;
-        long? memory = limits?.TryGetValue("memory", out var m) == true ? (long)m.ToDecimal() : null;
+        long? memory = limits?.TryGetValue("memory", out var m) == true ? (long)m.ToDecimal() : DefaultMemoryBytes;
         long? nanoCpus = limits?.TryGetValue("cpu", out var c) == true ? (long)(c.ToDecimal() * 1_000_000_000m) : null;
 
         var rollout = manifests.Rollout;
         return new WorkloadSpec(
             manifests.Environment, app, container.Image, deployment.Spec.Replicas ?? 1, HashTemplate(deployment.Spec.Template),
             ports, targetPort, hostPort, readiness, Probe(container.LivenessProbe, "livenessProbe"), env, user, mounts, scratch, configMaps,
-            memory, nanoCpus, security?.ReadOnlyRootFilesystem == true, security?.AllowPrivilegeEscalation == false,
-            security?.Capabilities?.Drop?.Contains("ALL") == true)
+            memory, nanoCpus, security?.ReadOnlyRootFilesystem ?? true, security?.AllowPrivilegeEscalation != true,
+            security?.Capabilities?.Drop is not { } drop || drop.Contains("ALL"))
         {
             RollbackWindow = TimeSpan.FromSeconds(rollout.RollbackWindowSeconds),
             ReplaceUnreadyAfter = TimeSpan.FromSeconds(rollout.ReplaceUnreadyAfterSeconds),
         };
     }
+
+    /// <summary>The user a replica runs as when the manifest names none (nobody:nogroup): never root by default.</summary>
+    public const string DefaultUser = "65534:65534";
+
+    /// <summary>The memory limit of a replica whose manifest sets none (512 MiB).</summary>
+    public const long DefaultMemoryBytes = 512L * 1024 * 1024;
 
     static string HashTemplate(V1PodTemplateSpec template) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(KubernetesJson.Serialize(template))))[..16];

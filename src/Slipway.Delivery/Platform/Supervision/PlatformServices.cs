@@ -23,6 +23,8 @@ public sealed record PlatformServicesSettings
     public IReadOnlyList<string> AgentArguments { get; init; } = [];
     /// <summary>Secrets of the agent: environment variable name → file holding the value (mode 600). The launcher reads them at each start.</summary>
     public IReadOnlyDictionary<string, string> AgentSecretFiles { get; init; } = new Dictionary<string, string>();
+    /// <summary>Further environment variables of the agent that are not secrets (DOCKER_CONFIG: where the registry's credentials are).</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>The dotnet host that runs the published copies.</summary>
     public string Dotnet { get; init; } = "dotnet";
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
@@ -237,6 +239,8 @@ public sealed class PlatformServices
         agent.AppendLine("# Secrets go from their files (mode 600) into the environment here, never onto a command line.");
         foreach (var (variable, file) in settings.AgentSecretFiles)
             agent.AppendLine($"if [ -f {Quote(file)} ]; then {variable}=\"$(cat {Quote(file)})\"; export {variable}; fi");
+        foreach (var (variable, value) in settings.AgentEnvironment)
+            agent.AppendLine($"{variable}={Quote(value)}; export {variable}");
         agent.AppendLine($"exec {Quote(settings.Dotnet)} {Quote(Path.Combine(AgentBinaries, "Slipway.Agent.dll"))} --root {Quote(settings.RootDirectory)} " +
                          $"--api-port {settings.AgentPort.ToString(CultureInfo.InvariantCulture)} --edge-socket {Quote(EdgeAdminSocket)} " +
                          string.Join(' ', settings.AgentArguments.Select(Quote)));
