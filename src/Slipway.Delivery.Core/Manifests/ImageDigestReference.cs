@@ -5,9 +5,6 @@ namespace Slipway.Delivery.Manifests;
 /// <summary>An image named by content: "registry/repository@sha256:&lt;64 hex&gt;" (a tag before the digest is tolerated and dropped).</summary>
 public sealed partial record ImageDigestReference(string Repository, string Digest)
 {
-    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
-    private static partial Regex DigestPattern();
-
     [GeneratedRegex(@"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$")]
     private static partial Regex RepositoryPattern();
 
@@ -38,7 +35,7 @@ public sealed partial record ImageDigestReference(string Repository, string Dige
         var lastSlash = repository.LastIndexOf('/');
         var tagColon = repository.LastIndexOf(':');
         if (tagColon > lastSlash) repository = repository[..tagColon];   // "repo:tag@sha256:..." -> the digest wins
-        if (!DigestPattern().IsMatch(digest))
+        if (!Oci.ImageDigest.TryParse(digest, out _))
         {
             problem = $"image '{text}' has digest '{digest}'; a digest is 'sha256:' followed by 64 lowercase hex characters";
             return false;

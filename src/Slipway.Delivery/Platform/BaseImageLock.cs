@@ -52,7 +52,7 @@ public sealed record BaseImageLock(string? Local, string? Upstream)
         if (locked is null)
             throw new BaseImageLockException($"{lockPath} pins no {(provided.Source == BaseImageSource.Upstream ? "upstream" : "local")} base image; " +
                                               "run ./build.sh UpdateBaseImageLock and commit the file.");
-        var digest = locked[(locked.IndexOf('@', StringComparison.Ordinal) + 1)..];
+        var digest = Oci.ImageDigest.Of(locked).Value;
         if (provided.Reference.Digest != digest)
             throw new BaseImageLockException($"The base image provided now ({provided.Reference}) is not the one {lockPath} pins ({locked}). " +
                                               "If the change is intended (a new base), run ./build.sh UpdateBaseImageLock and commit the file; otherwise find who pushed over the base's tag.");

@@ -47,14 +47,14 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         catch (DockerImageNotFoundException)
         {
         }
-        var at = image.IndexOf('@', StringComparison.Ordinal);
         log.Information("Pulling {Image}", image);
         var errors = new List<string>();
         // The engine pulls with the registry's credentials from $DOCKER_CONFIG/config.json (the platform's), when it has some.
-        var registry = Slipway.Delivery.Oci.ImageReference.Parse(image).Registry;
+        var reference = Slipway.Delivery.Oci.ImageReference.Parse(image);
+        var registry = reference.Registry;
         var credentials = Slipway.Delivery.Registry.DockerConfigCredentials.Find(registry);
         var auth = credentials is null ? null : new AuthConfig { Username = credentials.Username, Password = credentials.Password, ServerAddress = registry };
-        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, auth,
+        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = reference.Name, Tag = reference.ManifestReference }, auth,
             new Progress<JSONMessage>(m => { if (m.Error?.Message is { } message) errors.Add(message); }), cancellationToken);
         try
         {

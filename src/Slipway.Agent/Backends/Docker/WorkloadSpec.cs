@@ -50,7 +50,7 @@ public sealed record WorkloadSpec(
     /// <summary>The probe whose failures mean the replica is dead: the livenessProbe, or the readiness probe when there is none.</summary>
     public HttpProbe LivenessOrReadiness => Liveness ?? Readiness;
 
-    public string ImageDigest => Image[(Image.IndexOf('@', StringComparison.Ordinal) + 1)..];
+    public string ImageDigest => Slipway.Delivery.Oci.ImageDigest.Of(Image).Value;
 
     public string ConfigHash => ConfigMaps.Count == 0
         ? Slipway.Delivery.Manifests.ConfigHash.Compute(new Dictionary<string, string>())
