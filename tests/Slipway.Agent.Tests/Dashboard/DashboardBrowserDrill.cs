@@ -16,7 +16,7 @@ namespace Slipway.Agent.Tests.Dashboard;
 [Trait("Tier", "Engine")]
 public sealed class DashboardBrowserDrill(BeaconImages images) : IAsyncLifetime
 {
-    const string Chromium = "/usr/bin/chromium";
+    const string Chromium = DebianChromium.Executable;
     const string OperatorToken = "drill-operator-token";
     static readonly string Screenshots = Path.Combine(Processes.RepositoryRoot(), ".nuke", "artifacts", "dashboard");
 
@@ -34,7 +34,8 @@ public sealed class DashboardBrowserDrill(BeaconImages images) : IAsyncLifetime
     [Fact]
     public async Task The_dashboard_shows_both_environments_follows_a_canary_live_and_rolls_back_only_after_a_login()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (the browser drills drive Debian's chromium)");
+        var missing = await DebianChromium.EnsureInstalledAsync(TestContext.Current.CancellationToken);
+        Assert.True(missing is null, missing);
         Directory.CreateDirectory(Screenshots);
         await using var agent = await AgentUnderTest.CreateAsync();
         var stagingPort = FreePort.Next();

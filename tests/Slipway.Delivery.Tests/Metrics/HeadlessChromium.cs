@@ -1,6 +1,7 @@
 using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
+using Slipway.Testing;
 
 namespace Slipway.Delivery.Tests.Metrics;
 
@@ -20,23 +21,10 @@ public sealed class HeadlessChromium : IDisposable
     public static async Task<HeadlessChromium> RequireAsync(CancellationToken cancellationToken)
     {
         if (Find() is { } found) return new HeadlessChromium(found);
-        var uid = await Cli.Wrap("id").WithArguments("-u").WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
-        if (uid.StandardOutput.Trim() != "0" || !File.Exists("/usr/bin/apt-get"))
-            Assert.Skip("chromium is not installed and these tests cannot install it (apt-get as root is needed): run `apt-get install -y chromium`");
-        // Without recommends: they bring daemons (avahi, udev...) whose postinst starts them, and a daemon that inherits
-        // our output pipe keeps it open for ever. apt writes to a file for the same reason, bounded in time.
-        var log = Path.Combine(Path.GetTempPath(), $"slipway-apt-chromium-{Guid.NewGuid():N}.log");
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromMinutes(5));
-        var install = await Cli.Wrap("/bin/sh")
-            .WithArguments(["-c", "exec apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120 chromium fonts-liberation >\"$0\" 2>&1 </dev/null", log])
-            .WithEnvironmentVariables(new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" })
-            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(bounded.Token);
-        var output = File.Exists(log) ? await File.ReadAllTextAsync(log, cancellationToken) : "";
-        File.Delete(log);
-        if (install.ExitCode != 0 || Find() is not { } installed)
+        var problem = await DebianChromium.EnsureInstalledAsync(cancellationToken);
+        if (problem is not null || Find() is not { } installed)
         {
-            Assert.Skip($"chromium could not be installed with apt-get (exit {install.ExitCode}): {Tail(output)}");
+            Assert.Skip(problem ?? "chromium was installed but is not where it is looked for");
             throw new InvalidOperationException("unreachable");
         }
         return new HeadlessChromium(installed);
