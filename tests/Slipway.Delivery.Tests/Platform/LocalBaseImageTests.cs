@@ -143,7 +143,7 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var log = TestLog.Create();
-        using var client = new RegistryClient(log);
+        using var client = LocalBaseFixture.Client(log, fixture.PlatformDirectory);
         // No internet here: the "standard image" is played by the base already in the local registry.
         var upstream = $"{fixture.RegistryAddress}/slipway/base:{fixture.Recipe.Tag}";
 
@@ -159,7 +159,7 @@ public sealed class LocalBaseImageTests(LocalBaseFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var log = TestLog.Create();
-        using var client = new RegistryClient(log);
+        using var client = LocalBaseFixture.Client(log, fixture.PlatformDirectory);
 
         var unreachable = await fixture.Provider(log, client).EnsureAsync(BaseImageMode.Default, fixture.RegistryAddress, fixture.PlatformDirectory,
             fixture.Recipe, $"127.0.0.1:{FreePort.Next()}/dotnet/runtime-deps:10.0", TimeSpan.FromSeconds(3), ct);

@@ -3,6 +3,8 @@ using CliWrap.Buffered;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Slipway.Delivery.Docker;
+using Slipway.Delivery.Platform;
+using Slipway.Delivery.Registry;
 
 namespace Slipway.Delivery.Tests.Platform;
 
@@ -59,9 +61,11 @@ public sealed class LocalBaseRunsAppTests(LocalBaseFixture fixture)
         try
         {
             var pullErrors = new List<string>();
+            // The platform's registry asks for its credentials; the engine pulls with them as the agent does.
+            var credentials = DockerConfigCredentials.Find(image.Registry, RegistryAuthFiles.Under(fixture.PlatformDirectory).DockerConfig);
             await docker.Images.CreateImageAsync(
                 new ImagesCreateParameters { FromImage = $"{image.Registry}/{image.Repository}", Tag = image.Digest },
-                null, new Progress<JSONMessage>(message => { if (message.Error is { Message: { } text }) pullErrors.Add(text); }), ct);
+                credentials is null ? null : new AuthConfig { Username = credentials.Username, Password = credentials.Password, ServerAddress = image.Registry }, new Progress<JSONMessage>(message => { if (message.Error is { Message: { } text }) pullErrors.Add(text); }), ct);
             Assert.Empty(pullErrors);
 
             containerId = (await docker.Containers.CreateContainerAsync(new CreateContainerParameters
