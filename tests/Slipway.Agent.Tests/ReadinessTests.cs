@@ -22,8 +22,8 @@ public sealed class ReadinessTests(BeaconImages images) : IAsyncLifetime
     {
         await using var agent = await AgentUnderTest.CreateAsync();
         var port = FreePort.Next();
-        var revision = await agent.Repo.CommitFilesAsync("staging", WithOperatorToken(TestConfigRepo.Render("staging", images.ImageA, replicas: 2, hostPort: port,
-            audience: "tests").Files.ToDictionary()), "Deploy with an operator token");
+        var revision = await agent.Repo.CommitFilesAsync("staging", BeaconOperatorToken.MountInto(TestConfigRepo.Render("staging", images.ImageA, replicas: 2, hostPort: port,
+            audience: "tests").Files), "Deploy with an operator token");
         await agent.StartAsync();
         await agent.WaitForAsync("staging", revision);
         var containers = await agent.ContainersAsync("staging");
@@ -32,7 +32,7 @@ public sealed class ReadinessTests(BeaconImages images) : IAsyncLifetime
         var cancellation = TestContext.Current.CancellationToken;
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await agent.Http.PostAsync($"{direct}/readyz/disable", null, cancellation)).StatusCode);
-        agent.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        agent.Http.DefaultRequestHeaders.Authorization = BeaconOperatorToken.Header;
         (await agent.Http.PostAsync($"{direct}/readyz/disable", null, cancellation)).EnsureSuccessStatusCode();
         var degraded = await AgentUnderTest.EventuallyAsync(() => agent.Client.GetStatusAsync(cancellation),
             s => s.Find("staging") is { ReplicasReady: 1, Health: EnvironmentHealth.Degraded }, "staging reports 1/2 ready");
@@ -52,24 +52,6 @@ public sealed class ReadinessTests(BeaconImages images) : IAsyncLifetime
             for (var i = 0; i < 4; i++) await agent.Http.GetAsync($"http://127.0.0.1:{port}/api/greeting", cancellation);
             return await GreetingsServedAsync(agent, direct);
         }, served => served > before, "the replica serves router traffic again", seconds: 30);
-    }
-
-    const string OperatorToken = "readiness-drill-operator-token";
-
-    /// <summary>
-    /// The environment's files with Beacon's operator token mounted beside its settings. A throw-away token of a
-    /// throw-away config repo: a real token is a mounted secret, never a config-repo value.
-    /// </summary>
-    static Dictionary<string, string> WithOperatorToken(Dictionary<string, string> files)
-    {
-        var configMap = k8s.KubernetesYaml.Deserialize<k8s.Models.V1ConfigMap>(files[SlipwayMetadata.ConfigMapFile]);
-        var settings = System.Text.Json.Nodes.JsonNode.Parse(configMap.Data["appsettings.json"])!.AsObject();
-        settings["Operator"] = new System.Text.Json.Nodes.JsonObject { ["TokenFile"] = "/etc/beacon/operator-token" };
-        configMap.Data["appsettings.json"] = settings.ToJsonString();
-        configMap.Data["operator-token"] = OperatorToken;
-        configMap.Metadata.Annotations[SlipwayMetadata.ConfigHashAnnotation] = ConfigHash.Compute(configMap.Data.ToDictionary());
-        files[SlipwayMetadata.ConfigMapFile] = ManifestYaml.Serialize(configMap);
-        return files;
     }
 
     /// <summary>Greeting requests the replica has served, from its Prometheus metrics.</summary>

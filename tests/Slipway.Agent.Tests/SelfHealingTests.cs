@@ -73,14 +73,17 @@ public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
         await using var agent = await AgentUnderTest.CreateAsync();
         var port = FreePort.Next();
         await agent.StartAsync();
-        await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA,
-            RollingSettings.Yaml(port, replicas: 2, replaceUnreadyAfterSeconds: ReplaceAfter), "Deploy a"));
+        // Beacon's readiness switch needs its operator token: this drill mounts a throw-away one.
+        var files = BeaconOperatorToken.MountInto(TestConfigRepo.RenderSettings(Environment, images.ImageA,
+            RollingSettings.Yaml(port, replicas: 2, replaceUnreadyAfterSeconds: ReplaceAfter)).Files);
+        await agent.WaitForAsync(Environment, await agent.Repo.CommitFilesAsync(Environment, files, "Deploy a"));
         var replicas = await agent.ContainersAsync(Environment);
         var unready = replicas.OrderBy(c => c.Names[0], StringComparer.Ordinal).First();
         var direct = $"http://127.0.0.1:{unready.Ports.Single(p => p.PrivatePort == 8080).PublicPort}";
 
         var clock = Stopwatch.StartNew();
-        (await agent.Http.PostAsync($"{direct}/readyz/disable", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        using var disable = new HttpRequestMessage(HttpMethod.Post, $"{direct}/readyz/disable") { Headers = { Authorization = BeaconOperatorToken.Header } };
+        (await agent.Http.SendAsync(disable, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         var healed = await AgentUnderTest.EventuallyAsync(async () => (Containers: await agent.ContainersAsync(Environment),
                 Status: (await agent.Client.GetStatusAsync(TestContext.Current.CancellationToken)).Find(Environment)),
             s => s.Containers.All(c => c.ID != unready.ID) && s.Status is { Health: EnvironmentHealth.Healthy, ReplicasReady: 2 },

@@ -51,7 +51,9 @@ public sealed class SupervisedPlatformDrills(BeaconImages images) : IAsyncLifeti
             Edge = Copy(edgeVersion),
             Agent = Copy(agentVersion),
             AgentPort = agentPort,
-            AgentArguments = ["--config-repo", repo.Bare, "--environments", "staging", "--interval", "1", "--instance", instance, "--drain", "1", "--readiness-timeout", "90"],
+            AgentArguments = ["--config-repo", repo.Bare, "--environments", "staging", "--interval", "1", "--instance", instance, "--drain", "1", "--readiness-timeout", "90",
+                // The drills' images live in a throw-away registry on a random loopback port.
+                "--allowed-registries", "127.0.0.1:*"],
             AgentSecretFiles = new Dictionary<string, string> { ["SLIPWAY_AGENT_WEBHOOK_SECRET"] = secret },
             Dotnet = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet",
         }, new AptInstaller(host, TestLogger.Create("apt"), allowInstall: false), host, TestLogger.Create("platform"));
