@@ -185,7 +185,8 @@ partial class Build
 
     Target Rollback => _ => _
         .Description("Rolls --environment back through Git (revert of its last deploy, or --to <config revision | digest>), waits until that version serves, prints the MTTR")
-        .DependsOn(Infrastructure)
+        // No platform check first: in an incident the rollback needs only the config repo and the agent, and the check
+        // (engine, registry, base image, edge, agent) would add seconds to the MTTR — or fail on a part it does not need.
         .Requires(() => Environment)
         .Executes(async () =>
         {
