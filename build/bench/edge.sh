@@ -100,9 +100,13 @@ warm_rollback() {
   build "warm rollback" Rollback --environment production --to "$left"
   detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
 }
-production_replicas() { docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}}'; }
+# The replicas of the version production serves (the previous version's may stay warm beside them, out of traffic).
+production_replicas() {
+  docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}} {{.Image}}' |
+    awk -v digest="$(serving_digest)" '$2 ~ digest"$" { print $1 }'
+}
 paused_replica() {
-  # A rollout that just ended may still be removing replicas: pause one of the three that stay.
+  # A rollout that just ended may still be replacing replicas: pause one of the three that serve.
   until [[ $(production_replicas | wc -l) -eq 3 ]]; do sleep 0.5; done
   local replica; replica=$(production_replicas | head -1)
   docker pause "$replica" >/dev/null
