@@ -100,11 +100,9 @@ warm_rollback() {
   build "warm rollback" Rollback --environment production --to "$left"
   detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
 }
-# The replicas of the version production serves (the previous version's may stay warm beside them, out of traffic).
-production_replicas() {
-  docker ps --filter label=slipway.environment=production --filter label=slipway.agent=slipway --format '{{.Names}} {{.Image}}' |
-    awk -v digest="$(serving_digest)" '$2 ~ digest"$" { print $1 }'
-}
+# The replicas production's traffic goes to, from the edge's route table (the previous version's may stay warm beside
+# them, out of traffic).
+production_replicas() { jq -r '.routes[] | select(.environment == "production") | .stable[].id' "$platform/edge/routes.json"; }
 paused_replica() {
   # A rollout that just ended may still be replacing replicas: pause one of the three that serve.
   until [[ $(production_replicas | wc -l) -eq 3 ]]; do sleep 0.5; done
