@@ -12,9 +12,15 @@ public static class BearerToken
         if (string.IsNullOrEmpty(expectedToken) || string.IsNullOrEmpty(authorization)) return false;
         const string scheme = "Bearer ";
         if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
+        return IsToken(expectedToken, authorization[scheme.Length..].Trim());
+    }
+
+    /// <summary>Whether <paramref name="presented"/> is <paramref name="expectedToken"/>, compared in constant time; false when either is empty.</summary>
+    public static bool IsToken(string? expectedToken, string? presented)
+    {
+        if (string.IsNullOrEmpty(expectedToken) || string.IsNullOrEmpty(presented)) return false;
         // Hashing first gives equal lengths, so the comparison's time says nothing about the token's length either.
-        var presented = Encoding.UTF8.GetBytes(authorization[scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented), SHA256.HashData(Encoding.UTF8.GetBytes(expectedToken)));
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expectedToken)));
     }
 
     /// <summary>An endpoint filter: the route answers 401 unless the request carries the agent's operator token.</summary>

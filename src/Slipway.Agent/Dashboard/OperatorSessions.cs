@@ -26,11 +26,7 @@ public sealed class OperatorSessions(AgentOptions options, TimeProvider clock)
     /// <summary>A new session when <paramref name="token"/> is the operator token; null otherwise (compared in constant time).</summary>
     public OperatorSession? LogIn(string? token)
     {
-        if (!LoginEnabled || string.IsNullOrEmpty(token)) return null;
-        // Hashing first gives equal lengths, so the comparison time tells nothing about the token.
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.OperatorToken!));
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        if (!CryptographicOperations.FixedTimeEquals(expected, given)) return null;
+        if (!LoginEnabled || !Api.BearerToken.IsToken(options.OperatorToken, token)) return null;
         RemoveExpired();
         var session = new OperatorSession(RandomToken(), RandomToken(), clock.GetUtcNow() + Lifetime);
         sessions[session.Id] = session;
