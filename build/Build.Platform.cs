@@ -16,6 +16,8 @@ partial class Build
     {
         RootDirectory = RootDirectory,
         RegistryAddress = Registry,
+        // distribution checks no Host: on the platform it listens on a unix socket and the edge serves --registry.
+        RegistryExposure = RegistryExposure.BehindEdge,
         BaseImage = BaseImage,
         Environment = EnvironmentVariables,
     };
@@ -93,6 +95,8 @@ partial class Build
             Edge = Published("Slipway.Edge", ["src/Slipway.Edge", "src/Slipway.Edge.Contract"]),
             Agent = Published("Slipway.Agent", ["src/Slipway.Agent", "src/Slipway.Delivery.Core", "src/Slipway.Edge.Contract"]),
             AgentPort = AgentPort,
+            RegistryFront = Registry,
+            RegistrySocket = RegistryServer.SocketUnder(PlatformDirectory),
             AgentArguments = ["--instance", AgentInstance, "--allowed-registries", Registry],
             AgentSecretFiles = new Dictionary<string, string>
             {

@@ -54,23 +54,6 @@ public static class EdgeAdminApi
     public static string Route(string environment) => $"/routes/{Uri.EscapeDataString(environment)}";
 
     /// <summary>An HTTP client whose every connection goes to <paramref name="socket"/> (admin.sock, or one copy's own socket).</summary>
-    public static HttpClient CreateClient(string socket, TimeSpan timeout) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var connection = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
-                System.Net.Sockets.ProtocolType.Unspecified);
-            try
-            {
-                await connection.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), cancellationToken);
-                return new System.Net.Sockets.NetworkStream(connection, ownsSocket: true);
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-        },
-    })
-    { BaseAddress = new Uri("http://edge"), Timeout = timeout };
+    public static HttpClient CreateClient(string socket, TimeSpan timeout) =>
+        new(Loopback.UnixSocketHttp.Handler(socket)) { BaseAddress = new Uri("http://edge"), Timeout = timeout };
 }

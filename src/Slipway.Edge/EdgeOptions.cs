@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Slipway.Edge;
 
@@ -17,6 +18,14 @@ public sealed record EdgeOptions
     /// <summary>How long a stopping edge lets in-flight requests finish (--drain 30).</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where the edge fronts the platform's registry (--registry-front 127.0.0.1:5000), forwarding to the registry's unix
+    /// socket (--registry-socket PATH) every request that names a loopback Host. Null: no registry front.
+    /// </summary>
+    public IPEndPoint? RegistryFront { get; init; }
+
+    public string? RegistrySocket { get; init; }
+
     /// <summary>The route table, written atomically after every change and read when the edge starts.</summary>
     public string RouteTableFile => Path.Combine(StateDirectory, "routes.json");
 
@@ -32,6 +41,8 @@ public sealed record EdgeOptions
         ["--name"] = "Edge:Name",
         ["--replica-timeout"] = "Edge:ReplicaTimeout",
         ["--drain"] = "Edge:Drain",
+        ["--registry-front"] = "Edge:RegistryFront",
+        ["--registry-socket"] = "Edge:RegistrySocket",
     };
 
     public static EdgeOptions From(IConfiguration configuration)
@@ -45,13 +56,26 @@ public sealed record EdgeOptions
         var name = Get("Name", "SLIPWAY_EDGE_NAME") ?? "edge";
         if (name.Length == 0 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
             throw new ArgumentException($"--name: '{name}' is not a valid copy name (lowercase letters, digits, '-').");
+        var (registryFront, registrySocket) = RegistryFrontOf(Get("RegistryFront", "SLIPWAY_EDGE_REGISTRY_FRONT"), Get("RegistrySocket", "SLIPWAY_EDGE_REGISTRY_SOCKET"), root);
         return new EdgeOptions
         {
+            RegistryFront = registryFront,
+            RegistrySocket = registrySocket,
             StateDirectory = Path.GetFullPath(Get("StateDir", "SLIPWAY_EDGE_STATE_DIR") ?? Path.Combine(root, ".nuke", "platform", "edge"), root),
             Name = name,
             ReplicaTimeout = Seconds(Get("ReplicaTimeout", "SLIPWAY_EDGE_REPLICA_TIMEOUT"), "--replica-timeout", TimeSpan.FromSeconds(1.5)),
             Drain = Seconds(Get("Drain", "SLIPWAY_EDGE_DRAIN"), "--drain", TimeSpan.FromSeconds(30)),
         };
+    }
+
+    static (IPEndPoint?, string?) RegistryFrontOf(string? front, string? socket, string root)
+    {
+        if (front is null && socket is null) return (null, null);
+        if (front is null || socket is null)
+            throw new ArgumentException("--registry-front and --registry-socket go together: the address to serve and the registry's unix socket.");
+        if (!IPEndPoint.TryParse(front, out var endpoint) || endpoint.Port == 0 || !IPAddress.IsLoopback(endpoint.Address))
+            throw new ArgumentException($"--registry-front: '{front}' is not a loopback host:port (e.g. 127.0.0.1:5000).");
+        return (endpoint, Path.GetFullPath(socket, root));
     }
 
     static TimeSpan Seconds(string? text, string option, TimeSpan fallback) =>

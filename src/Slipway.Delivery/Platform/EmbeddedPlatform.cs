@@ -1,4 +1,5 @@
 using Slipway.Delivery.Registry;
+using Slipway.Edge.Contract.Loopback;
 
 namespace Slipway.Delivery.Platform;
 
@@ -23,10 +24,14 @@ public static class EmbeddedPlatform
 
         var docker = await new DockerEngineProvisioner(host, apt, log).EnsureAsync(options.Environment, platformDirectory, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
-        var registry = await new RegistryServer(host, apt, log, http).EnsureAsync(options.RegistryAddress, platformDirectory, cancellationToken);
+        var registry = await new RegistryServer(host, apt, log, http).EnsureAsync(options.RegistryAddress, platformDirectory, options.RegistryExposure, cancellationToken);
 
         var credentials = RegistryAuthFiles.Under(platformDirectory).DockerConfig;
-        using var client = new RegistryClient(log, host => DockerConfigCredentials.Find(host, credentials));
+        // Behind the edge, the registry is reached on its socket until the edge (started after this) serves its address.
+        using var socket = options.RegistryExposure == RegistryExposure.BehindEdge
+            ? UnixSocketHttp.Handler(RegistryServer.SocketUnder(platformDirectory), forAddress: options.RegistryAddress)
+            : null;
+        using var client = new RegistryClient(log, host => DockerConfigCredentials.Find(host, credentials), socket);
         var provider = new BaseImageProvider(new LocalBaseImageBuilder(host, apt, log), client, log);
         var baseImage = await provider.EnsureAsync(options.BaseImage, options.RegistryAddress, platformDirectory,
                                                    upstream: options.UpstreamBaseImage, cancellationToken: cancellationToken);

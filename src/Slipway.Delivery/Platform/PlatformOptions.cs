@@ -11,6 +11,12 @@ public sealed record PlatformOptions
     /// <summary>host:port of the local registry (the build's <c>--registry</c> parameter).</summary>
     public string RegistryAddress { get; init; } = DefaultRegistryAddress;
 
+    /// <summary>
+    /// Whether the registry serves <see cref="RegistryAddress"/> itself, or listens on a unix socket for the edge to serve
+    /// the address and check Host (the platform's way; the edge must then be started with the registry front).
+    /// </summary>
+    public RegistryExposure RegistryExposure { get; init; } = RegistryExposure.Direct;
+
     /// <summary><see cref="BaseImageMode.Local"/> is <c>--base-image local</c>.</summary>
     public BaseImageMode BaseImage { get; init; } = BaseImageMode.Default;
 

@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Slipway.Edge.Contract.Loopback;
 
 namespace Slipway.Delivery.Platform;
 
 /// <summary>
 /// The local OCI registry: CNCF distribution (Debian's docker-registry) serving <c>host:port</c>, with its
-/// configuration, data, log, pid file and credentials (<see cref="RegistryAuthFiles"/>) under <c>.nuke/platform/registry</c>.
-/// Every request needs the credentials; deletes are off. Reuses only the registry it started itself; refuses a port
-/// that anything else holds, a registry included.
+/// configuration, data, log, pid file and credentials (<see cref="RegistryAuthFiles"/>) under <c>.nuke/platform/registry</c>
+/// (mode 700). Every request needs the credentials; deletes are off. Distribution checks no Host, so on the platform it
+/// listens on a unix socket there and the edge serves the address (<see cref="RegistryExposure.BehindEdge"/>). Reuses
+/// only the registry it started itself; refuses a port that anything else holds, a registry included.
 /// </summary>
 /// <remarks>
 /// Where no docker-registry binary can be had but images can be pulled, the same server runs as the
@@ -39,58 +41,56 @@ public sealed class RegistryServer
 
     public static string DirectoryUnder(string platformDirectory) => Path.Combine(platformDirectory, "registry");
 
-    public async Task<LocalRegistryState> EnsureAsync(string address, string platformDirectory, CancellationToken cancellationToken)
+    /// <summary>The unix socket the registry listens on when it is <see cref="RegistryExposure.BehindEdge"/>.</summary>
+    public static string SocketUnder(string platformDirectory) => new RegistryPaths(DirectoryUnder(platformDirectory)).Socket;
+
+    public Task<LocalRegistryState> EnsureAsync(string address, string platformDirectory, CancellationToken cancellationToken) =>
+        EnsureAsync(address, platformDirectory, RegistryExposure.Direct, cancellationToken);
+
+    public async Task<LocalRegistryState> EnsureAsync(string address, string platformDirectory, RegistryExposure exposure, CancellationToken cancellationToken)
     {
         var (host, port) = ParseAddress(address);
         var paths = new RegistryPaths(DirectoryUnder(platformDirectory));
-        var probe = await ProbeAsync(address, cancellationToken);
+        var behindEdge = exposure == RegistryExposure.BehindEdge;
+        // Behind the edge, the registry itself is reached on its socket only; the edge serves the address.
+        using var socketHttp = behindEdge ? new HttpClient(UnixSocketHttp.Handler(paths.Socket)) { Timeout = _http.Timeout } : null;
+        Task<Answer> ProbeOursAsync() => ProbeAsync(socketHttp ?? _http, address, cancellationToken);
+        var credentials = RegistryAuthFiles.Under(platformDirectory);
         var ours = RunningOurs(paths);
-        if (ours is not null && probe.Kind != AnswerKind.Nothing)
+        if (ours is not null && (await ProbeOursAsync()).Kind != AnswerKind.Nothing)
         {
-            var auth = RegistryAuthFiles.Under(platformDirectory);
-            auth.Ensure(address);
-            if (File.Exists(paths.Config) && await File.ReadAllTextAsync(paths.Config, cancellationToken) == Configuration(address, paths.Data, auth.Htpasswd))
+            credentials.Ensure(address);
+            if (File.Exists(paths.Config) && await File.ReadAllTextAsync(paths.Config, cancellationToken) == Configuration(address, paths, credentials.Htpasswd, exposure))
             {
-                _log.Information("Registry (pid {Pid}) already answering at {Address}; reusing it", ours, address);
+                _log.Information("Registry (pid {Pid}) already answering at {Address}; reusing it", ours, behindEdge ? paths.Socket : address);
                 return new LocalRegistryState(address, Started: false);
             }
-            // Ours, but started with another configuration (an older platform: no authentication, deletes on).
-            _log.Information("Restarting the registry (pid {Pid}) at {Address} with the current configuration", ours, address);
+            // Ours, but started with another configuration (an older platform: no authentication, deletes on, on TCP).
+            _log.Information("Restarting the registry (pid {Pid}) with the current configuration", ours);
             await StopAsync(platformDirectory, cancellationToken);
-            probe = await ProbeAsync(address, cancellationToken);
         }
-        switch (probe.Kind)
-        {
-            case AnswerKind.Registry:
-                // Never reused: a registry this platform did not start may be open to anyone, or hold other images.
-                throw new PlatformSetupException(
-                    $"Port {port} on {host} is held by a registry this platform did not start (no live pid in {paths.PidFile}); it is not reused. " +
-                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
-            case AnswerKind.SomethingElse:
-                throw new PlatformSetupException(
-                    $"Port {port} on {host} is taken by something that is not an OCI registry ({probe.Description}). " +
-                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
-        }
-        if (!CanBind(host, port, out var bindError))
-            throw new PlatformSetupException(
-                $"Port {port} on {host} cannot be used ({bindError}) yet no HTTP server answers there. " +
-                $"Free it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+        if (behindEdge)
+            await RefuseStrangerOnSharedPortAsync(address, host, port, paths, cancellationToken);
+        else
+            await RefuseStrangerOnPortAsync(address, host, port, paths, cancellationToken);
 
         await _apt.EnsureAsync("docker-registry", Binary, InstallHint, cancellationToken);
 
         Directory.CreateDirectory(paths.Data);
-        var credentials = RegistryAuthFiles.Under(platformDirectory);
+        // Data, credentials and the socket: the platform's user only.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(paths.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         credentials.Ensure(address);
-        await File.WriteAllTextAsync(paths.Config, Configuration(address, paths.Data, credentials.Htpasswd), cancellationToken);
+        await File.WriteAllTextAsync(paths.Config, Configuration(address, paths, credentials.Htpasswd, exposure), cancellationToken);
 
         var pid = await _host.StartDetachedAsync(Binary, ["serve", paths.Config], paths.Log, cancellationToken);
         await File.WriteAllTextAsync(paths.PidFile, pid.ToString(CultureInfo.InvariantCulture), cancellationToken);
-        _log.Information("Started docker-registry (pid {Pid}) on {Address}, data {Data}", pid, address, paths.Data);
+        _log.Information("Started docker-registry (pid {Pid}) on {Address}, data {Data}", pid, behindEdge ? paths.Socket : address, paths.Data);
 
         var deadline = DateTime.UtcNow + _startTimeout;
         while (true)
         {
-            probe = await ProbeAsync(address, cancellationToken);
+            var probe = await ProbeOursAsync();
             if (probe.Kind == AnswerKind.Registry)
             {
                 if (_host.IsRunning(pid))
@@ -107,7 +107,7 @@ public sealed class RegistryServer
                     DockerEngineProvisioner.LogTail(paths.Log));
             if (DateTime.UtcNow > deadline)
                 throw new PlatformSetupException(
-                    $"docker-registry (pid {pid}) did not answer on http://{address}/v2/ within {_startTimeout.TotalSeconds:0} s " +
+                    $"docker-registry (pid {pid}) did not answer GET /v2/ on {(behindEdge ? paths.Socket : address)} within {_startTimeout.TotalSeconds:0} s " +
                     $"({probe.Description}); see {paths.Log}.");
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
@@ -136,6 +136,44 @@ public sealed class RegistryServer
         return ours;
     }
 
+    /// <summary>The registry serves the address itself: the port must be free (never a registry someone else runs, which may be open to anyone).</summary>
+    async Task RefuseStrangerOnPortAsync(string address, string host, int port, RegistryPaths paths, CancellationToken cancellationToken)
+    {
+        var probe = await ProbeAsync(address, cancellationToken);
+        switch (probe.Kind)
+        {
+            case AnswerKind.Registry:
+                throw new PlatformSetupException(
+                    $"Port {port} on {host} is held by a registry this platform did not start (no live pid in {paths.PidFile}); it is not reused. " +
+                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+            case AnswerKind.SomethingElse:
+                throw new PlatformSetupException(
+                    $"Port {port} on {host} is taken by something that is not an OCI registry ({probe.Description}). " +
+                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+        }
+        if (!CanBind(host, port, out var bindError))
+            throw new PlatformSetupException(
+                $"Port {port} on {host} cannot be used ({bindError}) yet no HTTP server answers there. " +
+                $"Free it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+    }
+
+    /// <summary>
+    /// The edge will serve the address: the port must be free or held only by the edge (whose listeners share their
+    /// ports, SO_REUSEPORT); anything else holding it is reported, a registry included. A stale socket is removed.
+    /// </summary>
+    async Task RefuseStrangerOnSharedPortAsync(string address, string host, int port, RegistryPaths paths, CancellationToken cancellationToken)
+    {
+        if (!SharedPortSocket.CanShare(new IPEndPoint(IPAddress.Parse(host), port), out var bindError))
+        {
+            var probe = await ProbeAsync(address, cancellationToken);
+            throw new PlatformSetupException(
+                $"Port {port} on {host}, where the edge serves the registry, is held by a process this platform did not start " +
+                $"({(probe.Kind == AnswerKind.Nothing ? bindError : probe.Description)}); it is not reused. Stop it ('ss -ltnp sport = :{port}' names it), " +
+                $"or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+        }
+        if (File.Exists(paths.Socket)) File.Delete(paths.Socket);
+    }
+
     /// <summary>The pid of the registry this platform started, when it still runs serving our configuration.</summary>
     int? RunningOurs(RegistryPaths paths)
     {
@@ -154,11 +192,13 @@ public sealed class RegistryServer
     public sealed record Answer(AnswerKind Kind, string Description);
 
     /// <summary>What answers GET http://address/v2/: a distribution registry, something else, or nothing.</summary>
-    public async Task<Answer> ProbeAsync(string address, CancellationToken cancellationToken)
+    public Task<Answer> ProbeAsync(string address, CancellationToken cancellationToken) => ProbeAsync(_http, address, cancellationToken);
+
+    static async Task<Answer> ProbeAsync(HttpClient http, string address, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _http.GetAsync($"http://{address}/v2/", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await http.GetAsync($"http://{address}/v2/", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.Headers.TryGetValues("Docker-Distribution-Api-Version", out var versions)
                 && versions.Contains("registry/2.0"))
                 return new Answer(AnswerKind.Registry, "distribution registry");
@@ -167,7 +207,8 @@ public sealed class RegistryServer
                 $"GET /v2/ answered {(int)response.StatusCode} {response.ReasonPhrase}" +
                 (server.Length > 0 ? $" from '{server}'" : "") + " without the Docker-Distribution-Api-Version: registry/2.0 header");
         }
-        catch (HttpRequestException exception) when (exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        // Refused on TCP; on a unix socket, also no socket file (yet).
+        catch (HttpRequestException exception) when (exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.AddressNotAvailable })
         {
             return new Answer(AnswerKind.Nothing, "connection refused");
         }
@@ -214,7 +255,7 @@ public sealed class RegistryServer
     }
 
     /// <summary>Pushes and pulls need the platform's credentials (htpasswd, bcrypt); nothing is ever deleted through the API.</summary>
-    static string Configuration(string address, string dataDirectory, string htpasswd) =>
+    static string Configuration(string address, RegistryPaths paths, string htpasswd, RegistryExposure exposure) =>
         $"""
         # Written by Slipway's Infrastructure target; regenerated on every start.
         version: 0.1
@@ -223,15 +264,15 @@ public sealed class RegistryServer
           formatter: text
         storage:
           filesystem:
-            rootdirectory: '{dataDirectory.Replace("'", "''")}'
+            rootdirectory: '{Quoted(paths.Data)}'
           delete:
             enabled: false
         auth:
           htpasswd:
             realm: slipway
-            path: '{htpasswd.Replace("'", "''")}'
+            path: '{Quoted(htpasswd)}'
         http:
-          addr: {address}
+        {(exposure == RegistryExposure.BehindEdge ? $"  net: unix\n  addr: '{Quoted(paths.Socket)}'" : $"  addr: {address}")}
           headers:
             X-Content-Type-Options: [nosniff]
         health:
@@ -240,11 +281,24 @@ public sealed class RegistryServer
 
         """;
 
+    static string Quoted(string path) => path.Replace("'", "''", StringComparison.Ordinal);
+
     sealed record RegistryPaths(string Directory)
     {
+        public string Socket => Path.Combine(Directory, "registry.sock");
         public string Config => Path.Combine(Directory, "config.yml");
         public string Data => Path.Combine(Directory, "data");
         public string Log => Path.Combine(Directory, "registry.log");
         public string PidFile => Path.Combine(Directory, "registry.pid");
     }
+}
+
+/// <summary>How the registry is reached at its address.</summary>
+public enum RegistryExposure
+{
+    /// <summary>docker-registry listens on the address itself (it checks no Host).</summary>
+    Direct,
+
+    /// <summary>docker-registry listens on a unix socket in a directory of mode 700; the edge serves the address and checks Host.</summary>
+    BehindEdge,
 }

@@ -1,5 +1,6 @@
 using Serilog;
 using Slipway.Edge.Contract;
+using Slipway.Edge.Fronts;
 using Slipway.Edge.Routing;
 using Slipway.Edge.State;
 
@@ -11,8 +12,22 @@ namespace Slipway.Edge.Admin;
 /// </summary>
 public sealed class EdgeService(EdgeOptions options, EdgeRouter router, RouteTableFile table, ILogger logger) : IHostedLifecycleService
 {
+    RegistryFront? registryFront;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options is { RegistryFront: { } endpoint, RegistrySocket: { } socket })
+        {
+            try
+            {
+                registryFront = await RegistryFront.StartAsync(endpoint, socket, options, logger, cancellationToken);
+            }
+            catch (EdgeRouteException exception)
+            {
+                // The environments' ports matter more than the registry's: serve them anyway; Infrastructure reports this.
+                logger.Error("{Reason}", exception.Message);
+            }
+        }
         var saved = table.Load();
         await ServeAsync(saved, cancellationToken);
         logger.Information("Edge {Name} restored {Count} route(s) from {Path}", options.Name, saved.Routes.Count, table.Path);
@@ -49,7 +64,11 @@ public sealed class EdgeService(EdgeOptions options, EdgeRouter router, RouteTab
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await router.DisposeAsync();
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var fronts = registryFront is null ? Task.CompletedTask : registryFront.DisposeAsync().AsTask();
+        await Task.WhenAll(router.DisposeAsync().AsTask(), fronts);
+    }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Slipway.Edge.Contract.Loopback;
 using Serilog;
 using Slipway.Edge.Contract;
 using Yarp.ReverseProxy.Configuration;

@@ -11,12 +11,15 @@ static class PublicRoutes
     /// <summary>The status to refuse the request with, or null when it may be forwarded.</summary>
     public static int? Refusal(EdgeRoute route, HttpRequest request)
     {
-        var host = request.Host.Host;
-        if (!route.AllowedHosts.Any(allowed => string.Equals(Bracketed(allowed), Bracketed(host), StringComparison.OrdinalIgnoreCase)))
+        if (!HostAllowed(route.AllowedHosts, request))
             return StatusCodes.Status421MisdirectedRequest;
         var path = request.Path.Value ?? "/";
         return route.DeniedPaths.Any(denied => Matches(denied, path)) ? StatusCodes.Status404NotFound : null;
     }
+
+    /// <summary>Whether the request's Host (without its port) is one of <paramref name="allowedHosts"/>.</summary>
+    public static bool HostAllowed(IReadOnlyList<string> allowedHosts, HttpRequest request) =>
+        allowedHosts.Any(allowed => string.Equals(Bracketed(allowed), Bracketed(request.Host.Host), StringComparison.OrdinalIgnoreCase));
 
     /// <summary><c>/x</c> matches that path (with or without a trailing slash); <c>/x/*</c> every path under /x/.</summary>
     public static bool Matches(string pattern, string path)

@@ -90,6 +90,27 @@ public sealed class RegistryServerTests
         await accepting;
     }
 
+    [Fact]
+    public async Task Behind_the_edge_a_port_held_by_a_process_that_does_not_share_it_is_a_clear_error_and_nothing_starts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var root = new TempDirectory();
+        // A listener without SO_REUSEPORT, as any server but an edge copy: it holds the port alone, silently.
+        using var stranger = new TcpListener(IPAddress.Loopback, 0);
+        stranger.Start();
+        var port = ((IPEndPoint)stranger.LocalEndpoint).Port;
+        var host = new SystemHost();
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
+        var server = new RegistryServer(host, new AptInstaller(host, TestLog.Create(), allowInstall: false), TestLog.Create(), http);
+
+        var error = await Assert.ThrowsAsync<PlatformSetupException>(() => server.EnsureAsync($"127.0.0.1:{port}", root.Path, RegistryExposure.BehindEdge, ct));
+
+        Assert.Contains($"Port {port}", error.Message);
+        Assert.Contains("did not start", error.Message);
+        Assert.Contains("--registry", error.Message);
+        Assert.False(Directory.Exists(RegistryServer.DirectoryUnder(root.Path)));
+    }
+
     [Theory]
     [InlineData("localhost5000")]
     [InlineData("registry.example.com:5000")]

@@ -20,11 +20,11 @@ sealed class EdgeUnderTest : IAsyncDisposable
     public string Name { get; }
     public HttpClient Admin { get; }
 
-    public static async Task<EdgeUnderTest> StartAsync(string stateDirectory, string name = "blue", double drainSeconds = 5)
+    public static async Task<EdgeUnderTest> StartAsync(string stateDirectory, string name = "blue", double drainSeconds = 5, string[]? extraArguments = null)
     {
         var edge = new EdgeUnderTest(stateDirectory, name);
         edge.app = EdgeHost.Build(["--state-dir", stateDirectory, "--name", name, "--drain", drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--replica-timeout", "1"], Serilog.Core.Logger.None);
+            "--replica-timeout", "1", .. extraArguments ?? []], Serilog.Core.Logger.None);
         await edge.app.StartAsync(TestContext.Current.CancellationToken);
         return edge;
     }

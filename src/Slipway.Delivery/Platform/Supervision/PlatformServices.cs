@@ -25,6 +25,12 @@ public sealed record PlatformServicesSettings
     public IReadOnlyDictionary<string, string> AgentSecretFiles { get; init; } = new Dictionary<string, string>();
     /// <summary>Further environment variables of the agent that are not secrets (DOCKER_CONFIG: where the registry's credentials are).</summary>
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// The registry's address (host:port) when the edge fronts it, forwarding to <see cref="RegistrySocket"/> (the
+    /// registry <see cref="RegistryExposure.BehindEdge"/>). Null: the edge fronts no registry.
+    /// </summary>
+    public string? RegistryFront { get; init; }
+    public string? RegistrySocket { get; init; }
     /// <summary>The dotnet host that runs the published copies.</summary>
     public string Dotnet { get; init; } = "dotnet";
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
@@ -97,14 +103,15 @@ public sealed class PlatformServices
     async Task EnsureEdgeAsync(CancellationToken cancellationToken)
     {
         var serving = await ServingEdgeAsync(cancellationToken);
-        if (serving is not null && PublishedFingerprint(EdgeBinaries(serving)) == settings.Edge.Fingerprint)
+        if (serving is not null && PublishedFingerprint(EdgeBinaries(serving)) == EdgeSource.Fingerprint)
         {
             log.Information("Edge ({Color}) already running, serving {Socket}", serving, EdgeAdminSocket);
+            await WaitForRegistryFrontAsync(serving, cancellationToken);
             return;
         }
         var next = serving == "blue" ? "green" : "blue";
         if (await Supervisor.IsRunningAsync(EdgeProgram(next), cancellationToken)) await Supervisor.StopAsync(EdgeProgram(next), cancellationToken);
-        await PublishAsync(settings.Edge, EdgeBinaries(next), cancellationToken);
+        await PublishAsync(EdgeSource, EdgeBinaries(next), cancellationToken);
         log.Information(serving is null ? "Starting the edge ({Next})" : "Upgrading the edge: {Next} takes the ports and the admin socket over from {Serving}", next, serving);
         await Supervisor.StartAsync(EdgeProgram(next), cancellationToken);
         await WaitAsync(() => EdgeServesAsync(next, cancellationToken), $"the edge ({next}) did not take {EdgeAdminSocket}",
@@ -114,6 +121,31 @@ public sealed class PlatformServices
             await Supervisor.StopAsync(EdgeProgram(serving), cancellationToken);
             log.Information("Edge {Serving} drained and stopped; {Next} serves", serving, next);
         }
+        await WaitForRegistryFrontAsync(next, cancellationToken);
+    }
+
+    /// <summary>The edge's sources plus its registry front: a copy started with another front is replaced like one from other sources.</summary>
+    ProgramSource EdgeSource => settings.RegistryFront is null ? settings.Edge
+        : settings.Edge with { Fingerprint = $"{settings.Edge.Fingerprint} registry-front={settings.RegistryFront},{settings.RegistrySocket}" };
+
+    /// <summary>When the edge fronts the registry, the registry answers there (through the edge) before the build goes on.</summary>
+    async Task WaitForRegistryFrontAsync(string color, CancellationToken cancellationToken)
+    {
+        if (settings.RegistryFront is not { } front) return;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await WaitAsync(async () =>
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://{front}/v2/", cancellationToken);
+                return response.Headers.TryGetValues("Docker-Distribution-Api-Version", out var versions) && versions.Contains("registry/2.0");
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, $"the registry did not answer through the edge ({color}) on http://{front}/v2/", Path.Combine(settings.PlatformDirectory, $"{EdgeProgram(color)}.log"), cancellationToken);
+        log.Information("Registry served through the edge on {Front}", front);
     }
 
     async Task<bool> EdgeServesAsync(string color, CancellationToken cancellationToken)
@@ -234,7 +266,8 @@ public sealed class PlatformServices
         foreach (var color in EdgeColors)
             WriteLauncher(EdgeProgram(color), new StringBuilder()
                 .AppendLine($"exec {Quote(settings.Dotnet)} {Quote(Path.Combine(EdgeBinaries(color), "Slipway.Edge.dll"))} --root {Quote(settings.RootDirectory)} " +
-                            $"--state-dir {Quote(EdgeStateDirectory)} --name {color} --drain {EdgeDrain.TotalSeconds.ToString(CultureInfo.InvariantCulture)}"));
+                            $"--state-dir {Quote(EdgeStateDirectory)} --name {color} --drain {EdgeDrain.TotalSeconds.ToString(CultureInfo.InvariantCulture)}" +
+                            (settings.RegistryFront is { } front ? $" --registry-front {Quote(front)} --registry-socket {Quote(settings.RegistrySocket!)}" : "")));
         var agent = new StringBuilder();
         agent.AppendLine("# Secrets go from their files (mode 600) into the environment here, never onto a command line.");
         foreach (var (variable, file) in settings.AgentSecretFiles)
