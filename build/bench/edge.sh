@@ -10,7 +10,7 @@
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
 # change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
 # platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
-# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label]
+# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label[,label...]]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -19,7 +19,7 @@ agent_port=8090
 min_requests=5000
 deploy=1
 [[ "${1:-}" == "--no-deploy" ]] && { deploy=0; shift; }
-only="${1:-}"   # run only the case with this label (e.g. "paused replica")
+only="${1:-}"   # run only the cases with these labels, comma-separated (e.g. "paused replica" or "cold rollback,warm rollback")
 platform="$root/.nuke/platform"
 ctl=(supervisorctl -c "$platform/supervisor/supervisord.conf")
 
@@ -54,7 +54,7 @@ wait_requests() { # $1: label, $2: at least this many requests in all
 }
 # Runs the load around the case: $min_requests/2 before, the case, then until at least $min_requests in all.
 measure() { # $1: label, $2: the case (a function)
-  [[ -z "$only" || "$only" == "$1" ]] || return 0
+  [[ -z "$only" || ",$only," == *",$1,"* ]] || return 0
   start_load "$1"; wait_requests "$1" $((min_requests / 2))
   "$2"
   wait_requests "$1" $(( $(requests "$1") + 500 > min_requests ? $(requests "$1") + 500 : min_requests ))
