@@ -30,9 +30,13 @@ public sealed class SystemHost : IPlatformHost
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
         // A background job of a non-interactive shell is not a process-group leader, so setsid execs in place:
         // $! is the server's own pid. Its own session keeps it alive after the build (and its terminal) ends;
-        // its output goes to the log file, not to pipes we hold.
-        const string script = "log=\"$1\"; shift; setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
-        var output = await RunAsync("/bin/sh", ["-c", script, "sh", logFile, program, .. arguments], null, cancellationToken);
+        // its output goes to the log file, not to pipes we hold. Descriptors the build inherited are closed first:
+        // a daemon keeping e.g. the lock of 'flock lock ./build.sh ...' would hold that lock for as long as it runs.
+        const string script =
+            "log=\"$1\"; shift; " +
+            "for fd in /proc/$$/fd/*; do fd=\"${fd##*/}\"; [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\" 2>/dev/null; done; " +
+            "setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
+        var output = await RunAsync("/bin/bash", ["-c", script, "bash", logFile, program, .. arguments], null, cancellationToken);
         return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
