@@ -11,7 +11,7 @@ namespace Slipway.Delivery.ConfigRepo;
 /// fetch-rebase-retry on non-fast-forward (so concurrent pipelines never lose an update), and the read side
 /// (history with trailers, an environment's files at a revision). All reads see the remote's latest branch.
 /// </summary>
-public sealed class ConfigRepository
+public sealed partial class ConfigRepository
 {
     private const string SeedMessage = "Seed the config repo\n\nEnvironments live in environments/<env>/ as plain Kubernetes YAML, one commit per deployment.\n";
     private const string SeedReadme = """
@@ -76,6 +76,11 @@ public sealed class ConfigRepository
     public async Task<bool> ContainsAsync(string descendant, string ancestor, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
+        // Ancestry never changes: with both commits in the clone already (a wait polling the agent asks this several
+        // times), the answer needs no fetch. Exit 1 is "not an ancestor"; anything else is a commit the clone lacks.
+        if (Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
+            await git.RunAsync(options.WorkDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken) is { ExitCode: 0 or 1 } known)
+            return known.Succeeded;
         await SyncLockedAsync(cancellationToken);
         var result = await git.RunAsync(options.WorkDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken);
         return result.Succeeded;
@@ -121,7 +126,8 @@ public sealed class ConfigRepository
                 if (!committed)
                 {
                     if (behindRemote) await FetchAsync(token);
-                    await ResetToRemoteAsync(token);
+                    // The first attempt starts from the tree the sync above has just reset.
+                    if (attempts > 1) await ResetToRemoteAsync(token);
                     if (!await ApplyAndCommitAsync(pathspec, apply, message, token))
                         return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
                     committed = true;
@@ -278,10 +284,16 @@ public sealed class ConfigRepository
     public static bool IsCommitId(string? text) => text is { Length: >= 4 and <= 64 } && text.All(char.IsAsciiHexDigit);
 
     /// <summary>The environment's files at <paramref name="revision"/> (default: the remote's head); null when it has none.</summary>
+    /// <remarks>
+    /// A revision named by commit id (optionally with ^ or ~n after it) that the clone already has is read without a
+    /// fetch: a commit's files never change. A rollback reads two of them on its way to the commit (an incident's seconds).
+    /// </remarks>
     public async Task<EnvironmentManifests?> ReadEnvironmentAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
-        await SyncLockedAsync(cancellationToken);
+        if (!(revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
+              await TryRevParseAsync(revision, cancellationToken) is not null))
+            await SyncLockedAsync(cancellationToken);
         var files = await ReadFolderLockedAsync(SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)), revision ?? RemoteBranch, cancellationToken);
         return files.Count == 0 ? null : EnvironmentManifests.Parse(environment, files);
     }
@@ -422,6 +434,10 @@ public sealed class ConfigRepository
         }
         return trailers;
     }
+
+    /// <summary>A commit id, with only parent steps after it: a name no push can move.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9a-fA-F]{4,64}(\^|~[0-9]+)*$")]
+    private static partial System.Text.RegularExpressions.Regex FixedRevision();
 
     private sealed class PushRejectedException : Exception;
 }

@@ -41,7 +41,7 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
                             ?? throw new RollbackRefusedException(
                                 $"{last.Sha[..12]} is {environment}'s first deploy: before it the environment ran nothing, so there is no earlier version to return to. " +
                                 $"Fix: deploy a good version: ./build.sh Deploy --environment {environment}.");
-        var current = await repository.CurrentImageAsync(environment, cancellationToken);
+        var current = await CurrentImageAsync(environment, history, cancellationToken);
         var origin = last.Deployment!;
         log.Information("Rolling {Environment} back: reverting {Sha} ({Image}), back to {Previous}", environment, last.Sha[..12], origin.Image, previousImage);
         var trailers = new DeploymentTrailers(environment, previousImage, origin.SourceCommit, origin.SourceTime, run);
@@ -56,7 +56,7 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
         var image = restored?.Image
                     ?? throw new RollbackRefusedException($"{environment} had no files at {source.Sha[..12]}; pick a revision where it ran (./build.sh Rollback --environment {environment} --to <revision>).");
         var newest = history[0];
-        var current = await repository.CurrentImageAsync(environment, cancellationToken);
+        var current = await CurrentImageAsync(environment, history, cancellationToken);
         var origin = source.Deployment;
         var trailers = new DeploymentTrailers(environment, image, origin?.SourceCommit ?? source.Sha, origin?.SourceTime ?? source.CommitTime, run, RollbackOf: newest.Sha);
         var folder = SlipwayMetadata.EnvironmentFolder(environment);
@@ -74,6 +74,13 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
             log.Information("{Environment} already has the files of {Sha}: nothing to roll back", environment, source.Sha[..12]);
         return new RollbackResult(environment, commit, newest.Sha, image, current);
     }
+
+    /// <summary>
+    /// What the environment runs now: its files at the newest commit that changed them, which the history just fetched
+    /// names (read by commit id, without another fetch).
+    /// </summary>
+    private async Task<string?> CurrentImageAsync(string environment, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken) =>
+        (await repository.ReadEnvironmentAsync(environment, history[0].Sha, cancellationToken))?.Image;
 
     /// <summary>A digest (sha256:… or repository@sha256:…): the newest deploy of it; otherwise a config revision of the environment's history.</summary>
     private static ConfigCommit ResolveTarget(string environment, string to, IReadOnlyList<ConfigCommit> history)
