@@ -291,11 +291,32 @@ public sealed partial class ConfigRepository
     public async Task<EnvironmentManifests?> ReadEnvironmentAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
-        if (!(revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
-              await TryRevParseAsync(revision, cancellationToken) is not null))
-            await SyncLockedAsync(cancellationToken);
+        await SyncUnlessKnownLockedAsync(revision, cancellationToken);
         var files = await ReadFolderLockedAsync(SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)), revision ?? RemoteBranch, cancellationToken);
         return files.Count == 0 ? null : EnvironmentManifests.Parse(environment, files);
+    }
+
+    /// <summary>
+    /// The image the environment's Deployment names at <paramref name="revision"/> (default: the remote's head); null when
+    /// it has no deployment.yaml there. Reads that one file, and not through the Kubernetes model (see
+    /// <see cref="ManifestYaml.DeploymentImage"/>); a known commit id is read without a fetch, as in <see cref="ReadEnvironmentAsync"/>.
+    /// </summary>
+    public async Task<string?> ReadImageAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await SyncUnlessKnownLockedAsync(revision, cancellationToken);
+        var path = $"{SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment))}/{SlipwayMetadata.DeploymentFile}";
+        var shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision ?? RemoteBranch}:{path}"], cancellationToken: cancellationToken);
+        return shown.Succeeded ? ManifestYaml.DeploymentImage(shown.StandardOutput) : null;
+    }
+
+    /// <summary>Syncs, unless <paramref name="revision"/> names by id a commit the clone has (its files never change).</summary>
+    private async Task SyncUnlessKnownLockedAsync(string? revision, CancellationToken cancellationToken)
+    {
+        if (revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
+            await TryRevParseAsync(revision, cancellationToken) is not null)
+            return;
+        await SyncLockedAsync(cancellationToken);
     }
 
     /// <summary>The files directly in <paramref name="folder"/> (e.g. keys/) at the remote's head, by name; empty when it has none.</summary>

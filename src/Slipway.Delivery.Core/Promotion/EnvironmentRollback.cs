@@ -36,8 +36,7 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
                    ?? throw new RollbackRefusedException(
                        $"every deploy of {environment} in the config repo is already rolled back; nothing left to revert. " +
                        $"Fix: roll forward with ./build.sh Deploy --environment {environment}, or pick a revision: --to <config revision | digest>.");
-        var previous = await repository.ReadEnvironmentAsync(environment, last.Sha + "^", cancellationToken);
-        var previousImage = previous?.Image
+        var previousImage = await repository.ReadImageAsync(environment, last.Sha + "^", cancellationToken)
                             ?? throw new RollbackRefusedException(
                                 $"{last.Sha[..12]} is {environment}'s first deploy: before it the environment ran nothing, so there is no earlier version to return to. " +
                                 $"Fix: deploy a good version: ./build.sh Deploy --environment {environment}.");
@@ -52,8 +51,7 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
     private async Task<RollbackResult> RestoreAsync(string environment, string run, string to, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken)
     {
         var source = ResolveTarget(environment, to, history);
-        var restored = await repository.ReadEnvironmentAsync(environment, source.Sha, cancellationToken);
-        var image = restored?.Image
+        var image = await repository.ReadImageAsync(environment, source.Sha, cancellationToken)
                     ?? throw new RollbackRefusedException($"{environment} had no files at {source.Sha[..12]}; pick a revision where it ran (./build.sh Rollback --environment {environment} --to <revision>).");
         var newest = history[0];
         var current = await CurrentImageAsync(environment, history, cancellationToken);
@@ -79,8 +77,8 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
     /// What the environment runs now: its files at the newest commit that changed them, which the history just fetched
     /// names (read by commit id, without another fetch).
     /// </summary>
-    private async Task<string?> CurrentImageAsync(string environment, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken) =>
-        (await repository.ReadEnvironmentAsync(environment, history[0].Sha, cancellationToken))?.Image;
+    private Task<string?> CurrentImageAsync(string environment, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken) =>
+        repository.ReadImageAsync(environment, history[0].Sha, cancellationToken);
 
     /// <summary>A digest (sha256:… or repository@sha256:…): the newest deploy of it; otherwise a config revision of the environment's history.</summary>
     private static ConfigCommit ResolveTarget(string environment, string to, IReadOnlyList<ConfigCommit> history)

@@ -65,11 +65,14 @@ public sealed class ConfigRepositoryTests : IDisposable
             var token = TestContext.Current.CancellationToken;
             Assert.Equal(Image('a'), (await repository.ReadEnvironmentAsync("staging", first.Sha, token))?.Image);
             Assert.Equal(Image('a'), (await repository.ReadEnvironmentAsync("staging", second.Sha + "^", token))?.Image);
+            Assert.Equal(Image('b'), await repository.ReadImageAsync("staging", second.Sha, token));
+            Assert.Null(await repository.ReadImageAsync("production", second.Sha, token));
             Assert.True(await repository.ContainsAsync(second.Sha, first.Sha, token));
             Assert.False(await repository.ContainsAsync(first.Sha, second.Sha, token));
             // The remote's head, or a name a push can move, is fetched first.
             await Assert.ThrowsAsync<GitException>(() => repository.ReadEnvironmentAsync("staging", cancellationToken: token));
             await Assert.ThrowsAsync<GitException>(() => repository.ReadEnvironmentAsync("staging", "origin/main", token));
+            await Assert.ThrowsAsync<GitException>(() => repository.ReadImageAsync("staging", cancellationToken: token));
         }
         finally
         {
