@@ -4,8 +4,9 @@
 #   1. the agent killed (SIGKILL): failed/total requests, and the time until supervisord has it back on its port;
 #   2. an agent upgrade (its published copy made stale, then ./build.sh Infrastructure): failed/total, Infrastructure's time;
 #   3. an edge upgrade (the serving copy made stale, then ./build.sh Infrastructure: blue/green socket handover);
-#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are long gone) and a
-#      warm one (right after it, back to the version it just left): failed/total and the MTTR Rollback prints;
+#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are gone: the warm ones
+#      are removed first, as the end of the rollback window would) and a warm one (right after it, back to the version it
+#      just left): failed/total, the MTTR Rollback prints, and when the traffic switched as the load saw it (/version);
 #   5. a paused replica (docker pause on one production replica): failed/total, and the replica is unpaused again.
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
 # change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
@@ -85,20 +86,49 @@ edge_upgrade() {
   detail="Infrastructure (publish + handover + drain) $(printf '%.1f' "$elapsed") s, edge $serving -> $now"
 }
 mttr() { sed -n 's/.*MTTR[^0-9]*\([0-9.]* s\).*/\1/p' "$logs/$1.log" | head -1; }
+# The switch as the load sees it: from $2 (the command's start), production's /version every 20 ms until it names
+# another digest than $1; the edge moves all traffic in one route update, so that first answer is the switch. Writes
+# the seconds to $logs/$3.switch. Started in the background before the command, stopped after it.
+watch_switch() {
+  local left="$1" start="$2" label="$3" now
+  while :; do
+    now=$(serving_digest 2>/dev/null || true)
+    if [[ -n "$now" && "$now" != "$left" ]]; then seconds_since "$start" >"$logs/$label.switch"; return; fi
+    sleep 0.02
+  done
+}
+# Runs a rollback (build arguments after the label) with the switch watched; sets $switched to its time or "not seen".
+rollback_watched() {
+  local label="$1"; shift
+  local from start watcher; from=$(serving_digest); start=$(date +%s.%N)
+  watch_switch "$from" "$start" "$label" & watcher=$!
+  build "$label" "$@"
+  sleep 0.2; kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true
+  switched="$(cat "$logs/$label.switch" 2>/dev/null || echo "not seen") s"
+}
 serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
 latest_digest() { sed -n 's/.*"digest": *"\([^"]*\)".*/\1/p' .nuke/artifacts/image.json | head -1; }
 # Cold: to a version whose replicas are long gone (a revert of the last deploy, or --to the last image built when
 # production no longer runs it). Warm: right after, --to the version the cold rollback just left.
+# Outside the rollback window: the replicas kept warm beside production's are removed, as the agent removes them when
+# the window ends (production keeps them 15 minutes, longer than this benchmark waits).
+end_rollback_window() {
+  local routed agent; routed=$(jq -r '.routes[] | select(.environment == "production") | (.stable + (.canary // []))[].id' "$platform/edge/routes.json")
+  agent=$(docker inspect --format '{{index .Config.Labels "slipway.agent"}}' "$(head -1 <<<"$routed")")
+  docker ps --filter "label=slipway.agent=$agent" --filter label=slipway.environment=production --format '{{.Names}}' \
+    | grep -vxF "$routed" | xargs -r docker rm -f >/dev/null
+}
 cold_rollback() {
+  end_rollback_window
   left=$(serving_digest)
-  if [[ "$left" == "$(latest_digest)" ]]; then build "cold rollback" Rollback --environment production
-  else build "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
-  detail="MTTR $(mttr "cold rollback") (${left:7:12} -> $(serving_digest | cut -c8-19))"
+  if [[ "$left" == "$(latest_digest)" ]]; then rollback_watched "cold rollback" Rollback --environment production
+  else rollback_watched "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
+  detail="MTTR $(mttr "cold rollback"), traffic switched after $switched (${left:7:12} -> $(serving_digest | cut -c8-19))"
 }
 warm_rollback() {
   local from; from=$(serving_digest)
-  build "warm rollback" Rollback --environment production --to "$left"
-  detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
+  rollback_watched "warm rollback" Rollback --environment production --to "$left"
+  detail="MTTR $(mttr "warm rollback"), traffic switched after $switched (${from:7:12} -> $(serving_digest | cut -c8-19))"
 }
 # The replicas production's traffic goes to, from the edge's route table (the previous version's may stay warm beside
 # them, out of traffic).
