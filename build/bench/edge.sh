@@ -4,13 +4,15 @@
 #   1. the agent killed (SIGKILL): failed/total requests, and the time until supervisord has it back on its port;
 #   2. an agent upgrade (its published copy made stale, then ./build.sh Infrastructure): failed/total, Infrastructure's time;
 #   3. an edge upgrade (the serving copy made stale, then ./build.sh Infrastructure: blue/green socket handover);
-#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are gone: the warm ones
-#      are removed first, as the end of the rollback window would) and a warm one (right after it, back to the version it
+#   4. a cold rollback (./build.sh Rollback --environment production --to the version it ran before, whose replicas are
+#      gone: the warm ones are removed first, as the end of the rollback window would) and a warm one (right after it, back to the version it
 #      just left): failed/total, the MTTR Rollback prints, and when the traffic switched as the load saw it (/version);
 #   5. a paused replica (docker pause on one production replica): failed/total, and the replica is unpaused again.
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
 # change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
-# platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
+# platform whose production already ran two versions).
+# EDGE_BENCH_RATE=N paces each of the two load loops at N requests a second (curl --rate); unset, they run flat out,
+# which saturates a 2-core machine and times the CPU's queue as much as the case.
 # Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label[,label...]]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,7 +46,8 @@ build() { # $1: label, then build arguments; sets $elapsed
 # Two loops of sequential requests on kept-alive connections; every answer's status is one line in $logs/<label>.load.N.
 start_load() { # $1: label
   for n in 1 2; do
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "http://127.0.0.1:$port/?bench=[1-10000000]" >"$logs/$1.load.$n" 2>/dev/null &
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 ${EDGE_BENCH_RATE:+--rate "$EDGE_BENCH_RATE/s"} \
+      "http://127.0.0.1:$port/?bench=[1-10000000]" >"$logs/$1.load.$n" 2>/dev/null &
     load_pids+=($!)
   done
 }
@@ -107,7 +110,6 @@ rollback_watched() {
   switched="$(cat "$logs/$label.switch" 2>/dev/null || echo "not seen") s"
 }
 serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
-latest_digest() { sed -n 's/.*"digest": *"\([^"]*\)".*/\1/p' .nuke/artifacts/image.json | head -1; }
 # Cold: to a version whose replicas are long gone (a revert of the last deploy, or --to the last image built when
 # production no longer runs it). Warm: right after, --to the version the cold rollback just left.
 # Outside the rollback window: the replicas kept warm beside production's are removed, as the agent removes them when
@@ -118,11 +120,15 @@ end_rollback_window() {
   docker ps --filter "label=slipway.agent=$agent" --filter label=slipway.environment=production --format '{{.Names}}' \
     | grep -vxF "$routed" | xargs -r docker rm -f >/dev/null
 }
+# The newest version production ran other than the one it serves, from the config repo's history (works on any history).
+other_version() {
+  git -C "$platform/config.git" log --format='%(trailers:key=Slipway-Image,valueonly)' HEAD -- environments/production/ \
+    | sed -n 's/.*@\(sha256:[0-9a-f]*\).*/\1/p' | grep -vxF "$(serving_digest)" | head -1
+}
 cold_rollback() {
   end_rollback_window
   left=$(serving_digest)
-  if [[ "$left" == "$(latest_digest)" ]]; then rollback_watched "cold rollback" Rollback --environment production
-  else rollback_watched "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
+  rollback_watched "cold rollback" Rollback --environment production --to "$(other_version)"
   detail="MTTR $(mttr "cold rollback"), traffic switched after $switched (${left:7:12} -> $(serving_digest | cut -c8-19))"
 }
 warm_rollback() {
@@ -145,7 +151,7 @@ paused_replica() {
   detail="$replica paused for $(seconds_since "$start") s under load, $outcome"
 }
 
-echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), $(date -u +%Y-%m-%dT%H:%MZ)):"
+echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), load ${EDGE_BENCH_RATE:+2 x $EDGE_BENCH_RATE/s}${EDGE_BENCH_RATE:-2 loops flat out}, $(date -u +%Y-%m-%dT%H:%MZ)):"
 if (( deploy )); then
 build "deploy this checkout" --skip Test
 sed -i '0,/"Beacon {Version} ({Commit}) starting/s//"Beacon {Version} ({Commit}) is starting/' "$changed"
