@@ -31,7 +31,8 @@ git diff --quiet -- "$changed" || { echo "$changed has local changes; commit or 
 logs="$(mktemp -d -t slipway-bench-edge.XXXXXX)"
 load_pids=()
 stop_load() { for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait "${load_pids[@]}" 2>/dev/null || true; load_pids=(); }
-restore() { stop_load; git checkout -q -- "$changed" 2>/dev/null || true; }
+switch_watcher=""
+restore() { stop_load; [[ -z "$switch_watcher" ]] || kill "$switch_watcher" 2>/dev/null || true; git checkout -q -- "$changed" 2>/dev/null || true; }
 trap restore EXIT
 
 build() { # $1: label, then build arguments; sets $elapsed
@@ -103,10 +104,11 @@ watch_switch() {
 # Runs a rollback (build arguments after the label) with the switch watched; sets $switched to its time or "not seen".
 rollback_watched() {
   local label="$1"; shift
-  local from start watcher; from=$(serving_digest); start=$(date +%s.%N)
-  watch_switch "$from" "$start" "$label" & watcher=$!
+  local from start; from=$(serving_digest); start=$(date +%s.%N)
+  # A copy of this script that holds the platform lock too: stopped on every way out (restore).
+  watch_switch "$from" "$start" "$label" & switch_watcher=$!
   build "$label" "$@"
-  sleep 0.2; kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true
+  sleep 0.2; kill "$switch_watcher" 2>/dev/null || true; wait "$switch_watcher" 2>/dev/null || true; switch_watcher=""
   switched="$(cat "$logs/$label.switch" 2>/dev/null || echo "not seen") s"
 }
 serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
@@ -118,7 +120,7 @@ end_rollback_window() {
   local routed agent; routed=$(jq -r '.routes[] | select(.environment == "production") | (.stable + (.canary // []))[].id' "$platform/edge/routes.json")
   agent=$(docker inspect --format '{{index .Config.Labels "slipway.agent"}}' "$(head -1 <<<"$routed")")
   docker ps --filter "label=slipway.agent=$agent" --filter label=slipway.environment=production --format '{{.Names}}' \
-    | grep -vxF "$routed" | xargs -r docker rm -f >/dev/null
+    | { grep -vxF "$routed" || true; } | xargs -r docker rm -f >/dev/null
 }
 # The newest version production ran other than the one it serves, from the config repo's history (works on any history).
 other_version() {
