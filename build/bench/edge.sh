@@ -153,7 +153,7 @@ paused_replica() {
   detail="$replica paused for $(seconds_since "$start") s under load, $outcome"
 }
 
-echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), load ${EDGE_BENCH_RATE:+2 x $EDGE_BENCH_RATE/s}${EDGE_BENCH_RATE:-2 loops flat out}, $(date -u +%Y-%m-%dT%H:%MZ)):"
+echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), load $([[ -n "${EDGE_BENCH_RATE:-}" ]] && echo "2 x $EDGE_BENCH_RATE/s" || echo "2 loops flat out"), $(date -u +%Y-%m-%dT%H:%MZ)):"
 if (( deploy )); then
 build "deploy this checkout" --skip Test
 sed -i '0,/"Beacon {Version} ({Commit}) starting/s//"Beacon {Version} ({Commit}) is starting/' "$changed"
