@@ -64,9 +64,9 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
         log.Information("Rolling {Environment} back to {Sha} ({Image})", environment, source.Sha[..12], image);
         var commit = await repository.CommitAsync(folder, async (work, token) =>
         {
-            // Exactly that revision's files: what ran then is what runs again.
-            await git.RunCheckedAsync(work, ["rm", "-r", "-q", "--ignore-unmatch", "--", folder], cancellationToken: token);
-            await git.RunCheckedAsync(work, ["checkout", source.Sha, "--", folder], cancellationToken: token);
+            // Exactly that revision's files, a file it did not have removed (restore's no-overlay mode), in one git
+            // process: what ran then is what runs again.
+            await git.RunCheckedAsync(work, ["restore", $"--source={source.Sha}", "--staged", "--worktree", "--", folder], cancellationToken: token);
         }, message, cancellationToken);
         if (!commit.Changed)
             log.Information("{Environment} already has the files of {Sha}: nothing to roll back", environment, source.Sha[..12]);
