@@ -205,7 +205,7 @@ public sealed partial class ConfigRepository
         if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: cancellationToken);
         if ((await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: cancellationToken)).Succeeded)
         {
-            log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
+            log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "the files it staged");
             return false;
         }
         await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: cancellationToken);
@@ -304,9 +304,17 @@ public sealed partial class ConfigRepository
     public async Task<string?> ReadImageAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
-        await SyncUnlessKnownLockedAsync(revision, cancellationToken);
         var path = $"{SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment))}/{SlipwayMetadata.DeploymentFile}";
+        // A commit id is tried in the clone first (one git process); only a miss (a commit not fetched yet, or no file
+        // there) fetches and asks again.
+        var known = revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git"));
+        if (!known) await SyncLockedAsync(cancellationToken);
         var shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision ?? RemoteBranch}:{path}"], cancellationToken: cancellationToken);
+        if (!shown.Succeeded && known)
+        {
+            await SyncLockedAsync(cancellationToken);
+            shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision}:{path}"], cancellationToken: cancellationToken);
+        }
         return shown.Succeeded ? ManifestYaml.DeploymentImage(shown.StandardOutput) : null;
     }
 

@@ -62,7 +62,8 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
                       string.Join('\n', trailers.ToLines()) + "\n";
         var git = new GitCli(null, "", repository.Options.AuthorName, repository.Options.AuthorEmail, log);
         log.Information("Rolling {Environment} back to {Sha} ({Image})", environment, source.Sha[..12], image);
-        var commit = await repository.CommitAsync(folder, async (work, token) =>
+        // No pathspec: the restore stages the folder itself (one git process fewer before the commit).
+        var commit = await repository.CommitAsync(null, async (work, token) =>
         {
             // Exactly that revision's files, a file it did not have removed (restore's no-overlay mode), in one git
             // process: what ran then is what runs again.
