@@ -193,7 +193,11 @@ partial class Build
             // MTTR counts from the command: the process start, before the engine and the platform check.
             var commandStarted = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
             var environment = Environment!;
+            // Whether the config repo is on GitHub does not depend on the rollback: found out meanwhile, it no longer
+            // stands between the commit and the agent's sync.
+            var resolvingGitHub = OpenGitHubAsync();
             var rollback = await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken);
+            await resolvingGitHub;
             EnvironmentStatus status;
             try
             {

@@ -4,13 +4,16 @@
 #   1. the agent killed (SIGKILL): failed/total requests, and the time until supervisord has it back on its port;
 #   2. an agent upgrade (its published copy made stale, then ./build.sh Infrastructure): failed/total, Infrastructure's time;
 #   3. an edge upgrade (the serving copy made stale, then ./build.sh Infrastructure: blue/green socket handover);
-#   4. a cold rollback (./build.sh Rollback --environment production to a version whose replicas are long gone) and a
-#      warm one (right after it, back to the version it just left): failed/total and the MTTR Rollback prints;
+#   4. a cold rollback (./build.sh Rollback --environment production --to the version it ran before, whose replicas are
+#      gone: the warm ones are removed first, as the end of the rollback window would) and a warm one (right after it, back to the version it
+#      just left): failed/total, the MTTR Rollback prints, and when the traffic switched as the load saw it (/version);
 #   5. a paused replica (docker pause on one production replica): failed/total, and the replica is unpaused again.
 # Production needs two versions in its history for the rollbacks: the benchmark deploys this checkout, then a one-line
 # change of Beacon (left uncommitted, reverted at exit), each with --skip Test; --no-deploy leaves that out (a run on a
-# platform that already has both versions: the last image built, .nuke/artifacts/image.json, and another).
-# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label]
+# platform whose production already ran two versions).
+# EDGE_BENCH_RATE=N paces each of the two load loops at N requests a second (curl --rate); unset, they run flat out,
+# which saturates a 2-core machine and times the CPU's queue as much as the case.
+# Hold the platform lock around it: flock /tmp/slipway-platform.lock build/bench/edge.sh [--no-deploy] [case label[,label...]]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -19,7 +22,7 @@ agent_port=8090
 min_requests=5000
 deploy=1
 [[ "${1:-}" == "--no-deploy" ]] && { deploy=0; shift; }
-only="${1:-}"   # run only the case with this label (e.g. "paused replica")
+only="${1:-}"   # run only the cases with these labels, comma-separated (e.g. "paused replica" or "cold rollback,warm rollback")
 platform="$root/.nuke/platform"
 ctl=(supervisorctl -c "$platform/supervisor/supervisord.conf")
 
@@ -28,7 +31,8 @@ git diff --quiet -- "$changed" || { echo "$changed has local changes; commit or 
 logs="$(mktemp -d -t slipway-bench-edge.XXXXXX)"
 load_pids=()
 stop_load() { for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait "${load_pids[@]}" 2>/dev/null || true; load_pids=(); }
-restore() { stop_load; git checkout -q -- "$changed" 2>/dev/null || true; }
+switch_watcher=""
+restore() { stop_load; [[ -z "$switch_watcher" ]] || kill "$switch_watcher" 2>/dev/null || true; git checkout -q -- "$changed" 2>/dev/null || true; }
 trap restore EXIT
 
 build() { # $1: label, then build arguments; sets $elapsed
@@ -43,7 +47,8 @@ build() { # $1: label, then build arguments; sets $elapsed
 # Two loops of sequential requests on kept-alive connections; every answer's status is one line in $logs/<label>.load.N.
 start_load() { # $1: label
   for n in 1 2; do
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "http://127.0.0.1:$port/?bench=[1-10000000]" >"$logs/$1.load.$n" 2>/dev/null &
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 ${EDGE_BENCH_RATE:+--rate "$EDGE_BENCH_RATE/s"} \
+      "http://127.0.0.1:$port/?bench=[1-10000000]" >"$logs/$1.load.$n" 2>/dev/null &
     load_pids+=($!)
   done
 }
@@ -54,7 +59,7 @@ wait_requests() { # $1: label, $2: at least this many requests in all
 }
 # Runs the load around the case: $min_requests/2 before, the case, then until at least $min_requests in all.
 measure() { # $1: label, $2: the case (a function)
-  [[ -z "$only" || "$only" == "$1" ]] || return 0
+  [[ -z "$only" || ",$only," == *",$1,"* ]] || return 0
   start_load "$1"; wait_requests "$1" $((min_requests / 2))
   "$2"
   wait_requests "$1" $(( $(requests "$1") + 500 > min_requests ? $(requests "$1") + 500 : min_requests ))
@@ -85,20 +90,53 @@ edge_upgrade() {
   detail="Infrastructure (publish + handover + drain) $(printf '%.1f' "$elapsed") s, edge $serving -> $now"
 }
 mttr() { sed -n 's/.*MTTR[^0-9]*\([0-9.]* s\).*/\1/p' "$logs/$1.log" | head -1; }
+# The switch as the load sees it: from $2 (the command's start), production's /version every 20 ms until it names
+# another digest than $1; the edge moves all traffic in one route update, so that first answer is the switch. Writes
+# the seconds to $logs/$3.switch. Started in the background before the command, stopped after it.
+watch_switch() {
+  local left="$1" start="$2" label="$3" now
+  while :; do
+    now=$(serving_digest 2>/dev/null || true)
+    if [[ -n "$now" && "$now" != "$left" ]]; then seconds_since "$start" >"$logs/$label.switch"; return; fi
+    sleep 0.02
+  done
+}
+# Runs a rollback (build arguments after the label) with the switch watched; sets $switched to its time or "not seen".
+rollback_watched() {
+  local label="$1"; shift
+  local from start; from=$(serving_digest); start=$(date +%s.%N)
+  # A copy of this script that holds the platform lock too: stopped on every way out (restore).
+  watch_switch "$from" "$start" "$label" & switch_watcher=$!
+  build "$label" "$@"
+  sleep 0.2; kill "$switch_watcher" 2>/dev/null || true; wait "$switch_watcher" 2>/dev/null || true; switch_watcher=""
+  switched="$(cat "$logs/$label.switch" 2>/dev/null || echo "not seen") s"
+}
 serving_digest() { curl -fsS "http://127.0.0.1:$port/version" | sed -n 's/.*"imageDigest":"\([^"]*\)".*/\1/p'; }
-latest_digest() { sed -n 's/.*"digest": *"\([^"]*\)".*/\1/p' .nuke/artifacts/image.json | head -1; }
 # Cold: to a version whose replicas are long gone (a revert of the last deploy, or --to the last image built when
 # production no longer runs it). Warm: right after, --to the version the cold rollback just left.
+# Outside the rollback window: the replicas kept warm beside production's are removed, as the agent removes them when
+# the window ends (production keeps them 15 minutes, longer than this benchmark waits).
+end_rollback_window() {
+  local routed agent; routed=$(jq -r '.routes[] | select(.environment == "production") | (.stable + (.canary // []))[].id' "$platform/edge/routes.json")
+  agent=$(docker inspect --format '{{index .Config.Labels "slipway.agent"}}' "$(head -1 <<<"$routed")")
+  docker ps --filter "label=slipway.agent=$agent" --filter label=slipway.environment=production --format '{{.Names}}' \
+    | { grep -vxF "$routed" || true; } | xargs -r docker rm -f >/dev/null
+}
+# The newest version production ran other than the one it serves, from the config repo's history (works on any history).
+other_version() {
+  git -C "$platform/config.git" log --format='%(trailers:key=Slipway-Image,valueonly)' HEAD -- environments/production/ \
+    | sed -n 's/.*@\(sha256:[0-9a-f]*\).*/\1/p' | grep -vxF "$(serving_digest)" | head -1
+}
 cold_rollback() {
+  end_rollback_window
   left=$(serving_digest)
-  if [[ "$left" == "$(latest_digest)" ]]; then build "cold rollback" Rollback --environment production
-  else build "cold rollback" Rollback --environment production --to "$(latest_digest)"; fi
-  detail="MTTR $(mttr "cold rollback") (${left:7:12} -> $(serving_digest | cut -c8-19))"
+  rollback_watched "cold rollback" Rollback --environment production --to "$(other_version)"
+  detail="MTTR $(mttr "cold rollback"), traffic switched after $switched (${left:7:12} -> $(serving_digest | cut -c8-19))"
 }
 warm_rollback() {
   local from; from=$(serving_digest)
-  build "warm rollback" Rollback --environment production --to "$left"
-  detail="MTTR $(mttr "warm rollback") (${from:7:12} -> $(serving_digest | cut -c8-19))"
+  rollback_watched "warm rollback" Rollback --environment production --to "$left"
+  detail="MTTR $(mttr "warm rollback"), traffic switched after $switched (${from:7:12} -> $(serving_digest | cut -c8-19))"
 }
 # The replicas production's traffic goes to, from the edge's route table (the previous version's may stay warm beside
 # them, out of traffic).
@@ -115,7 +153,7 @@ paused_replica() {
   detail="$replica paused for $(seconds_since "$start") s under load, $outcome"
 }
 
-echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), $(date -u +%Y-%m-%dT%H:%MZ)):"
+echo "Edge and supervised agent ($(nproc) cores, kernel $(uname -r), tcp_migrate_req=$(cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo n/a), load $([[ -n "${EDGE_BENCH_RATE:-}" ]] && echo "2 x $EDGE_BENCH_RATE/s" || echo "2 loops flat out"), $(date -u +%Y-%m-%dT%H:%MZ)):"
 if (( deploy )); then
 build "deploy this checkout" --skip Test
 sed -i '0,/"Beacon {Version} ({Commit}) starting/s//"Beacon {Version} ({Commit}) is starting/' "$changed"

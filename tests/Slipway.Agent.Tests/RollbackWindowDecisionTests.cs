@@ -102,6 +102,28 @@ public sealed class RollbackWindowDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rollback_to_the_warm_revision_switches_before_it_probes_the_version_it_leaves()
+    {
+        var settings = Rolling(WindowSeconds);
+        await DeployBothAsync(settings);
+        // The version rolled back from hangs: a probe of it costs its timeout, which the switch must not wait for.
+        var leaving = Running(BackendOnFakes.NewImage);
+        foreach (var replica in leaving) fakes.Runtime.Pause(replica.Id);
+        var leavingPorts = leaving.SelectMany(c => c.HostPorts.Values).ToHashSet();
+        var updates = fakes.Router.History.Count;
+        var requests = fakes.Network.Requests.Count;
+
+        var state = await fakes.ApplyAsync(Manifests(BackendOnFakes.StableImage, settings, rollback: true), RollbackRevision);
+
+        Assert.True(state.Converged, state.Problem);
+        var switchedAfter = updates + 1 + fakes.Router.History.Skip(updates).TakeWhile(h => h.Key != BackendOnFakes.Environment).Count();
+        var probesOfLeaving = fakes.Network.Requests.Skip(requests).Where(r => leavingPorts.Contains(r.Url.Port)).ToList();
+        Assert.NotEmpty(probesOfLeaving);
+        Assert.All(probesOfLeaving, probe => Assert.True(probe.RouterUpdates >= switchedAfter,
+            $"{probe.Url} was probed after {probe.RouterUpdates} router updates; the switch was update {switchedAfter}"));
+    }
+
+    [Fact]
     public async Task A_rollback_outside_the_window_starts_every_replica_in_parallel()
     {
         var settings = Rolling(WindowSeconds);

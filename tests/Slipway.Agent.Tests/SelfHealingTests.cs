@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Docker.DotNet.Models;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Edge;
 using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
@@ -9,16 +10,23 @@ namespace Slipway.Agent.Tests;
 /// <summary>
 /// `docker pause` of one of three replicas under constant load (the drill of SelfHealingDecisionTests): the paused
 /// replica's probes time out, the router's health checks stop sending it requests, and the agent replaces it — its
-/// successor started, ready and routed before the paused one is stopped. No request fails. A request already on the
-/// paused replica waits: the in-process router neither times it out nor retries it elsewhere, so it is answered when
-/// the agent stops the replica (Docker unpauses it, and Beacon answers in-flight requests before it exits). The load
-/// therefore allows a request 60 s, as a browser or YARP's default (100 s) would; the time to replace the replica and
-/// the slowest request are reported figures.
+/// successor started, ready and routed before the paused one is stopped. No request fails. A request that meets the
+/// paused replica fails over: the edge sends a GET to another replica once one has been silent for its replica timeout
+/// (1.5 s), and to at most <see cref="EdgeAttempts"/> replicas, so the edge answers every GET within
+/// <see cref="EdgeAttempts"/> replica timeouts (4.5 s) or fails it itself. The load allows a request exactly that, so a
+/// request left waiting on the paused replica fails the drill; the time to replace the replica and the slowest request
+/// are reported figures.
 /// </summary>
 [Trait("Tier", "Engine")]
 public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
 {
     const string Environment = "staging";
+
+    /// <summary>How many replicas the edge tries for one GET (Slipway.Edge's FailoverMiddleware).</summary>
+    const int EdgeAttempts = 3;
+
+    /// <summary>What the edge guarantees a GET: an answer within this, whatever one replica does.</summary>
+    static int EdgeAnswerSeconds => (int)Math.Ceiling(new EdgeOptions { StateDirectory = "" }.ReplicaTimeout.TotalSeconds * EdgeAttempts);
 
     public ValueTask InitializeAsync() => images.EnsureBuiltAsync();
 
@@ -31,7 +39,7 @@ public sealed class SelfHealingTests(BeaconImages images) : IAsyncLifetime
         var port = FreePort.Next();
         await agent.StartAsync();
         await agent.WaitForAsync(Environment, await agent.Repo.CommitAsync(Environment, images.ImageA, replicas: 3, hostPort: port));
-        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting", maxSeconds: 60);
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting", maxSeconds: EdgeAnswerSeconds);
         await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= 50, "the load generator is running", seconds: 30);
         var replicas = await agent.ContainersAsync(Environment);
         var paused = replicas.OrderBy(c => c.Names[0], StringComparer.Ordinal).First();

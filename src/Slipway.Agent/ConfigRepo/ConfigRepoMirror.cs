@@ -31,9 +31,18 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         }
         else
         {
-            await GitAsync(mirrorDirectory, cancellationToken, "fetch", "--quiet", "--prune", "--force", fetchUrl, "+refs/heads/*:refs/heads/*");
+            // Without a configured branch, the remote's default is asked while the fetch runs: both only read the
+            // remote, and a rollback waits for this fetch.
+            var fetching = GitAsync(mirrorDirectory, cancellationToken, "fetch", "--quiet", "--prune", "--force", fetchUrl, "+refs/heads/*:refs/heads/*");
+            var defaultBranch = branch is null ? DefaultBranchAsync(cancellationToken) : null;
+            await fetching;
+            if (defaultBranch is not null) return await HeadAsync(await defaultBranch, cancellationToken);
         }
-        var branchName = branch ?? await DefaultBranchAsync(cancellationToken);
+        return await HeadAsync(branch ?? await DefaultBranchAsync(cancellationToken), cancellationToken);
+    }
+
+    async Task<string?> HeadAsync(string branchName, CancellationToken cancellationToken)
+    {
         var head = await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "rev-parse", "--verify", "--quiet", $"refs/heads/{branchName}^{{commit}}");
         return string.IsNullOrWhiteSpace(head) ? null : head.Trim();
     }

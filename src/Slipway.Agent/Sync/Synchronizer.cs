@@ -236,6 +236,8 @@ public sealed class Synchronizer(
         IReadOnlyList<string> problems = readProblem is not null ? [readProblem] : Check(environment, files!, out manifests);
         if (problems.Count == 0)
         {
+            // Read beside the signature check rather than after it: a rollback waits for both (each a few git processes).
+            var rollback = IsRollbackAsync(head, environment, log, cancellationToken);
             var admission = await imageGate.AdmitAsync(environment, manifests!, await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
             if (admission.Outcome == ImageAdmissionOutcome.Unverifiable)
             {
@@ -247,7 +249,7 @@ public sealed class Synchronizer(
             {
                 if (admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning)
                     log.Warning("Applying {Revision} with an image that did not verify: {Warning}", Short(head), admission.Message);
-                state.Good = new GoodRevision(head, manifests! with { IsRollback = await IsRollbackAsync(head, environment, log, cancellationToken) });
+                state.Good = new GoodRevision(head, manifests! with { IsRollback = await rollback });
                 state.Refused = null;
                 state.RefusalError = null;
                 state.VerificationWarning = admission.Outcome == ImageAdmissionOutcome.AdmittedWithWarning ? $"Image verification: {admission.Message}" : null;

@@ -219,16 +219,28 @@ public sealed class AgentClient : IDisposable
             cancellationToken);
     }
 
+    /// <summary>How often a wait asks for /status while the change is young (a warm rollback's switch takes well under a second).</summary>
+    public static readonly TimeSpan FastPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a wait asks once <see cref="FastPollFor"/> has passed (a rollout of minutes needs no finer view).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a wait polls at <see cref="FastPollInterval"/> before it slows down to <see cref="PollInterval"/>.</summary>
+    public static readonly TimeSpan FastPollFor = TimeSpan.FromSeconds(10);
+
     /// <summary>
-    /// The loop every wait shares: GET /status every 500 ms, report the environment, and stop when <paramref name="done"/>
-    /// says so (or throws); an agent that does not answer is retried until <paramref name="deadline"/>, then
-    /// <paramref name="timedOut"/> gets the last status and problem seen.
+    /// The loop every wait shares: GET /status every <see cref="FastPollInterval"/> for <see cref="FastPollFor"/>, then
+    /// every <see cref="PollInterval"/>, report the environment, and stop when <paramref name="done"/> says so (or
+    /// throws); an agent that does not answer is retried until <paramref name="deadline"/>, then
+    /// <paramref name="timedOut"/> gets the last status and problem seen. The MTTR a rollback prints ends when this
+    /// loop sees the version serving, so a coarse poll would add up to its interval to every rollback.
     /// </summary>
     async Task<EnvironmentStatus> PollAsync(string environment, DateTimeOffset deadline, IProgress<EnvironmentStatus>? progress,
         Func<EnvironmentStatus, Task<bool>> done, Func<EnvironmentStatus?, string?, Exception> timedOut, CancellationToken cancellationToken)
     {
         EnvironmentStatus? last = null;
         string? lastProblem = null;
+        var started = DateTimeOffset.UtcNow;
         while (true)
         {
             try
@@ -246,8 +258,9 @@ public sealed class AgentClient : IDisposable
             {
                 lastProblem = exception.Message;
             }
-            if (DateTimeOffset.UtcNow >= deadline) throw timedOut(last, lastProblem);
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            if (now >= deadline) throw timedOut(last, lastProblem);
+            await Task.Delay(now - started < FastPollFor ? FastPollInterval : PollInterval, cancellationToken);
         }
     }
 

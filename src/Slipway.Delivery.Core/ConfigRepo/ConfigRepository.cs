@@ -11,7 +11,7 @@ namespace Slipway.Delivery.ConfigRepo;
 /// fetch-rebase-retry on non-fast-forward (so concurrent pipelines never lose an update), and the read side
 /// (history with trailers, an environment's files at a revision). All reads see the remote's latest branch.
 /// </summary>
-public sealed class ConfigRepository
+public sealed partial class ConfigRepository
 {
     private const string SeedMessage = "Seed the config repo\n\nEnvironments live in environments/<env>/ as plain Kubernetes YAML, one commit per deployment.\n";
     private const string SeedReadme = """
@@ -76,6 +76,11 @@ public sealed class ConfigRepository
     public async Task<bool> ContainsAsync(string descendant, string ancestor, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
+        // Ancestry never changes: with both commits in the clone already (a wait polling the agent asks this several
+        // times), the answer needs no fetch. Exit 1 is "not an ancestor"; anything else is a commit the clone lacks.
+        if (Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
+            await git.RunAsync(options.WorkDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken) is { ExitCode: 0 or 1 } known)
+            return known.Succeeded;
         await SyncLockedAsync(cancellationToken);
         var result = await git.RunAsync(options.WorkDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken);
         return result.Succeeded;
@@ -121,7 +126,8 @@ public sealed class ConfigRepository
                 if (!committed)
                 {
                     if (behindRemote) await FetchAsync(token);
-                    await ResetToRemoteAsync(token);
+                    // The first attempt starts from the tree the sync above has just reset.
+                    if (attempts > 1) await ResetToRemoteAsync(token);
                     if (!await ApplyAndCommitAsync(pathspec, apply, message, token))
                         return new CommitResult(await RevParseAsync(RemoteBranch, token), Changed: false, attempts);
                     committed = true;
@@ -199,7 +205,7 @@ public sealed class ConfigRepository
         if (pathspec is not null) await git.RunCheckedAsync(work, ["add", "-A", "--", pathspec], cancellationToken: cancellationToken);
         if ((await git.RunAsync(work, ["diff", "--cached", "--quiet"], cancellationToken: cancellationToken)).Succeeded)
         {
-            log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "reverted files");
+            log.Information("Config repo already has this change ({Pathspec}): nothing to commit", pathspec ?? "the files it staged");
             return false;
         }
         await git.RunCheckedAsync(work, ["commit", "-q", "--no-verify", "-F", "-"], input: message, cancellationToken: cancellationToken);
@@ -278,12 +284,47 @@ public sealed class ConfigRepository
     public static bool IsCommitId(string? text) => text is { Length: >= 4 and <= 64 } && text.All(char.IsAsciiHexDigit);
 
     /// <summary>The environment's files at <paramref name="revision"/> (default: the remote's head); null when it has none.</summary>
+    /// <remarks>
+    /// A revision named by commit id (optionally with ^ or ~n after it) that the clone already has is read without a
+    /// fetch: a commit's files never change. A rollback reads two of them on its way to the commit (an incident's seconds).
+    /// </remarks>
     public async Task<EnvironmentManifests?> ReadEnvironmentAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
     {
         await using var _ = await LockAsync(cancellationToken);
-        await SyncLockedAsync(cancellationToken);
+        await SyncUnlessKnownLockedAsync(revision, cancellationToken);
         var files = await ReadFolderLockedAsync(SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)), revision ?? RemoteBranch, cancellationToken);
         return files.Count == 0 ? null : EnvironmentManifests.Parse(environment, files);
+    }
+
+    /// <summary>
+    /// The image the environment's Deployment names at <paramref name="revision"/> (default: the remote's head); null when
+    /// it has no deployment.yaml there. Reads that one file, and not through the Kubernetes model (see
+    /// <see cref="ManifestYaml.DeploymentImage"/>); a known commit id is read without a fetch, as in <see cref="ReadEnvironmentAsync"/>.
+    /// </summary>
+    public async Task<string?> ReadImageAsync(string environment, string? revision = null, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        var path = $"{SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment))}/{SlipwayMetadata.DeploymentFile}";
+        // A commit id is tried in the clone first (one git process); only a miss (a commit not fetched yet, or no file
+        // there) fetches and asks again.
+        var known = revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git"));
+        if (!known) await SyncLockedAsync(cancellationToken);
+        var shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision ?? RemoteBranch}:{path}"], cancellationToken: cancellationToken);
+        if (!shown.Succeeded && known)
+        {
+            await SyncLockedAsync(cancellationToken);
+            shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision}:{path}"], cancellationToken: cancellationToken);
+        }
+        return shown.Succeeded ? ManifestYaml.DeploymentImage(shown.StandardOutput) : null;
+    }
+
+    /// <summary>Syncs, unless <paramref name="revision"/> names by id a commit the clone has (its files never change).</summary>
+    private async Task SyncUnlessKnownLockedAsync(string? revision, CancellationToken cancellationToken)
+    {
+        if (revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
+            await TryRevParseAsync(revision, cancellationToken) is not null)
+            return;
+        await SyncLockedAsync(cancellationToken);
     }
 
     /// <summary>The files directly in <paramref name="folder"/> (e.g. keys/) at the remote's head, by name; empty when it has none.</summary>
@@ -422,6 +463,10 @@ public sealed class ConfigRepository
         }
         return trailers;
     }
+
+    /// <summary>A commit id, with only parent steps after it: a name no push can move.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9a-fA-F]{4,64}(\^|~[0-9]+)*$")]
+    private static partial System.Text.RegularExpressions.Regex FixedRevision();
 
     private sealed class PushRejectedException : Exception;
 }

@@ -36,12 +36,11 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
                    ?? throw new RollbackRefusedException(
                        $"every deploy of {environment} in the config repo is already rolled back; nothing left to revert. " +
                        $"Fix: roll forward with ./build.sh Deploy --environment {environment}, or pick a revision: --to <config revision | digest>.");
-        var previous = await repository.ReadEnvironmentAsync(environment, last.Sha + "^", cancellationToken);
-        var previousImage = previous?.Image
+        var previousImage = await repository.ReadImageAsync(environment, last.Sha + "^", cancellationToken)
                             ?? throw new RollbackRefusedException(
                                 $"{last.Sha[..12]} is {environment}'s first deploy: before it the environment ran nothing, so there is no earlier version to return to. " +
                                 $"Fix: deploy a good version: ./build.sh Deploy --environment {environment}.");
-        var current = await repository.CurrentImageAsync(environment, cancellationToken);
+        var current = await CurrentImageAsync(environment, history, cancellationToken);
         var origin = last.Deployment!;
         log.Information("Rolling {Environment} back: reverting {Sha} ({Image}), back to {Previous}", environment, last.Sha[..12], origin.Image, previousImage);
         var trailers = new DeploymentTrailers(environment, previousImage, origin.SourceCommit, origin.SourceTime, run);
@@ -52,11 +51,10 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
     private async Task<RollbackResult> RestoreAsync(string environment, string run, string to, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken)
     {
         var source = ResolveTarget(environment, to, history);
-        var restored = await repository.ReadEnvironmentAsync(environment, source.Sha, cancellationToken);
-        var image = restored?.Image
+        var image = await repository.ReadImageAsync(environment, source.Sha, cancellationToken)
                     ?? throw new RollbackRefusedException($"{environment} had no files at {source.Sha[..12]}; pick a revision where it ran (./build.sh Rollback --environment {environment} --to <revision>).");
         var newest = history[0];
-        var current = await repository.CurrentImageAsync(environment, cancellationToken);
+        var current = await CurrentImageAsync(environment, history, cancellationToken);
         var origin = source.Deployment;
         var trailers = new DeploymentTrailers(environment, image, origin?.SourceCommit ?? source.Sha, origin?.SourceTime ?? source.CommitTime, run, RollbackOf: newest.Sha);
         var folder = SlipwayMetadata.EnvironmentFolder(environment);
@@ -64,16 +62,24 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
                       string.Join('\n', trailers.ToLines()) + "\n";
         var git = new GitCli(null, "", repository.Options.AuthorName, repository.Options.AuthorEmail, log);
         log.Information("Rolling {Environment} back to {Sha} ({Image})", environment, source.Sha[..12], image);
-        var commit = await repository.CommitAsync(folder, async (work, token) =>
+        // No pathspec: the restore stages the folder itself (one git process fewer before the commit).
+        var commit = await repository.CommitAsync(null, async (work, token) =>
         {
-            // Exactly that revision's files: what ran then is what runs again.
-            await git.RunCheckedAsync(work, ["rm", "-r", "-q", "--ignore-unmatch", "--", folder], cancellationToken: token);
-            await git.RunCheckedAsync(work, ["checkout", source.Sha, "--", folder], cancellationToken: token);
+            // Exactly that revision's files, a file it did not have removed (restore's no-overlay mode), in one git
+            // process: what ran then is what runs again.
+            await git.RunCheckedAsync(work, ["restore", $"--source={source.Sha}", "--staged", "--worktree", "--", folder], cancellationToken: token);
         }, message, cancellationToken);
         if (!commit.Changed)
             log.Information("{Environment} already has the files of {Sha}: nothing to roll back", environment, source.Sha[..12]);
         return new RollbackResult(environment, commit, newest.Sha, image, current);
     }
+
+    /// <summary>
+    /// What the environment runs now: its files at the newest commit that changed them, which the history just fetched
+    /// names (read by commit id, without another fetch).
+    /// </summary>
+    private Task<string?> CurrentImageAsync(string environment, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken) =>
+        repository.ReadImageAsync(environment, history[0].Sha, cancellationToken);
 
     /// <summary>A digest (sha256:… or repository@sha256:…): the newest deploy of it; otherwise a config revision of the environment's history.</summary>
     private static ConfigCommit ResolveTarget(string environment, string to, IReadOnlyList<ConfigCommit> history)

@@ -19,9 +19,13 @@ public sealed class FakeReplicaNetwork(FakeContainerRuntime runtime, FakeRouter 
     public string ReadinessPath { get; init; } = "/readyz";
     public string LivenessPath { get; init; } = "/healthz";
 
+    /// <summary>Every request in the order sent, with how many router updates had been made by then (what came first).</summary>
+    public List<(Uri Url, int RouterUpdates)> Requests { get; } = [];
+
     public Task<HttpAnswer> GetAsync(Uri url, TimeSpan timeout, KeyValuePair<string, string>? header, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        lock (gate) Requests.Add((url, router.History.Count));
         return Task.FromResult(Answer(url, header));
     }
 

@@ -52,6 +52,36 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Reads_by_commit_id_and_the_ancestry_of_known_commits_need_no_fetch()
+    {
+        var repository = sandbox.Repository();
+        var first = await DeployAsync(repository, "staging", Image('a'));
+        var second = await DeployAsync(repository, "staging", Image('b'));
+        // A commit without the file is a miss, which is asked again after a fetch.
+        Assert.Null(await repository.ReadImageAsync("production", second.Sha, TestContext.Current.CancellationToken));
+        // The remote breaks (its objects gone): whatever still answers was answered from the clone, without a fetch.
+        var objects = Path.Combine(sandbox.BareRepository, "objects");
+        Directory.Move(objects, objects + ".away");
+        try
+        {
+            var token = TestContext.Current.CancellationToken;
+            Assert.Equal(Image('a'), (await repository.ReadEnvironmentAsync("staging", first.Sha, token))?.Image);
+            Assert.Equal(Image('a'), (await repository.ReadEnvironmentAsync("staging", second.Sha + "^", token))?.Image);
+            Assert.Equal(Image('b'), await repository.ReadImageAsync("staging", second.Sha, token));
+            Assert.True(await repository.ContainsAsync(second.Sha, first.Sha, token));
+            Assert.False(await repository.ContainsAsync(first.Sha, second.Sha, token));
+            // The remote's head, or a name a push can move, is fetched first.
+            await Assert.ThrowsAsync<GitException>(() => repository.ReadEnvironmentAsync("staging", cancellationToken: token));
+            await Assert.ThrowsAsync<GitException>(() => repository.ReadEnvironmentAsync("staging", "origin/main", token));
+            await Assert.ThrowsAsync<GitException>(() => repository.ReadImageAsync("staging", cancellationToken: token));
+        }
+        finally
+        {
+            Directory.Move(objects + ".away", objects);
+        }
+    }
+
+    [Fact]
     public async Task A_deployment_commit_carries_parseable_trailers()
     {
         var repository = sandbox.Repository();

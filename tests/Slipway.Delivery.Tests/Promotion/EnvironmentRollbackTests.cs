@@ -98,6 +98,23 @@ public sealed class EnvironmentRollbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Rolling_back_to_a_revision_removes_a_file_it_did_not_have()
+    {
+        var first = await sandbox.DeployAsync("production", PromotionSandbox.Image('a'));
+        await sandbox.DeployAsync("production", PromotionSandbox.Image('b'), run: "deploy-2");
+        await sandbox.Repository("other").CommitAsync("environments/production",
+            (work, token) => File.WriteAllTextAsync(Path.Combine(work, "environments", "production", "extra.yaml"), "kind: ConfigMap\n", token),
+            "A file the first deploy did not have\n", Token);
+
+        await Rollback().RollBackAsync("production", "rollback-1", first.Sha, Token);
+
+        var files = await GitSandbox.GitAsync(sandbox.Git.BareRepository, "ls-tree", "--name-only", "main", "environments/production/");
+        Assert.Equal(["configmap.yaml", "deployment.yaml", "service.yaml"],
+            files.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(PromotionSandbox.Image('a'), await sandbox.Repository("reader").CurrentImageAsync("production", Token));
+    }
+
+    [Fact]
     public async Task An_unknown_revision_or_digest_is_refused_naming_it_and_nothing_is_committed()
     {
         await sandbox.DeployAsync("production", PromotionSandbox.Image('a'));

@@ -24,12 +24,17 @@ public sealed class RollingUpdate(ReplicaControl replicas)
         // one that never became ready since it started (within the readiness timeout) is a failed start and goes.
         var ready = await replicas.ReadyAsync(spec, current, cancellationToken);
         var unready = current.Except(ready).ToList();
-        var oldReady = await replicas.ReadyAsync(spec, old, cancellationToken);
         // With every replica of the desired template ready (a rollback to warm replicas), this is the switch: all
         // traffic moves in this one update and the old replicas stay warm. Otherwise (or with no rollback window, when
         // the old replicas are drained on their way out) the old template serves beside the new one until it is complete.
+        List<ManagedContainer> oldReady = [];
         IEnumerable<ManagedContainer> Routed() => ready.Count >= spec.Replicas && spec.RollbackWindow > TimeSpan.Zero ? ready : ready.Concat(oldReady);
-        await replicas.RouteAsync(spec, Routed(), cancellationToken);
+        // The switch needs nothing from the old replicas, so it goes first: probing them can cost a probe timeout (a
+        // hung bad version), which an incident's rollback must not wait for.
+        var switched = ready.Count >= spec.Replicas && spec.RollbackWindow > TimeSpan.Zero;
+        if (switched) await replicas.RouteAsync(spec, Routed(), cancellationToken);
+        oldReady = await replicas.ReadyAsync(spec, old, cancellationToken);
+        if (!switched) await replicas.RouteAsync(spec, Routed(), cancellationToken);
         BackendState State(bool converged, string? problem) => new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem);
 
         foreach (var container in unready.Where(c => !replicas.WasSeenReady(c)).ToList())
