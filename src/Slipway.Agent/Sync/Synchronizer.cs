@@ -236,9 +236,14 @@ public sealed class Synchronizer(
         IReadOnlyList<string> problems = readProblem is not null ? [readProblem] : Check(environment, files!, out manifests);
         if (problems.Count == 0)
         {
-            // Read beside the signature check rather than after it: a rollback waits for both (each a few git processes).
+            // The rollback claim is read beside the signature check rather than after it: a rollback waits for both
+            // (each a few git processes). Both are awaited whatever the outcome, so neither is left running unobserved.
+            async Task<ImageAdmission> AdmitAsync() =>
+                await imageGate.AdmitAsync(environment, manifests!, await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
+            var admitting = AdmitAsync();
             var rollback = IsRollbackAsync(head, environment, log, cancellationToken);
-            var admission = await imageGate.AdmitAsync(environment, manifests!, await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken), cancellationToken);
+            await Task.WhenAll(admitting, rollback);
+            var admission = await admitting;
             if (admission.Outcome == ImageAdmissionOutcome.Unverifiable)
             {
                 state.Unverifiable = $"Revision {Short(head)} not applied yet: {admission.Message}";
