@@ -58,8 +58,9 @@ public sealed class GitCli
             environment["GIT_CONFIG_VALUE_0"] = "Authorization: " + AuthorizationValue(tokenUser, token);
         }
 
-        // Settings a user's global config must not change here: no signing prompts, no editor, no auto-gc pauses.
-        string[] fixedOptions = ["-c", "commit.gpgsign=false", "-c", "core.editor=true", "-c", "gc.auto=0", "-c", "core.autocrlf=false"];
+        // Settings a user's global config must not change here: no signing prompts, no editor, no auto-gc pauses, and no
+        // 'git maintenance run --auto' process after each fetch and commit (one process more on a rollback's path).
+        string[] fixedOptions = ["-c", "commit.gpgsign=false", "-c", "core.editor=true", "-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.autocrlf=false"];
         var command = Cli.Wrap("git")
             .WithArguments([.. fixedOptions, .. arguments])
             .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
