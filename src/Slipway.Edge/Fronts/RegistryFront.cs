@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Serilog;
 using Slipway.Edge.Contract;
 using Slipway.Edge.Contract.Loopback;
@@ -17,29 +16,23 @@ namespace Slipway.Edge.Fronts;
 sealed class RegistryFront : IAsyncDisposable
 {
     readonly WebApplication app;
-    readonly HttpMessageInvoker client;
     readonly TimeSpan drain;
 
-    RegistryFront(WebApplication app, HttpMessageInvoker client, TimeSpan drain)
+    RegistryFront(WebApplication app, TimeSpan drain)
     {
         this.app = app;
-        this.client = client;
         this.drain = drain;
     }
 
     public static async Task<RegistryFront> StartAsync(IPEndPoint endpoint, string registrySocket, EdgeOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "slipway-edge-registry" });
-        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = SharedPortSocket.Bind);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(endpoint);
-            kestrel.Limits.MaxRequestBodySize = null; // image layers: the registry itself bounds nothing smaller
-        });
-        builder.Services.AddSerilog(logger.ForContext("Front", "registry"), dispose: false);
+        // No body limit: image layers; the registry itself bounds nothing smaller.
+        var builder = SharedPortListener.CreateBuilder("slipway-edge-registry", endpoint, logger.ForContext("Front", "registry"),
+            kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.AddHttpForwarder();
+        // Made by the container, so disposed with the app.
+        builder.Services.AddSingleton(_ => new HttpMessageInvoker(UnixSocketHttp.Handler(registrySocket)));
         var app = builder.Build();
-        var client = new HttpMessageInvoker(UnixSocketHttp.Handler(registrySocket));
         app.Use(async (context, next) =>
         {
             if (!PublicRoutes.HostAllowed(EdgeRoute.DefaultAllowedHosts, context.Request))
@@ -50,31 +43,16 @@ sealed class RegistryFront : IAsyncDisposable
             await next();
         });
         app.MapForwarder("/{**catch-all}", "http://registry", new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(2) },
-            OriginalHostTransformer.Instance, client);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException exception)
-        {
-            await app.DisposeAsync();
-            client.Dispose();
-            throw new EdgeRouteException(
-                $"The edge cannot front the registry on {endpoint} ({exception.Message}): another process holds that port. " +
-                "Stop it ('ss -ltnp sport = :" + endpoint.Port + "' names it), then run ./build.sh Infrastructure again.", exception);
-        }
+            OriginalHostTransformer.Instance, app.Services.GetRequiredService<HttpMessageInvoker>());
+        await SharedPortListener.StartAsync(app, exception => new EdgeRouteException(
+            $"The edge cannot front the registry on {endpoint} ({exception.Message}): another process holds that port. " +
+            $"Stop it ('ss -ltnp sport = :{endpoint.Port}' names it), then run ./build.sh Infrastructure again.", exception), cancellationToken);
         logger.Information("Edge fronts the registry on {Endpoint} (to {Socket})", endpoint, registrySocket);
-        return new RegistryFront(app, client, options.Drain);
+        return new RegistryFront(app, options.Drain);
     }
 
     /// <summary>Stops listening at once and lets uploads in flight finish within the drain time.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        using var stop = new CancellationTokenSource(drain);
-        await app.StopAsync(stop.Token);
-        await app.DisposeAsync();
-        client.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await SharedPortListener.StopAsync(app, drain);
 
     /// <summary>The default request copy, with the client's Host instead of the destination's.</summary>
     sealed class OriginalHostTransformer : HttpTransformer

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Slipway.Edge.Contract.Loopback;
 using Serilog;
 using Slipway.Edge.Contract;
 using Yarp.ReverseProxy.Configuration;
@@ -28,10 +26,7 @@ sealed class EnvironmentProxy : IAsyncDisposable
 
     public static async Task<EnvironmentProxy> StartAsync(string environment, int port, EdgeOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = $"slipway-edge-{environment}" });
-        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = SharedPortSocket.Bind);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        builder.Services.AddSerilog(logger.ForContext("Environment", environment), dispose: false);
+        var builder = SharedPortListener.CreateBuilder($"slipway-edge-{environment}", new IPEndPoint(IPAddress.Loopback, port), logger.ForContext("Environment", environment));
         builder.Services.AddSingleton<Yarp.ReverseProxy.Health.IPassiveHealthCheckPolicy, EjectOnFailurePolicy>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         var app = builder.Build();
@@ -53,17 +48,9 @@ sealed class EnvironmentProxy : IAsyncDisposable
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
         });
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException exception)
-        {
-            await app.DisposeAsync();
-            throw new EdgeRouteException(
-                $"The edge cannot listen on 127.0.0.1:{port} for '{environment}' ({exception.Message}). Free the port or change the " +
-                "Service's slipway.dev/host-port annotation in the config repo.", exception);
-        }
+        await SharedPortListener.StartAsync(app, exception => new EdgeRouteException(
+            $"The edge cannot listen on 127.0.0.1:{port} for '{environment}' ({exception.Message}). Free the port or change the " +
+            "Service's slipway.dev/host-port annotation in the config repo.", exception), cancellationToken);
         return new EnvironmentProxy(app, selector, options);
     }
 
@@ -104,12 +91,7 @@ sealed class EnvironmentProxy : IAsyncDisposable
     }
 
     /// <summary>Stops listening at once and lets in-flight requests finish within the drain time.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        using var drain = new CancellationTokenSource(options.Drain);
-        await app.StopAsync(drain.Token);
-        await app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await SharedPortListener.StopAsync(app, options.Drain);
 }
 
 /// <summary>A route the edge cannot serve; the message names the cause and the fix.</summary>
