@@ -99,7 +99,7 @@ public sealed class RegistryServer
                 File.Delete(paths.PidFile);
                 throw new PlatformSetupException(
                     $"Port {port} on {host} was taken by another registry while ours started; it is not reused. " +
-                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+                    $"Stop it, or {OtherAddress(host, port)}");
             }
             if (!_host.IsRunning(pid))
                 throw new PlatformSetupException(
@@ -145,16 +145,16 @@ public sealed class RegistryServer
             case AnswerKind.Registry:
                 throw new PlatformSetupException(
                     $"Port {port} on {host} is held by a registry this platform did not start (no live pid in {paths.PidFile}); it is not reused. " +
-                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+                    $"Stop it, or {OtherAddress(host, port)}");
             case AnswerKind.SomethingElse:
                 throw new PlatformSetupException(
                     $"Port {port} on {host} is taken by something that is not an OCI registry ({probe.Description}). " +
-                    $"Stop it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+                    $"Stop it, or {OtherAddress(host, port)}");
         }
         if (!CanBind(host, port, out var bindError))
             throw new PlatformSetupException(
                 $"Port {port} on {host} cannot be used ({bindError}) yet no HTTP server answers there. " +
-                $"Free it, or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+                $"Free it, or {OtherAddress(host, port)}");
     }
 
     /// <summary>
@@ -169,10 +169,14 @@ public sealed class RegistryServer
             throw new PlatformSetupException(
                 $"Port {port} on {host}, where the edge serves the registry, is held by a process this platform did not start " +
                 $"({(probe.Kind == AnswerKind.Nothing ? bindError : probe.Description)}); it is not reused. Stop it ('ss -ltnp sport = :{port}' names it), " +
-                $"or choose another registry address with --registry (for example --registry {host}:{port + 1}).");
+                $"or {OtherAddress(host, port)}");
         }
         if (File.Exists(paths.Socket)) File.Delete(paths.Socket);
     }
+
+    /// <summary>The fix every refusal of the address ends with.</summary>
+    static string OtherAddress(string host, int port) =>
+        $"choose another registry address with --registry (for example --registry {host}:{port + 1}).";
 
     /// <summary>The pid of the registry this platform started, when it still runs serving our configuration.</summary>
     int? RunningOurs(RegistryPaths paths)
@@ -194,7 +198,8 @@ public sealed class RegistryServer
     /// <summary>What answers GET http://address/v2/: a distribution registry, something else, or nothing.</summary>
     public Task<Answer> ProbeAsync(string address, CancellationToken cancellationToken) => ProbeAsync(_http, address, cancellationToken);
 
-    static async Task<Answer> ProbeAsync(HttpClient http, string address, CancellationToken cancellationToken)
+    /// <summary>As <see cref="ProbeAsync(string, CancellationToken)"/>, through <paramref name="http"/> (e.g. the edge's front, or the registry's socket).</summary>
+    public static async Task<Answer> ProbeAsync(HttpClient http, string address, CancellationToken cancellationToken)
     {
         try
         {

@@ -133,18 +133,8 @@ public sealed class PlatformServices
     {
         if (settings.RegistryFront is not { } front) return;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await WaitAsync(async () =>
-        {
-            try
-            {
-                using var response = await http.GetAsync($"http://{front}/v2/", cancellationToken);
-                return response.Headers.TryGetValues("Docker-Distribution-Api-Version", out var versions) && versions.Contains("registry/2.0");
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, $"the registry did not answer through the edge ({color}) on http://{front}/v2/", Path.Combine(settings.PlatformDirectory, $"{EdgeProgram(color)}.log"), cancellationToken);
+        await WaitAsync(async () => (await RegistryServer.ProbeAsync(http, front, cancellationToken)).Kind == RegistryServer.AnswerKind.Registry,
+            $"the registry did not answer through the edge ({color}) on http://{front}/v2/", Path.Combine(settings.PlatformDirectory, $"{EdgeProgram(color)}.log"), cancellationToken);
         log.Information("Registry served through the edge on {Front}", front);
     }
 
