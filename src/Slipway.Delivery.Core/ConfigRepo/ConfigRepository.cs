@@ -307,7 +307,7 @@ public sealed partial class ConfigRepository
         var path = $"{SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment))}/{SlipwayMetadata.DeploymentFile}";
         // A commit id is tried in the clone first (one git process); only a miss (a commit not fetched yet, or no file
         // there) fetches and asks again.
-        var known = revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git"));
+        var known = MayHaveLocally(revision);
         if (!known) await SyncLockedAsync(cancellationToken);
         var shown = await git.RunAsync(options.WorkDirectory, ["show", $"{revision ?? RemoteBranch}:{path}"], cancellationToken: cancellationToken);
         if (!shown.Succeeded && known)
@@ -321,8 +321,7 @@ public sealed partial class ConfigRepository
     /// <summary>Syncs, unless <paramref name="revision"/> names by id a commit the clone has (its files never change).</summary>
     private async Task SyncUnlessKnownLockedAsync(string? revision, CancellationToken cancellationToken)
     {
-        if (revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git")) &&
-            await TryRevParseAsync(revision, cancellationToken) is not null)
+        if (MayHaveLocally(revision) && await TryRevParseAsync(revision, cancellationToken) is not null)
             return;
         await SyncLockedAsync(cancellationToken);
     }
@@ -463,6 +462,10 @@ public sealed partial class ConfigRepository
         }
         return trailers;
     }
+
+    /// <summary>Whether <paramref name="revision"/> names a commit no push can move and a clone exists that may hold it (read without a fetch when it does).</summary>
+    private bool MayHaveLocally([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? revision) =>
+        revision is not null && FixedRevision().IsMatch(revision) && Directory.Exists(Path.Combine(options.WorkDirectory, ".git"));
 
     /// <summary>A commit id, with only parent steps after it: a name no push can move.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9a-fA-F]{4,64}(\^|~[0-9]+)*$")]
