@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Slipway.Build;
 using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.GitHub;
 using Slipway.Delivery.Manifests;
 using Slipway.Delivery.Oci;
@@ -196,7 +197,8 @@ partial class Build
             // Whether the config repo is on GitHub does not depend on the rollback: found out meanwhile, it no longer
             // stands between the commit and the agent's sync.
             var resolvingGitHub = OpenGitHubAsync();
-            var rollback = await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken);
+            var (rollback, switchedAt) = await RollBackThroughAgentAsync(environment)
+                                         ?? (await new EnvironmentRollback(OpenConfigRepository(), Log).RollBackAsync(environment, RunId, To, CancellationToken), null);
             await resolvingGitHub;
             EnvironmentStatus status;
             try
@@ -210,12 +212,38 @@ partial class Build
                 LogRenderable(RolloutTable.Render(environment, aborted.Rollout));
                 throw;
             }
-            var restored = DateTimeOffset.UtcNow;
+            // Moved ahead of the commit, all traffic was back on the previous version at the switch.
+            var restored = switchedAt ?? DateTimeOffset.UtcNow;
             var table = new Table().Title($"Rollback of {Markup.Escape(environment)}").AddColumns("", "").HideHeaders();
             table.AddRow("rolled back", Markup.Escape($"{Short(rollback.RolledBackCommit)} ({rollback.ReplacedImage ?? "?"})"));
             table.AddRow("rollback commit", Markup.Escape(rollback.Commit.Changed ? rollback.Commit.Sha : $"{rollback.Commit.Sha} (already there, nothing committed)"));
             table.AddRow("now serving", Markup.Escape($"{status.ImageDigest} on 127.0.0.1:{status.Port}, {status.ReplicasReady}/{status.ReplicasDesired} ready"));
-            table.AddRow("MTTR", $"{(restored - commandStarted).TotalSeconds:0.0} s (command to the previous version serving all traffic)");
+            table.AddRow("MTTR", $"{(restored - commandStarted).TotalSeconds:0.0} s (command to the previous version serving all traffic" +
+                                 (switchedAt is null ? ")" : ", switched by the agent ahead of the commit)"));
             LogRenderable(table);
         });
+
+    /// <summary>
+    /// The rollback made by the agent: the same commit, from its own clone, and when the previous version still runs warm
+    /// the agent moves all traffic to it first (the switch time is returned). Null when the agent cannot make it (it does
+    /// not answer, offers no rollback of the environment, or its commit failed): the rollback is then committed from here.
+    /// </summary>
+    async Task<(RollbackResult Rollback, DateTimeOffset? SwitchedAt)?> RollBackThroughAgentAsync(string environment)
+    {
+        using var agent = OperatorAgentClient();
+        try
+        {
+            var answer = await agent.RollBackAsync(environment, To, RunId, CancellationToken);
+            if (answer.SwitchedAt is { } switchedAt)
+                Log.Information("The agent moved all of {Environment}'s traffic to the warm replicas of {Image} at {At:HH:mm:ss.fff}, ahead of the rollback's commit",
+                    environment, answer.PreviousImage, switchedAt.ToLocalTime());
+            return (new RollbackResult(environment, new CommitResult(answer.Commit, answer.Changed, PushAttempts: 1), answer.RolledBackCommit,
+                answer.PreviousImage, answer.ReplacedImage), answer.SwitchedAt);
+        }
+        catch (Exception exception) when (exception is AgentUnavailableException or AgentRollbackUnsupportedException or AgentRollbackFailedException)
+        {
+            Log.Warning("The agent did not roll {Environment} back ({Reason}); committing the rollback from here", environment, exception.Message);
+            return null;
+        }
+    }
 }

@@ -8,6 +8,7 @@ using Slipway.Agent.Backends.Kubernetes;
 using Slipway.Agent.ImageAutomation;
 using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Dashboard;
+using Slipway.Agent.Rollbacks;
 using Slipway.Agent.Rollouts;
 using Slipway.Agent.Routing;
 using Slipway.Agent.Sync;
@@ -86,6 +87,9 @@ public static class AgentHost
         builder.Services.TryAddSingleton(_ => new RegistryClient(logger));
         builder.Services.AddSingleton<IImageVerification>(services => new RegistryImageVerification(services.GetRequiredService<RegistryClient>()));
         builder.Services.AddSingleton(services => new ImageGate(services.GetRequiredService<IImageVerification>(), TimeProvider.System));
+        builder.Services.AddSingleton<EnvironmentGates>();
+        builder.Services.AddSingleton(services => new WarmSwitch(services.GetRequiredService<ConfigRepoMirror>(), services.GetRequiredService<IEnvironmentBackend>(),
+            services.GetRequiredService<StatusBoard>(), logger));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);

@@ -1,3 +1,4 @@
+using Slipway.Agent.Backends;
 using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.Manifests;
@@ -165,6 +166,53 @@ public sealed class RollbackWindowDecisionTests : IDisposable
         Assert.Equal(Names(warm.Skip(1).Append(fresh)), fakes.Router.Served(BackendOnFakes.Environment));
         // Until the fresh replica was ready, the serving revision kept all traffic beside the two ready warm ones.
         Assert.All(fakes.Router.History.Skip(updates), h => Assert.NotEmpty(h.Split.Stable));
+    }
+
+    [Theory]
+    [InlineData("rolling")]
+    [InlineData("canary")]
+    public async Task An_operators_rollback_moves_all_traffic_to_the_warm_replicas_ahead_of_its_commit_which_then_changes_nothing(string strategy)
+    {
+        var settings = strategy == "canary" ? Canary(WindowSeconds) : Rolling(WindowSeconds);
+        await DeployBothAsync(settings);
+        var warm = Names(Running(BackendOnFakes.StableImage));
+        var started = fakes.Runtime.Started.Count;
+
+        Assert.Equal(new KeptWarm(FirstRevision, BackendOnFakes.StableImage), fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+        var updates = fakes.Router.History.Count;
+        Assert.True(await fakes.Clock.RunAsync(() => fakes.Backend.SwitchToWarmAsync(BackendOnFakes.Environment, TestContext.Current.CancellationToken)));
+
+        // One router update, nothing started: all traffic on the warm replicas before Git has the rollback.
+        Assert.Equal(warm, fakes.Router.Served(BackendOnFakes.Environment));
+        Assert.Single(fakes.Router.History.Skip(updates));
+        Assert.Equal(started, fakes.Runtime.Started.Count);
+        // The sync of the rollback's commit finds them serving: traffic never goes back to the version left.
+        var state = await fakes.ApplyAsync(Manifests(BackendOnFakes.StableImage, settings, rollback: true), RollbackRevision);
+        Assert.True(state.Converged, state.Problem);
+        Assert.All(fakes.Router.History.Skip(updates).Where(h => h.Key == BackendOnFakes.Environment),
+            h => Assert.Equal(warm, h.Split.Stable.Concat(h.Split.Canary).Select(d => d.Id).Order(StringComparer.Ordinal)));
+        Assert.Equal(started, fakes.Runtime.Started.Count);
+        // The version left is the warm one now.
+        Assert.Equal(new KeptWarm(SecondRevision, BackendOnFakes.NewImage), fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+    }
+
+    [Fact]
+    public async Task No_switch_ahead_of_the_commit_when_a_warm_replica_is_unready_or_the_window_is_over()
+    {
+        var settings = Rolling(WindowSeconds);
+        await DeployBothAsync(settings);
+        var serving = fakes.Router.Served(BackendOnFakes.Environment);
+        var updates = fakes.Router.History.Count;
+        var warm = Running(BackendOnFakes.StableImage);
+
+        fakes.Runtime.Pause(warm[0].Id);
+        Assert.False(await fakes.Clock.RunAsync(() => fakes.Backend.SwitchToWarmAsync(BackendOnFakes.Environment, TestContext.Current.CancellationToken)));
+        fakes.Clock.Advance(TimeSpan.FromSeconds(WindowSeconds + 1));
+        Assert.Null(fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+        Assert.False(await fakes.Clock.RunAsync(() => fakes.Backend.SwitchToWarmAsync(BackendOnFakes.Environment, TestContext.Current.CancellationToken)));
+
+        Assert.Equal(updates, fakes.Router.History.Count);
+        Assert.Equal(serving, fakes.Router.Served(BackendOnFakes.Environment));
     }
 
     [Fact]

@@ -1,16 +1,21 @@
+using Slipway.Agent.Rollbacks;
 using Slipway.Agent.Sync;
 using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Git;
+using Slipway.Delivery.Promotion;
 
 namespace Slipway.Agent.Api;
 
 /// <summary>
 /// The agent's HTTP API on 127.0.0.1: status for the build, health for supervisors, the Git webhook (HMAC-signed, each
-/// delivery once) and POST /sync for local callers holding the operator token.
+/// delivery once), and for local callers holding the operator token POST /sync and an environment's rollback.
 /// </summary>
 public static class AgentEndpoints
 {
     public const int MaxWebhookBody = 1024 * 1024;
     public const string DeliveryHeader = "X-GitHub-Delivery";
+
+    static IResult Error(int status, string message) => AgentJson.Error(status, message);
 
     public static void MapAgentApi(this WebApplication app, AgentOptions options)
     {
@@ -21,6 +26,27 @@ public static class AgentEndpoints
         {
             trigger.Request();
             return Results.Accepted(value: new { queued = true });
+        }).RequireOperatorToken(options);
+        app.MapPost("/environments/{environment}/rollback", async (string environment, AgentRollbackRequest request, OperatorRollback rollbacks,
+            CancellationToken cancellationToken) =>
+        {
+            if (!options.Environments.Contains(environment, StringComparer.Ordinal))
+                return Error(StatusCodes.Status404NotFound, $"this agent follows no environment '{(environment.Length > 80 ? environment[..80] + "…" : environment)}'");
+            if (request.Problem() is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+            try
+            {
+                var (rollback, switchedAt) = await rollbacks.RollBackAsync(environment, request.To, request.Run, cancellationToken);
+                return Results.Json(new AgentRollbackResponse(environment, rollback.Commit.Sha, rollback.Commit.Changed, rollback.RolledBackCommit,
+                    rollback.PreviousImage, rollback.ReplacedImage, switchedAt), AgentJson.Options);
+            }
+            catch (Exception refused) when (refused is RollbackRefusedException or Slipway.Delivery.Manifests.ManifestException)
+            {
+                return Error(StatusCodes.Status409Conflict, refused.Message);
+            }
+            catch (GitException failed)
+            {
+                return Error(StatusCodes.Status502BadGateway, $"the config repo refused the rollback's commit: {failed.Message}");
+            }
         }).RequireOperatorToken(options);
         app.MapPost("/hooks/git", async (HttpRequest request, SyncTrigger trigger, Serilog.ILogger logger) =>
         {
@@ -63,5 +89,7 @@ public static class AgentEndpoints
 
 static class AgentJson
 {
+    public static IResult Error(int status, string message) => Results.Json(new { error = message }, Options, statusCode: status);
+
     public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web);
 }

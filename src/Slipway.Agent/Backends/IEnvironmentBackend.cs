@@ -24,7 +24,21 @@ public interface IEnvironmentBackend
 
     /// <summary>Removes everything the environment runs (Git no longer has it).</summary>
     Task PruneAsync(string environment, CancellationToken cancellationToken);
+
+    /// <summary>The revision whose replicas run warm out of traffic for an instant rollback (its window open); null for none.</summary>
+    KeptWarm? KeptWarm(string environment);
+
+    /// <summary>
+    /// Moves all of the environment's traffic to the <see cref="KeptWarm"/> revision's replicas at once, ahead of the
+    /// rollback's commit (Argo Rollouts' abort moves traffic the same way, before Git is touched). False, with nothing
+    /// changed, when that cannot be done now: no warm revision, or one of its replicas is not ready.
+    /// </summary>
+    Task<bool> SwitchToWarmAsync(string environment, CancellationToken cancellationToken);
 }
+
+/// <summary>A revision kept warm for an instant rollback.</summary>
+/// <param name="Revision">The config revision its replicas were started at: the rollback must restore exactly its files.</param>
+public sealed record KeptWarm(string Revision, string Image);
 
 /// <summary>What a backend reports about one environment.</summary>
 /// <param name="Converged">Every desired replica runs the desired template and is ready; nothing stale is left.</param>

@@ -1,4 +1,5 @@
 using Serilog;
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
 
 namespace Slipway.Agent.ConfigRepo;
@@ -129,6 +130,28 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>
+    /// The commits (newest first, at most <paramref name="max"/>) up to <paramref name="revision"/> that changed the
+    /// environment's folder, with their trailers: the history a rollback is located in, read from the mirror as fetched.
+    /// </summary>
+    public async Task<IReadOnlyList<ConfigCommit>> CommitsAsync(string revision, string environment, int max, CancellationToken cancellationToken) =>
+        ConfigCommit.ParseLog(await GitAsync(mirrorDirectory, cancellationToken, "log", "--no-color", $"--max-count={max}", ConfigCommit.LogFormat,
+            revision, "--", $"environments/{environment}/"));
+
+    /// <summary>
+    /// The object ids that "&lt;revision&gt;:&lt;path&gt;" names resolve to, in order, with null for one that names nothing:
+    /// two folders or files are the same exactly when their ids are. One git process for all of them.
+    /// </summary>
+    public async Task<IReadOnlyList<string?>> ObjectIdsAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        // --batch-check answers "<id> <type> <size>" per line, or "<name> missing": never an error for a missing one.
+        var output = await GitAsync(mirrorDirectory, cancellationToken, ["cat-file", "--batch-check=%(objectname)"], input: string.Join('\n', names) + "\n");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length != names.Count)
+            throw new ConfigRepoException($"git cat-file --batch-check answered {lines.Length} lines for {names.Count} names");
+        return lines.Select(line => line.EndsWith(" missing", StringComparison.Ordinal) || line.EndsWith(" ambiguous", StringComparison.Ordinal) ? null : line.Trim()).ToList();
+    }
+
     /// <summary>The commit message of <paramref name="revision"/>'s trailers with key <paramref name="key"/>, values only.</summary>
     public async Task<IReadOnlyList<string>> TrailerAsync(string revision, string key, CancellationToken cancellationToken)
     {
@@ -139,9 +162,12 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, params string[] arguments) =>
         GitAsync(workingDirectory, cancellationToken, allowFailure: false, arguments);
 
-    async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments)
+    async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, bool allowFailure, params string[] arguments) =>
+        await GitAsync(workingDirectory, cancellationToken, arguments, input: null, allowFailure);
+
+    async Task<string> GitAsync(string workingDirectory, CancellationToken cancellationToken, IReadOnlyList<string> arguments, string? input, bool allowFailure = false)
     {
-        var result = await git.RunAsync(workingDirectory, arguments, authenticate: true, cancellationToken: cancellationToken);
+        var result = await git.RunAsync(workingDirectory, arguments, input, authenticate: true, cancellationToken: cancellationToken);
         if (result.ExitCode != 0 && !allowFailure)
             throw new ConfigRepoException(RemoteUrl.Redact(Remote,
                 $"git {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}"));

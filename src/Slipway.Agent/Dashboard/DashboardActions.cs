@@ -1,5 +1,5 @@
 using System.Globalization;
-using Slipway.Agent.Sync;
+using Slipway.Agent.Rollbacks;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Promotion;
 
@@ -11,10 +11,11 @@ public sealed record ActionResult(string Action, string Environment, string Comm
 
 /// <summary>
 /// The dashboard's actions, each one Git commit made by the same code as the CLI: Approve through
-/// <see cref="ApprovalStore.ApproveSourceImageAsync"/> (./build.sh Approve), roll back through <see cref="EnvironmentRollback"/>
-/// (./build.sh Rollback). The agent is then asked to sync at once, as the CLI's webhook does.
+/// <see cref="ApprovalStore.ApproveSourceImageAsync"/> (./build.sh Approve), roll back through <see cref="OperatorRollback"/>
+/// (what ./build.sh Rollback asks the agent for). The agent is then asked to sync at once, as the CLI's webhook does.
 /// </summary>
-public sealed class DashboardActions(DashboardReader reader, ConfigRepository repository, SyncTrigger trigger, TimeProvider clock, Serilog.ILogger log)
+public sealed class DashboardActions(DashboardReader reader, ConfigRepository repository, OperatorRollback rollbacks, TimeProvider clock,
+    Serilog.ILogger log)
 {
     /// <summary>Approves promoting what the environment's promotion source runs (manual approval policy).</summary>
     public async Task<ActionResult> ApproveAsync(string environment, CancellationToken cancellationToken)
@@ -29,10 +30,9 @@ public sealed class DashboardActions(DashboardReader reader, ConfigRepository re
     /// <summary>Reverts the environment's last deploy (Slipway-Rollback-Of), as ./build.sh Rollback without --to does.</summary>
     public async Task<ActionResult> RollBackAsync(string environment, CancellationToken cancellationToken)
     {
-        var rollback = await new EnvironmentRollback(repository, log).RollBackAsync(environment, RunId(), to: null, cancellationToken);
+        var (rollback, _) = await rollbacks.RollBackAsync(environment, to: null, RunId(), cancellationToken);
         log.Information("Dashboard: rolled {Environment} back from {Commit} to {Image} (config commit {Sha})", environment,
             rollback.RolledBackCommit[..12], rollback.PreviousImage, rollback.Commit.Sha[..12]);
-        trigger.Request();
         return new ActionResult("rollback", environment, rollback.Commit.Sha, rollback.Commit.Changed,
             $"reverted {rollback.RolledBackCommit[..12]}: {environment} goes back to {rollback.PreviousImage}");
     }

@@ -178,7 +178,7 @@ public static class DashboardEndpoints
     static IResult UnknownEnvironment(string environment) =>
         Error(StatusCodes.Status404NotFound, $"this agent manages no environment '{Truncate(environment)}'");
 
-    static IResult Error(int status, string message) => Results.Json(new { error = message }, AgentJson.Options, statusCode: status);
+    static IResult Error(int status, string message) => AgentJson.Error(status, message);
 
     static string Truncate(string text) => text.Length > 80 ? text[..80] + "…" : text;
 

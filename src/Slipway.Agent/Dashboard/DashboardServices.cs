@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Slipway.Agent.Rollbacks;
 using Slipway.Agent.Sync;
 using Slipway.Delivery.ConfigRepo;
 
@@ -8,7 +9,9 @@ public static class DashboardServices
 {
     /// <summary>
     /// The dashboard's services. It reads and commits through a clone of its own (&lt;work-dir&gt;/config-repo-dashboard), the
-    /// way the CLI does, so its commits are the CLI's; the agent's bare mirror stays read-only.
+    /// way the CLI does, so its commits are the CLI's; the agent's bare mirror stays read-only. An operator's rollback
+    /// (<see cref="OperatorRollback"/>, the dashboard's and the API's) commits through the same clone; it moves traffic
+    /// ahead of its commit when the host registered a <see cref="WarmSwitch"/>.
     /// </summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services, AgentOptions options, Serilog.ILogger log)
     {
@@ -26,8 +29,12 @@ public static class DashboardServices
         services.AddSingleton(_ => new DashboardHttp(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }));
         services.AddSingleton(services => new DashboardReader(options, services.GetRequiredService<StatusBoard>(), repository,
             services.GetRequiredService<DashboardHttp>().Client, log));
+        services.TryAddSingleton<EnvironmentGates>();
+        services.AddSingleton(services => new OperatorRollback(repository, services.GetRequiredService<EnvironmentGates>(),
+            services.GetRequiredService<SyncTrigger>(), services.GetRequiredService<StatusBoard>(), services.GetService<WarmSwitch>(),
+            services.GetRequiredService<TimeProvider>(), log));
         services.AddSingleton(services => new DashboardActions(services.GetRequiredService<DashboardReader>(), repository,
-            services.GetRequiredService<SyncTrigger>(), services.GetRequiredService<TimeProvider>(), log));
+            services.GetRequiredService<OperatorRollback>(), services.GetRequiredService<TimeProvider>(), log));
         return services;
     }
 }

@@ -18,6 +18,9 @@ public sealed class StatusBoard(IEnumerable<string> environments)
 
     public EnvironmentStatus Get(string environment) => environmentStatus[environment];
 
+    /// <summary>The config repo's head as last fetched; null before the first fetch.</summary>
+    public string? Head => repo.Head;
+
     /// <summary>
     /// Raised after every update with the environment's name (the dashboard's live feed listens here); listeners read
     /// <see cref="Get"/> for the latest status, so concurrent updates never leave them on an older one.

@@ -18,7 +18,8 @@ namespace Slipway.Agent.Sync;
 /// it is applied; a gate that cannot reach the registry decides nothing: the revision is evaluated again at the next sync.
 /// </summary>
 public sealed class Synchronizer(
-    AgentOptions options, ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, SyncTrigger trigger, ImageGate imageGate, ILogger logger)
+    AgentOptions options, ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, SyncTrigger trigger, ImageGate imageGate,
+    EnvironmentGates gates, ILogger logger)
     : BackgroundService
 {
     const int HistoryDepth = 50;
@@ -83,7 +84,7 @@ public sealed class Synchronizer(
                 // Woken by each fetch; the interval bound also corrects drift if fetching stalls.
                 await wakeup.WaitAsync(options.Interval, stoppingToken);
                 if (Volatile.Read(ref fetchedOnce))
-                    await SyncEnvironmentAsync(environment, Volatile.Read(ref lastHead), stoppingToken);
+                    await SyncInTurnAsync(environment, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -117,8 +118,14 @@ public sealed class Synchronizer(
     public async Task SyncOnceAsync(CancellationToken cancellationToken)
     {
         await FetchAsync(cancellationToken);
-        var head = Volatile.Read(ref lastHead);
-        await Task.WhenAll(options.Environments.Select(e => SyncEnvironmentAsync(e, head, cancellationToken)));
+        await Task.WhenAll(options.Environments.Select(e => SyncInTurnAsync(e, cancellationToken)));
+    }
+
+    /// <summary>Syncs the environment in its turn, at the head fetched last when the turn comes (not when it was asked for).</summary>
+    async Task SyncInTurnAsync(string environment, CancellationToken cancellationToken)
+    {
+        using var turn = await gates.EnterAsync(environment, cancellationToken);
+        await SyncEnvironmentAsync(environment, Volatile.Read(ref lastHead), cancellationToken);
     }
 
     async Task SyncEnvironmentAsync(string environment, string? head, CancellationToken cancellationToken)

@@ -93,6 +93,62 @@ public sealed class AgentClient : IDisposable
         await SendAsync(request, reason => new AgentOperatorTokenRejectedException(BaseAddress, reason), cancellationToken);
     }
 
+    /// <summary>
+    /// Asks the agent to roll <paramref name="environment"/> back (POST /environments/{environment}/rollback with the
+    /// operator token): it commits the rollback from its own clone, moves traffic to a warm revision ahead of the commit
+    /// when it can, and syncs at once. Throws <see cref="AgentUnavailableException"/> when it does not answer,
+    /// <see cref="AgentRollbackUnsupportedException"/> when it offers no rollback for the environment (an older agent, or
+    /// one that follows other environments), <see cref="Promotion.RollbackRefusedException"/> when there is nothing to
+    /// roll back, and <see cref="AgentRollbackFailedException"/> when its commit failed (nothing was committed).
+    /// </summary>
+    public async Task<AgentRollbackResponse> RollBackAsync(string environment, string? to, string run, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(OperatorToken))
+            throw new InvalidOperationException("AgentClient.OperatorToken is not set: a rollback needs the agent's operator token (.nuke/platform/agent/operator-token).");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, $"environments/{Uri.EscapeDataString(environment)}/rollback"))
+        {
+            Content = JsonContent.Create(new AgentRollbackRequest(to, run), options: Json),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
+        }
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var error = ErrorOf(body);
+            return response.StatusCode switch
+            {
+                HttpStatusCode.OK => JsonSerializer.Deserialize<AgentRollbackResponse>(body, Json)
+                                     ?? throw new AgentRollbackFailedException(BaseAddress, "the agent answered the rollback with an empty body"),
+                HttpStatusCode.Unauthorized => throw new AgentOperatorTokenRejectedException(BaseAddress, body),
+                HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => throw new AgentRollbackUnsupportedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}"),
+                HttpStatusCode.Conflict => throw new Promotion.RollbackRefusedException(error ?? body),
+                _ => throw new AgentRollbackFailedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}: {body}"),
+            };
+        }
+    }
+
+    /// <summary>The "error" of the agent's JSON error body; null for any other body (a route the agent does not have answers an empty one).</summary>
+    static string? ErrorOf(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Sends a state-changing request: unreachable → <see cref="AgentUnavailableException"/>, 401 → <paramref name="rejected"/>(the agent's answer).</summary>
     async Task SendAsync(HttpRequestMessage request, Func<string, Exception> rejected, CancellationToken cancellationToken)
     {
@@ -298,6 +354,14 @@ public sealed class AgentUnavailableException(Uri baseAddress, string reason, Ex
 public sealed class AgentOperatorTokenRejectedException(Uri baseAddress, string reason) : Exception(
     $"The Slipway agent at {baseAddress} refused the operator token ({reason.Trim()}). Use the token the agent was started with " +
     "(.nuke/platform/agent/operator-token, given to it as SLIPWAY_AGENT_OPERATOR_TOKEN); ./build.sh Infrastructure restarts the agent with it.");
+
+/// <summary>The agent offers no rollback of the environment: it predates the rollback API, or follows other environments.</summary>
+public sealed class AgentRollbackUnsupportedException(Uri baseAddress, string reason) : Exception(
+    $"The Slipway agent at {baseAddress} offers no rollback of this environment ({reason.Trim()}).");
+
+/// <summary>The agent could not commit the rollback (the config repo refused it); nothing was committed.</summary>
+public sealed class AgentRollbackFailedException(Uri baseAddress, string reason) : Exception(
+    $"The Slipway agent at {baseAddress} could not roll back: {reason.Trim()}");
 
 public sealed class AgentWebhookRejectedException(Uri baseAddress, string reason) : Exception(
     $"The Slipway agent at {baseAddress} rejected the webhook signature ({reason.Trim()}). Use the same secret as the agent " +

@@ -255,14 +255,9 @@ public sealed partial class ConfigRepository
     {
         await using var _ = await LockAsync(cancellationToken);
         await SyncLockedAsync(cancellationToken);
-        List<string> arguments = ["log", "--no-color", "--format=%H%x1f%s%x1f%aI%x1f%cI%x1f%(trailers:only,unfold)%x1e", RemoteBranch];
+        List<string> arguments = ["log", "--no-color", ConfigCommit.LogFormat, RemoteBranch];
         if (environment is not null) arguments.AddRange(["--", SlipwayMetadata.EnvironmentFolder(EnvironmentName.Require(environment)) + "/"]);
-        var output = await git.RunCheckedAsync(options.WorkDirectory, arguments, cancellationToken: cancellationToken);
-        return output.Split('\x1e', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(record => record.Split('\x1f'))
-            .Where(fields => fields.Length == 5)
-            .Select(fields => new ConfigCommit(fields[0], fields[1], ParseTime(fields[2]), ParseTime(fields[3]), ParseTrailers(fields[4])))
-            .ToList();
+        return ConfigCommit.ParseLog(await git.RunCheckedAsync(options.WorkDirectory, arguments, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -449,19 +444,6 @@ public sealed partial class ConfigRepository
         output.Contains("[rejected]", StringComparison.Ordinal) || output.Contains("non-fast-forward", StringComparison.Ordinal) ||
         output.Contains("fetch first", StringComparison.Ordinal) || output.Contains("failed to update ref", StringComparison.Ordinal) ||
         output.Contains("cannot lock ref", StringComparison.Ordinal) || output.Contains("incorrect old value", StringComparison.Ordinal);
-
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
-
-    private static Dictionary<string, string> ParseTrailers(string text)
-    {
-        var trailers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0) trailers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-        }
-        return trailers;
-    }
 
     /// <summary>Whether <paramref name="revision"/> names a commit no push can move and a clone exists that may hold it (read without a fetch when it does).</summary>
     private bool MayHaveLocally([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? revision) =>

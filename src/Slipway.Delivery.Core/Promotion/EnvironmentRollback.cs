@@ -20,22 +20,41 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
 {
     public async Task<RollbackResult> RollBackAsync(string environment, string run, string? to = null, CancellationToken cancellationToken = default)
     {
-        EnvironmentName.Require(environment);
         var history = await repository.HistoryAsync(environment, cancellationToken);
-        if (history.Count == 0)
-            throw new RollbackRefusedException($"{environment} has never been deployed (no commit changed environments/{environment}/); nothing to roll back.");
-        return to is null
-            ? await RevertLastDeployAsync(environment, run, history, cancellationToken)
-            : await RestoreAsync(environment, run, to, history, cancellationToken);
+        var target = Locate(environment, to, history);
+        return target.Source is null
+            ? await RevertLastDeployAsync(environment, run, target.Undone, history, cancellationToken)
+            : await RestoreAsync(environment, run, target.Source, history, cancellationToken);
     }
 
-    private async Task<RollbackResult> RevertLastDeployAsync(string environment, string run, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a rollback of <paramref name="environment"/> returns to, found in its <paramref name="history"/> (newest first,
+    /// as <see cref="ConfigRepository.HistoryAsync"/> lists it) without reading a file: the rules of <see cref="RollBackAsync"/>.
+    /// </summary>
+    /// <exception cref="RollbackRefusedException">Nothing to roll back, or <paramref name="to"/> names nothing the environment ran.</exception>
+    public static RollbackTarget Locate(string environment, string? to, IReadOnlyList<ConfigCommit> history)
     {
+        EnvironmentName.Require(environment);
+        if (history.Count == 0)
+            throw new RollbackRefusedException($"{environment} has never been deployed (no commit changed environments/{environment}/); nothing to roll back.");
+        if (to is not null)
+        {
+            var source = ResolveTarget(environment, to, history);
+            return new RollbackTarget(history[0], source, FilesAt: source.Sha);
+        }
         var undone = history.Select(c => c.Deployment?.RollbackOf).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
         var last = history.FirstOrDefault(c => c.Deployment is { RollbackOf: null } && !undone.Contains(c.Sha))
                    ?? throw new RollbackRefusedException(
                        $"every deploy of {environment} in the config repo is already rolled back; nothing left to revert. " +
                        $"Fix: roll forward with ./build.sh Deploy --environment {environment}, or pick a revision: --to <config revision | digest>.");
+        // Reverting the environment's newest commit gives its folder back as it was before that commit; reverting an
+        // older one keeps what later commits changed, a mix that never ran.
+        return new RollbackTarget(last, Source: null, FilesAt: last.Sha == history[0].Sha ? last.Sha + "^" : null);
+    }
+
+    private async Task<RollbackResult> RevertLastDeployAsync(string environment, string run, ConfigCommit last, IReadOnlyList<ConfigCommit> history,
+        CancellationToken cancellationToken)
+    {
         var previousImage = await repository.ReadImageAsync(environment, last.Sha + "^", cancellationToken)
                             ?? throw new RollbackRefusedException(
                                 $"{last.Sha[..12]} is {environment}'s first deploy: before it the environment ran nothing, so there is no earlier version to return to. " +
@@ -48,9 +67,9 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
         return new RollbackResult(environment, commit, last.Sha, previousImage, current);
     }
 
-    private async Task<RollbackResult> RestoreAsync(string environment, string run, string to, IReadOnlyList<ConfigCommit> history, CancellationToken cancellationToken)
+    private async Task<RollbackResult> RestoreAsync(string environment, string run, ConfigCommit source, IReadOnlyList<ConfigCommit> history,
+        CancellationToken cancellationToken)
     {
-        var source = ResolveTarget(environment, to, history);
         var image = await repository.ReadImageAsync(environment, source.Sha, cancellationToken)
                     ?? throw new RollbackRefusedException($"{environment} had no files at {source.Sha[..12]}; pick a revision where it ran (./build.sh Rollback --environment {environment} --to <revision>).");
         var newest = history[0];
@@ -103,6 +122,13 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
         };
     }
 }
+
+/// <summary>What a rollback returns an environment to (<see cref="EnvironmentRollback.Locate"/>).</summary>
+/// <param name="Undone">A revert: the deploy it reverts. A restore: the environment's newest commit, which it rolls back (Slipway-Rollback-Of).</param>
+/// <param name="Source">A restore (--to): the revision whose files come back; null for a revert.</param>
+/// <param name="FilesAt">The revision whose environment folder the rollback commit holds exactly; null when only the commit
+/// tells (a revert of a deploy that later commits to the folder followed).</param>
+public sealed record RollbackTarget(ConfigCommit Undone, ConfigCommit? Source, string? FilesAt);
 
 /// <summary>A rollback that cannot be made; nothing was committed. The message names the fix.</summary>
 public sealed class RollbackRefusedException(string message) : Exception(message);

@@ -115,6 +115,39 @@ public sealed class EnvironmentRollbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Located_without_a_file_read_a_rollback_names_the_revision_whose_files_it_restores_and_the_commit_then_holds_them()
+    {
+        var first = await sandbox.DeployAsync("production", PromotionSandbox.Image('a'));
+        var second = await sandbox.DeployAsync("production", PromotionSandbox.Image('b'), run: "deploy-2");
+        var history = await sandbox.Repository("reader").HistoryAsync("production", Token);
+
+        var revert = EnvironmentRollback.Locate("production", to: null, history);
+        var restore = EnvironmentRollback.Locate("production", "sha256:" + new string('a', 64), history);
+
+        Assert.Equal((second.Sha, (string?)null, second.Sha + "^"), (revert.Undone.Sha, revert.Source?.Sha, revert.FilesAt));
+        Assert.Equal((second.Sha, first.Sha, first.Sha), (restore.Undone.Sha, restore.Source?.Sha, restore.FilesAt));
+        var result = await Rollback().RollBackAsync("production", "rollback-1", cancellationToken: Token);
+        var tree = await GitSandbox.GitAsync(sandbox.Git.BareRepository, "rev-parse", $"{revert.FilesAt}:environments/production", $"{result.Commit.Sha}:environments/production");
+        Assert.Single(tree.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct());
+    }
+
+    [Fact]
+    public async Task A_revert_of_a_deploy_that_later_commits_followed_names_no_revision_to_restore()
+    {
+        await sandbox.DeployAsync("production", PromotionSandbox.Image('a'));
+        var second = await sandbox.DeployAsync("production", PromotionSandbox.Image('b'), run: "deploy-2");
+        await sandbox.Repository("other").CommitAsync("environments/production",
+            (work, token) => File.WriteAllTextAsync(Path.Combine(work, "environments", "production", "extra.yaml"), "kind: ConfigMap\n", token),
+            "A hand edit after the deploy\n", Token);
+
+        var target = EnvironmentRollback.Locate("production", to: null, await sandbox.Repository("reader").HistoryAsync("production", Token));
+
+        // The revert keeps the later edit: files that never ran together, so no earlier revision holds them.
+        Assert.Equal(second.Sha, target.Undone.Sha);
+        Assert.Null(target.FilesAt);
+    }
+
+    [Fact]
     public async Task An_unknown_revision_or_digest_is_refused_naming_it_and_nothing_is_committed()
     {
         await sandbox.DeployAsync("production", PromotionSandbox.Image('a'));

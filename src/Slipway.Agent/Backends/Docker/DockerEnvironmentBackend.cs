@@ -123,6 +123,16 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
         replicas.Forget(environment);
     }
 
+    public KeptWarm? KeptWarm(string environment) =>
+        replicas.Window.Load(environment) is { Revision: { } revision } warm && replicas.Time.GetUtcNow() < warm.Until
+            ? new KeptWarm(revision, warm.Image)
+            : null;
+
+    public Task<bool> SwitchToWarmAsync(string environment, CancellationToken cancellationToken) =>
+        replicas.LastPrepared(environment) is { } current
+            ? replicas.Window.SwitchFirstAsync(current, logger.ForContext("Environment", environment), cancellationToken)
+            : Task.FromResult(false);
+
     public void Dispose()
     {
         ownedHttp?.Dispose();

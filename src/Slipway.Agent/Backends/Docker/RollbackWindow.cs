@@ -4,7 +4,10 @@ namespace Slipway.Agent.Backends.Docker;
 
 /// <summary>The revision a rollout replaced, kept running out of traffic until <see cref="Until"/>.</summary>
 /// <param name="TemplateHash">Its replicas' template label (the strategy's version hash).</param>
-public sealed record WarmRevision(string TemplateHash, string Image, DateTimeOffset Until);
+/// <param name="Revision">The config revision its replicas were started at (their revision label); null in a record
+/// written before it was kept.</param>
+/// <param name="Replicas">How many replicas were kept warm.</param>
+public sealed record WarmRevision(string TemplateHash, string Image, DateTimeOffset Until, string? Revision = null, int Replicas = 0);
 
 /// <summary>
 /// The rollback window of rolling and canary environments (Argo Rollouts' scaleDownDelaySeconds): when a rollout
@@ -50,6 +53,26 @@ public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
     }
 
     /// <summary>
+    /// The instant rollback, before Git has it: all traffic to the warm revision's replicas in one router update, when
+    /// the window is open and every replica kept warm runs and answers its readiness probe; false, with nothing changed,
+    /// otherwise. The sync that applies the rollback's commit then finds them serving (<see cref="PruneAsync"/>); a
+    /// commit that never comes leaves Git's revision to move traffic back at the next sync.
+    /// </summary>
+    /// <param name="current">The spec the environment was last prepared for: its port and readiness probe.</param>
+    public async Task<bool> SwitchFirstAsync(WorkloadSpec current, ILogger log, CancellationToken cancellationToken)
+    {
+        if (Load(current.Environment) is not { } warm || replicas.Time.GetUtcNow() >= warm.Until) return false;
+        var kept = (await replicas.ListAsync(current.Environment, cancellationToken))
+            .Where(c => c.IsRunning && !c.IsCanary && c.TemplateHash == warm.TemplateHash).ToList();
+        if (kept.Count == 0 || kept.Count < warm.Replicas) return false;
+        var ready = await replicas.ReadyAsync(current, kept, cancellationToken);
+        if (ready.Count < kept.Count) return false;
+        await replicas.RouteAsync(current, ready, cancellationToken);
+        log.Information("Rolled back to the warm revision ({Image}) ahead of its commit: its {Count} replicas serve all traffic", warm.Image, ready.Count);
+        return true;
+    }
+
+    /// <summary>
     /// The switch: <paramref name="serving"/> alone in the router (one update). The replaced replicas stay warm for
     /// the environment's window, or, when it is zero, drain and stop. Of several replaced templates (an interrupted
     /// rollout), the one with the most replicas is kept; the others stop, and so does a revision kept warm before.
@@ -76,7 +99,8 @@ public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
             return;
         }
         var image = keep.Select(c => c.Image).FirstOrDefault(i => i.Length > 0) ?? keep[0].TemplateHash;
-        var warm = new WarmRevision(keep[0].TemplateHash, image, replicas.Time.GetUtcNow() + spec.RollbackWindow);
+        var warm = new WarmRevision(keep[0].TemplateHash, image, replicas.Time.GetUtcNow() + spec.RollbackWindow,
+            keep.Select(c => c.Revision).FirstOrDefault(r => r.Length > 0), keep.Count);
         store.Save(Key(spec.Environment), warm);
         log.Information("Keeping {Count} replicas of {Image} warm out of traffic until {Until:u} (rollbackWindowSeconds {Seconds:0}): a rollback to it switches at once",
             keep.Count, image, warm.Until, spec.RollbackWindow.TotalSeconds);

@@ -43,6 +43,11 @@ public sealed class KubernetesEnvironmentBackend(KubernetesDeployer deployer) : 
     public Task PruneAsync(string environment, CancellationToken cancellationToken) =>
         deployer.RemoveEnvironmentAsync(environment, cancellationToken);
 
+    /// <summary>The cluster keeps no revision warm here: a rollback goes through Git, and the Deployment rolls it out.</summary>
+    public KeptWarm? KeptWarm(string environment) => null;
+
+    public Task<bool> SwitchToWarmAsync(string environment, CancellationToken cancellationToken) => Task.FromResult(false);
+
     /// <summary>The sha256:… part of repository@sha256:… (what the Docker backend and the status API report).</summary>
     static string? DigestOf(string? image) => ImageDigest.TryOf(image)?.Value;
 
