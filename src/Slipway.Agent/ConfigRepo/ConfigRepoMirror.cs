@@ -138,6 +138,10 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         ConfigCommit.ParseLog(await GitAsync(mirrorDirectory, cancellationToken, "log", "--no-color", $"--max-count={max}", ConfigCommit.LogFormat,
             revision, "--", $"environments/{environment}/"));
 
+    /// <summary>Whether <paramref name="ancestor"/> is <paramref name="descendant"/> or comes before it (false when the mirror has not fetched either).</summary>
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken) =>
+        (await git.RunAsync(mirrorDirectory, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken: cancellationToken)).ExitCode == 0;
+
     /// <summary>
     /// The object ids that "&lt;revision&gt;:&lt;path&gt;" names resolve to, in order, with null for one that names nothing:
     /// two folders or files are the same exactly when their ids are. One git process for all of them.

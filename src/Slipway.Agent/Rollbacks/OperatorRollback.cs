@@ -29,11 +29,12 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
 
     public async Task<OperatorRollbackResult> RollBackAsync(string environment, string? to, string run, CancellationToken cancellationToken)
     {
+        log.Information("Rollback of {Environment} asked{To}", environment, to is null ? "" : $" (to {to})");
         DateTimeOffset? switchedAt = null;
         var turn = warmSwitch is not null && warmSwitch.HasWarm(environment) ? await gates.TryEnterAsync(environment, TurnWait, cancellationToken) : null;
         try
         {
-            if (turn is not null && await warmSwitch!.TrySwitchAsync(environment, to, cancellationToken))
+            if (turn is not null && await TrySwitchAsync(environment, to, cancellationToken))
             {
                 switchedAt = clock.GetUtcNow();
             }
@@ -43,7 +44,6 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
                 turn?.Dispose();
                 turn = null;
             }
-            var fetchedBefore = board.Head;
             RollbackResult rollback;
             try
             {
@@ -57,7 +57,7 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
             }
             trigger.Request();
             if (switchedAt is not null && rollback.Commit.Changed)
-                await WaitForFetchAsync(fetchedBefore, cancellationToken);
+                await WaitForFetchAsync(rollback.Commit.Sha, cancellationToken);
             return new OperatorRollbackResult(rollback, switchedAt);
         }
         finally
@@ -67,11 +67,35 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
         }
     }
 
-    /// <summary>Until the pull loop has fetched a head other than <paramref name="before"/> (the rollback's commit, or later), or <see cref="FetchWait"/>.</summary>
-    async Task WaitForFetchAsync(string? before, CancellationToken cancellationToken)
+    /// <summary>Whether traffic moved ahead of the commit; a failure there (the mirror unreadable) only means the commit goes first.</summary>
+    async Task<bool> TrySwitchAsync(string environment, string? to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await warmSwitch!.TrySwitchAsync(environment, to, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            log.Warning("No switch ahead of {Environment}'s rollback commit: {Error}", environment, exception.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Until the pull loop has fetched <paramref name="commit"/> (its head is it or comes after it), or <see cref="FetchWait"/>.</summary>
+    async Task WaitForFetchAsync(string commit, CancellationToken cancellationToken)
     {
         var deadline = clock.GetUtcNow() + FetchWait;
-        while (board.Head == before && clock.GetUtcNow() < deadline)
+        string? checkedHead = null;
+        while (clock.GetUtcNow() < deadline)
+        {
+            var head = board.Head;
+            if (head == commit) return;
+            if (head is not null && head != checkedHead)
+            {
+                checkedHead = head;
+                if (await warmSwitch!.FetchedAsync(commit, head, cancellationToken)) return;
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(20), clock, cancellationToken);
+        }
     }
 }

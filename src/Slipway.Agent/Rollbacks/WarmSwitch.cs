@@ -22,6 +22,10 @@ public sealed class WarmSwitch(ConfigRepoMirror mirror, IEnvironmentBackend back
     /// <summary>Whether the environment keeps a revision warm at all (else there is nothing to switch to, and no need to wait for its turn).</summary>
     public bool HasWarm(string environment) => backend.KeptWarm(environment) is not null;
 
+    /// <summary>Whether <paramref name="head"/>, fetched into the mirror, is <paramref name="commit"/> or comes after it.</summary>
+    public Task<bool> FetchedAsync(string commit, string head, CancellationToken cancellationToken) =>
+        mirror.IsAncestorAsync(commit, head, cancellationToken);
+
     /// <summary>True when all of the environment's traffic now goes to the warm revision the rollback returns to.</summary>
     public async Task<bool> TrySwitchAsync(string environment, string? to, CancellationToken cancellationToken)
     {
