@@ -27,9 +27,11 @@ public static class AgentEndpoints
             trigger.Request();
             return Results.Accepted(value: new { queued = true });
         }).RequireOperatorToken(options);
-        app.MapPost("/environments/{environment}/rollback", async (string environment, AgentRollbackRequest request, OperatorRollback rollbacks,
-            CancellationToken cancellationToken) =>
+        app.MapPost("/environments/{environment}/rollback", async (string environment, AgentRollbackRequest request, OperatorRollback rollbacks) =>
         {
+            // Bound to the agent, not to the request: a caller that gives up (Ctrl-C) must not cancel a commit whose
+            // traffic already moved, which would send it back to the version left.
+            var cancellationToken = app.Lifetime.ApplicationStopping;
             if (!options.Environments.Contains(environment, StringComparer.Ordinal))
                 return Error(StatusCodes.Status404NotFound, $"this agent follows no environment '{(environment.Length > 80 ? environment[..80] + "…" : environment)}'");
             if (request.Problem() is { } problem) return Error(StatusCodes.Status400BadRequest, problem);

@@ -92,9 +92,10 @@ public static class DashboardEndpoints
         app.MapPost($"{Api}/environments/{{environment}}/approve", (string environment, HttpRequest request, OperatorSessions sessions,
                 DashboardReader reader, DashboardActions actions, CancellationToken cancellationToken) =>
             ActAsync(request, sessions, reader, environment, () => actions.ApproveAsync(environment, cancellationToken)));
+        // Bound to the agent, not to the request (as the API's rollback): a closed page must not cancel a commit whose traffic already moved.
         app.MapPost($"{Api}/environments/{{environment}}/rollback", (string environment, HttpRequest request, OperatorSessions sessions,
-                DashboardReader reader, DashboardActions actions, CancellationToken cancellationToken) =>
-            ActAsync(request, sessions, reader, environment, () => actions.RollBackAsync(environment, cancellationToken)));
+                DashboardReader reader, DashboardActions actions, IHostApplicationLifetime lifetime) =>
+            ActAsync(request, sessions, reader, environment, () => actions.RollBackAsync(environment, lifetime.ApplicationStopping)));
     }
 
     /// <summary>Every environment's status at once, then each environment again whenever the agent updates it.</summary>

@@ -86,10 +86,7 @@ public sealed class AgentClient : IDisposable
     /// </summary>
     public async Task RequestSyncAsync(CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(OperatorToken))
-            throw new InvalidOperationException("AgentClient.OperatorToken is not set: POST /sync needs the agent's operator token (.nuke/platform/agent/operator-token).");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "sync"));
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        using var request = OperatorRequest("sync", "POST /sync");
         await SendAsync(request, reason => new AgentOperatorTokenRejectedException(BaseAddress, reason), cancellationToken);
     }
 
@@ -103,36 +100,20 @@ public sealed class AgentClient : IDisposable
     /// </summary>
     public async Task<AgentRollbackResponse> RollBackAsync(string environment, string? to, string run, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(OperatorToken))
-            throw new InvalidOperationException("AgentClient.OperatorToken is not set: a rollback needs the agent's operator token (.nuke/platform/agent/operator-token).");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, $"environments/{Uri.EscapeDataString(environment)}/rollback"))
+        using var request = OperatorRequest($"environments/{Uri.EscapeDataString(environment)}/rollback", "a rollback");
+        request.Content = JsonContent.Create(new AgentRollbackRequest(to, run), options: Json);
+        using var response = await SendOrUnavailableAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var error = ErrorOf(body);
+        return response.StatusCode switch
         {
-            Content = JsonContent.Create(new AgentRollbackRequest(to, run), options: Json),
+            HttpStatusCode.OK => JsonSerializer.Deserialize<AgentRollbackResponse>(body, Json)
+                                 ?? throw new AgentRollbackFailedException(BaseAddress, "the agent answered the rollback with an empty body"),
+            HttpStatusCode.Unauthorized => throw new AgentOperatorTokenRejectedException(BaseAddress, body),
+            HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => throw new AgentRollbackUnsupportedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}"),
+            HttpStatusCode.Conflict => throw new Promotion.RollbackRefusedException(error ?? body),
+            _ => throw new AgentRollbackFailedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}: {body}"),
         };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
-        }
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var error = ErrorOf(body);
-            return response.StatusCode switch
-            {
-                HttpStatusCode.OK => JsonSerializer.Deserialize<AgentRollbackResponse>(body, Json)
-                                     ?? throw new AgentRollbackFailedException(BaseAddress, "the agent answered the rollback with an empty body"),
-                HttpStatusCode.Unauthorized => throw new AgentOperatorTokenRejectedException(BaseAddress, body),
-                HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => throw new AgentRollbackUnsupportedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}"),
-                HttpStatusCode.Conflict => throw new Promotion.RollbackRefusedException(error ?? body),
-                _ => throw new AgentRollbackFailedException(BaseAddress, error ?? $"HTTP {(int)response.StatusCode}: {body}"),
-            };
-        }
     }
 
     /// <summary>The "error" of the agent's JSON error body; null for any other body (a route the agent does not have answers an empty one).</summary>
@@ -149,19 +130,33 @@ public sealed class AgentClient : IDisposable
         }
     }
 
-    /// <summary>Sends a state-changing request: unreachable → <see cref="AgentUnavailableException"/>, 401 → <paramref name="rejected"/>(the agent's answer).</summary>
-    async Task SendAsync(HttpRequestMessage request, Func<string, Exception> rejected, CancellationToken cancellationToken)
+    /// <summary>A POST to <paramref name="path"/> carrying the operator token (<paramref name="what"/> names it in the error when there is none).</summary>
+    HttpRequestMessage OperatorRequest(string path, string what)
     {
-        HttpResponseMessage response;
+        if (string.IsNullOrEmpty(OperatorToken))
+            throw new InvalidOperationException($"AgentClient.OperatorToken is not set: {what} needs the agent's operator token (.nuke/platform/agent/operator-token).");
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        return request;
+    }
+
+    /// <summary>The agent's answer; <see cref="AgentUnavailableException"/> when it does not answer at all.</summary>
+    async Task<HttpResponseMessage> SendOrUnavailableAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            return await http.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException exception)
         {
             throw new AgentUnavailableException(BaseAddress, exception.Message, exception);
         }
-        using (response)
+    }
+
+    /// <summary>Sends a state-changing request: unreachable → <see cref="AgentUnavailableException"/>, 401 → <paramref name="rejected"/>(the agent's answer).</summary>
+    async Task SendAsync(HttpRequestMessage request, Func<string, Exception> rejected, CancellationToken cancellationToken)
+    {
+        using (var response = await SendOrUnavailableAsync(request, cancellationToken))
         {
             if (response.StatusCode == HttpStatusCode.Unauthorized)
                 throw rejected(await response.Content.ReadAsStringAsync(cancellationToken));

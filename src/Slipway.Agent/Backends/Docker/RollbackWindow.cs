@@ -41,7 +41,8 @@ public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
         var kept = running.Where(c => c.TemplateHash == warm.TemplateHash).ToList();
         if (warm.TemplateHash == spec.TemplateHash)
         {
-            log.Information("Rolling back to the warm revision ({Image}): its {Count} running replicas serve again", warm.Image, kept.Count);
+            if (kept.Count > 0)
+                log.Information("Rolling back to the warm revision ({Image}): its {Count} running replicas serve again", warm.Image, kept.Count);
             Forget(spec.Environment);
             return [];
         }
