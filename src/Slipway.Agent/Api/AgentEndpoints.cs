@@ -33,7 +33,7 @@ public static class AgentEndpoints
             // traffic already moved, which would send it back to the version left.
             var cancellationToken = app.Lifetime.ApplicationStopping;
             if (!options.Environments.Contains(environment, StringComparer.Ordinal))
-                return Error(StatusCodes.Status404NotFound, $"this agent follows no environment '{(environment.Length > 80 ? environment[..80] + "…" : environment)}'");
+                return AgentJson.UnknownEnvironment(environment);
             if (request.Problem() is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
             try
             {
@@ -92,6 +92,13 @@ public static class AgentEndpoints
 static class AgentJson
 {
     public static IResult Error(int status, string message) => Results.Json(new { error = message }, Options, statusCode: status);
+
+    /// <summary>404 for an environment this agent does not manage, naming it.</summary>
+    public static IResult UnknownEnvironment(string environment) =>
+        Error(StatusCodes.Status404NotFound, $"this agent manages no environment '{Truncate(environment)}'");
+
+    /// <summary>A caller's text as an error message quotes it: cut at 80 characters.</summary>
+    public static string Truncate(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
     public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web);
 }

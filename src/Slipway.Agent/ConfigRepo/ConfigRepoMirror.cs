@@ -119,7 +119,7 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
         // Deployed to this environment: the named commit changed its folder, and comes before the rollback in its history.
         var deployed = named.Length > 0 && named != commit
                        && (await GitAsync(mirrorDirectory, cancellationToken, allowFailure: true, "rev-list", "--max-count=1", named, "--", folder)).Trim() == named
-                       && (await git.RunAsync(mirrorDirectory, ["merge-base", "--is-ancestor", named, commit], cancellationToken: cancellationToken)).ExitCode == 0;
+                       && await IsAncestorAsync(named, commit, cancellationToken);
         return new RollbackClaim(commit, claimed, deployed);
     }
 

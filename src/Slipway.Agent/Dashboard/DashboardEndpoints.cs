@@ -72,7 +72,7 @@ public static class DashboardEndpoints
         });
         app.MapGet($"{Api}/commits/{{sha}}", async (string sha, DashboardReader reader, CancellationToken cancellationToken) =>
         {
-            if (!ConfigRepository.IsCommitId(sha)) return Error(StatusCodes.Status400BadRequest, $"'{Truncate(sha)}' is not a commit id (4 to 64 hex digits)");
+            if (!ConfigRepository.IsCommitId(sha)) return Error(StatusCodes.Status400BadRequest, $"'{AgentJson.Truncate(sha)}' is not a commit id (4 to 64 hex digits)");
             return await ReadAsync(async () => await reader.CommitAsync(sha, cancellationToken) is { } shown
                 ? Results.Text(shown, "text/plain; charset=utf-8")
                 : Error(StatusCodes.Status404NotFound, $"the config repo has no commit {sha}"));
@@ -176,12 +176,9 @@ public static class DashboardEndpoints
     static object SessionView(OperatorSessions sessions, OperatorSession? session) =>
         new { loginEnabled = sessions.LoginEnabled, loggedIn = session is not null, csrfToken = session?.CsrfToken, expiresAt = session?.ExpiresAt };
 
-    static IResult UnknownEnvironment(string environment) =>
-        Error(StatusCodes.Status404NotFound, $"this agent manages no environment '{Truncate(environment)}'");
+    static IResult UnknownEnvironment(string environment) => AgentJson.UnknownEnvironment(environment);
 
     static IResult Error(int status, string message) => AgentJson.Error(status, message);
-
-    static string Truncate(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
     sealed record LoginRequest(string? Token);
 }

@@ -60,10 +60,15 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
                 await WaitForFetchAsync(rollback.Commit.Sha, cancellationToken);
             return new OperatorRollbackResult(rollback, switchedAt);
         }
+        catch
+        {
+            // No commit: the sync applies Git's revision again at once (traffic moves back if it moved).
+            trigger.Request();
+            throw;
+        }
         finally
         {
             turn?.Dispose();
-            trigger.Request();
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class WarmSwitch(ConfigRepoMirror mirror, IEnvironmentBackend back
     /// <summary>True when all of the environment's traffic now goes to the warm revision the rollback returns to.</summary>
     public async Task<bool> TrySwitchAsync(string environment, string? to, CancellationToken cancellationToken)
     {
+        // Read again, in the turn: a sync may have replaced the warm revision while the rollback waited for it.
         if (backend.KeptWarm(environment) is not { } warm || !ConfigRepository.IsCommitId(warm.Revision)) return false;
         var head = board.Head;
         var applied = board.Get(environment).AppliedRevision;
