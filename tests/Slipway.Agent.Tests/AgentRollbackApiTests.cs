@@ -4,7 +4,6 @@ using System.Text;
 using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
-using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Promotion;
 
 namespace Slipway.Agent.Tests;
@@ -44,8 +43,7 @@ public sealed class AgentRollbackApiTests : IAsyncLifetime
 
     Task<string> DeployAsync(string image, int run) =>
         env.Repo.CommitFilesAsync(Environment, TestConfigRepo.Render(Environment, image, 1, 8081, "tests").Files,
-            $"Deploy {image}\n\n" + string.Join('\n', new DeploymentTrailers(Environment, image, new string('0', 40),
-                new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), $"deploy-{run}").ToLines()));
+            TestConfigRepo.DeployMessage(Environment, image, $"deploy-{run}"));
 
     async Task<HttpStatusCode> PostAsync(string path, string json, string? bearer)
     {

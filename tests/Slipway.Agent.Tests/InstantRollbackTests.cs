@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
-using Slipway.Delivery.ConfigRepo;
 using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
@@ -85,8 +84,7 @@ public sealed class InstantRollbackTests(BeaconImages images) : IAsyncLifetime
         await agent.StartAsync(operatorToken: token);
         var settings = RollingSettings.Yaml(port, replicas: 2, rollbackWindowSeconds: 300);
         // Deploys as GitOpsCommit makes them: the trailers a rollback is located by.
-        string Deploy(string image, int run) => $"Deploy {image}\n\n" + string.Join('\n', new DeploymentTrailers(Environment, image, new string('0', 40),
-            DateTimeOffset.UtcNow, $"drill-deploy-{run}").ToLines());
+        string Deploy(string image, int run) => TestConfigRepo.DeployMessage(Environment, image, $"drill-deploy-{run}");
         await agent.WaitForAsync(Environment, await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, settings, Deploy(images.ImageA, 1)));
         var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, settings, Deploy(images.ImageB, 2));
         await agent.WaitForAsync(Environment, bad);

@@ -48,8 +48,7 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
 
     async Task<string> DeployAsync(string image, int run) =>
         await repo.CommitFilesAsync(Environment, TestConfigRepo.Render(Environment, image, 2, 8081, "tests").Files,
-            $"Deploy {image}\n\n" + string.Join('\n', new DeploymentTrailers(Environment, image, new string('0', 40),
-                new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), $"deploy-{run}").ToLines()));
+            TestConfigRepo.DeployMessage(Environment, image, $"deploy-{run}"));
 
     /// <summary>What the pull loop knows after a fetch: the head, applied in the environment.</summary>
     async Task<string> AgentFetchedAndAppliedAsync()

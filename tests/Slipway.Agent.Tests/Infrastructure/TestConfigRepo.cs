@@ -1,3 +1,4 @@
+using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Manifests;
 
 namespace Slipway.Agent.Tests.Infrastructure;
@@ -32,6 +33,11 @@ sealed class TestConfigRepo
     public Task<string> CommitAsync(string environment, string image, int replicas, int hostPort, string audience = "tests", string? strategy = null,
                                     string verification = SlipwayMetadata.VerificationAudit) =>
         CommitFilesAsync(environment, Render(environment, image, replicas, hostPort, audience, strategy, verification).Files, $"Deploy {image} to {environment}");
+
+    /// <summary>A deploy's commit message as GitOpsCommit writes it, with the trailers a rollback is located by.</summary>
+    public static string DeployMessage(string environment, string image, string run) =>
+        $"Deploy {image}\n\n" + string.Join('\n', new DeploymentTrailers(environment, image, new string('0', 40),
+            new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), run).ToLines());
 
     /// <summary>Publishes a public key in keys/&lt;name&gt;.pub, as Infrastructure does; returns the commit.</summary>
     public async Task<string> CommitPublicKeyAsync(string name, string publicKeyPem)
