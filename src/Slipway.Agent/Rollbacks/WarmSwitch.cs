@@ -17,7 +17,7 @@ namespace Slipway.Agent.Rollbacks;
 public sealed class WarmSwitch(ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, ILogger log)
 {
     /// <summary>How far back the mirror's history is searched for the rollback's target; an older one goes through Git alone.</summary>
-    const int HistoryDepth = 200;
+    public const int HistoryDepth = 200;
 
     /// <summary>Whether the environment keeps a revision warm at all (else there is nothing to switch to, and no need to wait for its turn).</summary>
     public bool HasWarm(string environment) => backend.KeptWarm(environment) is not null;

@@ -25,6 +25,7 @@ public sealed class ImageGate(IImageVerification verification, TimeProvider cloc
     const int MaxCachedVerdicts = 1024;
 
     readonly ConcurrentDictionary<VerdictKey, CachedVerdict> verdicts = new();
+    readonly ConcurrentDictionary<VerdictKey, Lazy<Task<ImageVerdict>>> checks = new();
 
     /// <summary>
     /// The Deployment's mode. A Deployment without the annotation was rendered before Slipway signed images (the renderer
@@ -86,13 +87,27 @@ public sealed class ImageGate(IImageVerification verification, TimeProvider cloc
     async Task<ImageVerdict> VerifyCachedAsync(ImageReference image, IReadOnlyList<string> keys, VerificationMode mode, CancellationToken cancellationToken)
     {
         var key = new VerdictKey(image.ToString(), mode, Fingerprint(keys));
-        var now = clock.GetUtcNow();
-        if (verdicts.TryGetValue(key, out var cached) && (cached.RecheckAt is null || cached.RecheckAt > now))
+        if (verdicts.TryGetValue(key, out var cached) && (cached.RecheckAt is null || cached.RecheckAt > clock.GetUtcNow()))
             return cached.Verdict;
-        var verdict = await verification.VerifyAsync(image, keys, mode, cancellationToken);
-        if (verdicts.Count >= MaxCachedVerdicts) verdicts.Clear();
-        verdicts[key] = new CachedVerdict(verdict, verdict is ImageVerdict.Verified ? null : now + UnverifiedRecheckAfter);
-        return verdict;
+        // One check per key at a time: a sync that asks while a rollback's early check runs waits for that one. The check
+        // is not the caller's to cancel (another may be waiting on it); the registry's timeouts bound it.
+        var checking = checks.GetOrAdd(key, _ => new Lazy<Task<ImageVerdict>>(() => CheckAsync(key, image, keys, mode)));
+        return await checking.Value.WaitAsync(cancellationToken);
+    }
+
+    async Task<ImageVerdict> CheckAsync(VerdictKey key, ImageReference image, IReadOnlyList<string> keys, VerificationMode mode)
+    {
+        try
+        {
+            var verdict = await verification.VerifyAsync(image, keys, mode, CancellationToken.None);
+            if (verdicts.Count >= MaxCachedVerdicts) verdicts.Clear();
+            verdicts[key] = new CachedVerdict(verdict, verdict is ImageVerdict.Verified ? null : clock.GetUtcNow() + UnverifiedRecheckAfter);
+            return verdict;
+        }
+        finally
+        {
+            checks.TryRemove(key, out _);
+        }
     }
 
     /// <summary>One value for the whole key set, order-free: a key added or removed in keys/ is another cache entry.</summary>
