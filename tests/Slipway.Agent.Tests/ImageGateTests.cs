@@ -106,6 +106,26 @@ public sealed class ImageGateTests
     }
 
     [Fact]
+    public async Task Checks_of_one_image_at_once_share_one_registry_check_which_a_caller_that_gives_up_does_not_cancel()
+    {
+        registry.Sign(Image);
+        registry.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var givingUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var early = gate.AdmitAsync(Environment, Manifests("enforce"), Keys, givingUp.Token);
+        var sync = gate.AdmitAsync(Environment, Manifests("enforce"), Keys, Ct);
+
+        await givingUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => early);
+        Assert.False(sync.IsCompleted);
+        registry.Hold.SetResult();
+
+        Assert.Equal(ImageAdmissionOutcome.Verified, (await sync).Outcome);
+        Assert.Equal(1, registry.Checks);
+        Assert.Equal(ImageAdmissionOutcome.Verified, (await gate.AdmitAsync(Environment, Manifests("enforce"), Keys, Ct)).Outcome);
+        Assert.Equal(1, registry.Checks);
+    }
+
+    [Fact]
     public async Task An_unverified_verdict_is_asked_again_after_the_recheck_interval_so_a_late_signature_counts()
     {
         Assert.Equal(ImageAdmissionOutcome.Refused, (await gate.AdmitAsync(Environment, Manifests("enforce"), Keys, Ct)).Outcome);

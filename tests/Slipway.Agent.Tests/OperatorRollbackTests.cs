@@ -2,7 +2,9 @@ using Slipway.Agent.Backends;
 using Slipway.Agent.ConfigRepo;
 using Slipway.Agent.Rollbacks;
 using Slipway.Agent.Sync;
+using Slipway.Agent.Tests.Fakes;
 using Slipway.Agent.Tests.Infrastructure;
+using Slipway.Agent.Verification;
 using Slipway.Delivery.AgentApi;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
@@ -31,6 +33,8 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     readonly SyncTrigger trigger = new();
     readonly EnvironmentGates gates = new();
     readonly RecordingBackend backend = new();
+    readonly FakeImageVerification registry = new();
+    ImageGate gate = null!;
     TestConfigRepo repo = null!;
     ConfigRepoMirror mirror = null!;
 
@@ -38,6 +42,7 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     {
         repo = await TestConfigRepo.CreateAsync(directory);
         mirror = new ConfigRepoMirror(repo.Bare, Path.Combine(directory, "mirror.git"), "main", log);
+        gate = new ImageGate(registry, TimeProvider.System);
     }
 
     public ValueTask DisposeAsync()
@@ -68,7 +73,8 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
 
     OperatorRollback Rollbacks() =>
         new(new ConfigRepository(new ConfigRepositoryOptions { Url = repo.Bare, WorkDirectory = Path.Combine(directory, "agent-clone") }, log),
-            gates, trigger, board, new WarmSwitch(mirror, backend, board, log), TimeProvider.System, log) { FetchWait = TimeSpan.FromSeconds(60) };
+            gates, trigger, board, new WarmSwitch(mirror, backend, board, log), TimeProvider.System, log,
+            new RollbackTargetCheck(mirror, gate, board, FolderLimits.Default, log)) { FetchWait = TimeSpan.FromSeconds(60) };
 
     Task<string> RemoteHeadAsync() => Processes.RunAsync("git", ["--git-dir", repo.Bare, "rev-parse", "main"], cancellationToken: Ct).ContinueWith(t => t.Result.Trim(), Ct);
 
@@ -98,6 +104,7 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
 
         Assert.NotNull(result.SwitchedAt);
         Assert.Equal(1, backend.Switches);
+        Assert.Equal(0, registry.Checks);   // the warm replicas' image was checked when they started
         Assert.Equal(bad, remoteHeadAtSwitch);
         Assert.Equal(bad, result.Rollback.RolledBackCommit);
         Assert.Equal(ImageA, result.Rollback.PreviousImage);
@@ -128,6 +135,31 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
         Assert.Equal(ImageB, result.Rollback.PreviousImage);
         Assert.Equal(result.Rollback.Commit.Sha, await RemoteHeadAsync());
         Assert.True(await trigger.WaitAsync(TimeSpan.FromSeconds(5), Ct), "the agent asks for a sync of the commit");
+    }
+
+    [Fact]
+    public async Task A_rollback_with_nothing_warm_checks_the_signature_of_the_image_it_returns_to_beside_its_commit_for_the_sync_to_find()
+    {
+        await repo.CommitPublicKeyAsync("signing", "-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n");
+        await DeployAsync(ImageA, 1);
+        await DeployAsync(ImageB, 2);
+        await AgentFetchedAndAppliedAsync();
+        registry.Sign(ImageA);
+        var checkedImage = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        registry.Checking = image => checkedImage.TrySetResult(image.ToString());
+
+        var result = await Rollbacks().RollBackAsync(Environment, null, "rollback-1", Ct);
+
+        Assert.Null(result.SwitchedAt);
+        Assert.Equal(ImageA, result.Rollback.PreviousImage);
+        Assert.Equal(ImageA, await checkedImage.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        // The sync of the commit asks the gate about the same image and keys: answered without the registry.
+        var head = (await mirror.FetchAsync(Ct))!;
+        var files = (await mirror.ReadEnvironmentAsync(head, Environment, FolderLimits.Default, Ct))!;
+        var admission = await gate.AdmitAsync(Environment, EnvironmentManifests.Parse(Environment, files),
+            await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, Ct), Ct);
+        Assert.Equal(ImageAdmissionOutcome.Verified, admission.Outcome);
+        Assert.Equal(1, registry.Checks);
     }
 
     [Fact]

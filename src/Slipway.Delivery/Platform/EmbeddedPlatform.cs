@@ -23,6 +23,7 @@ public static class EmbeddedPlatform
         var apt = new AptInstaller(host, log, options.AllowInstall);
 
         var docker = await new DockerEngineProvisioner(host, apt, log).EnsureAsync(options.Environment, platformDirectory, cancellationToken);
+        await WorkloadCpuWeight.EnsureAsync(docker, host, log, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var registry = await new RegistryServer(host, apt, log, http).EnsureAsync(options.RegistryAddress, platformDirectory, options.RegistryExposure, cancellationToken);
 

@@ -31,14 +31,22 @@ public sealed class FakeImageVerification : IImageVerification
         set => registryDown = value;
     }
 
+    /// <summary>When set, every check waits for it before it answers (a registry still answering).</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    /// <summary>Called with the image as each check starts.</summary>
+    public Action<ImageReference>? Checking { get; set; }
+
     public void Sign(string image) => signedDigests[ImageReference.Parse(image).Digest!] = true;
 
     public void Tamper(string image) => tamperedDigests[ImageReference.Parse(image).Digest!] = true;
 
-    public Task<ImageVerdict> VerifyAsync(ImageReference image, IReadOnlyList<string> publicKeyPems, VerificationMode mode, CancellationToken cancellationToken)
+    public async Task<ImageVerdict> VerifyAsync(ImageReference image, IReadOnlyList<string> publicKeyPems, VerificationMode mode, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref checks);
         LastKeys = publicKeyPems;
+        Checking?.Invoke(image);
+        if (Hold is { } hold) await hold.Task.WaitAsync(cancellationToken);
         if (registryDown) throw new HttpRequestException($"Connection refused ({image.Registry})");
         var digest = image.Digest!;
         ImageVerdict verdict = publicKeyPems.Count == 0
@@ -46,6 +54,6 @@ public sealed class FakeImageVerification : IImageVerification
             : signsEverything || signedDigests.ContainsKey(digest) ? new ImageVerdict.Verified(image, mode, "signature verified with the key", [])
             : tamperedDigests.ContainsKey(digest) ? new ImageVerdict.Invalid(image, mode, "no signature layer verifies with the key: its payload was changed after signing, or another key signed it")
             : new ImageVerdict.Unsigned(image, mode, $"no signature: the registry has no tag {digest.Replace(':', '-')}.sig");
-        return Task.FromResult(verdict);
+        return verdict;
     }
 }
