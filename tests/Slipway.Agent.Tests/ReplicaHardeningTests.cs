@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Slipway.Agent.Backends.Docker;
 using Slipway.Agent.Tests.Infrastructure;
 using Slipway.Delivery.AgentApi;
+using Slipway.Delivery.Docker;
 using Slipway.Testing;
 
 namespace Slipway.Agent.Tests;
@@ -53,6 +54,44 @@ public sealed class ReplicaHardeningTests(BeaconImages images) : IAsyncLifetime
         Assert.Equal(256L * 1024 * 1024, productionInspected.HostConfig!.Memory);
         Assert.Equal(DockerContainerRuntime.NetworkName(agent.Instance, "production"), productionInspected.HostConfig!.NetworkMode);
         Assert.DoesNotContain(productionInspected.NetworkSettings!.Networks!.Keys, n => n is "bridge" || n.EndsWith("-staging", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_network_removed_behind_the_agents_back_is_made_again_at_the_next_replica_start()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var docker = await DockerEngine.ConnectAsync(cancellationToken: ct);
+        var runtime = new DockerContainerRuntime(docker);
+        var instance = $"network-test-{Guid.NewGuid():N}"[..24];
+        var network = DockerContainerRuntime.NetworkName(instance, "staging");
+        var labels = new Dictionary<string, string> { [AgentLabels.Agent] = instance, [AgentLabels.Environment] = "staging" };
+        ContainerDefinition Replica(string name) => new($"{instance}-{name}", images.ImageA, [], null, labels, [8080], [], [], null, null, false, false, false);
+        try
+        {
+            await runtime.EnsureImageAsync(images.ImageA, TestLogger.Create("network"), ct);
+            var first = await runtime.CreateAndStartAsync(Replica("first"), ct);
+            await runtime.StopAndRemoveAsync(first.Id, ct);
+            await docker.Networks.DeleteNetworkAsync(network, ct);   // docker network prune, with nothing running
+
+            var second = await runtime.CreateAndStartAsync(Replica("second"), ct);
+
+            Assert.True(second.IsRunning);
+            var inspected = await docker.Containers.InspectContainerAsync(second.Id, ct);
+            Assert.Equal(network, inspected.HostConfig!.NetworkMode);
+        }
+        finally
+        {
+            foreach (var leftover in await runtime.ListAsync(labels, null, CancellationToken.None))
+                await runtime.RemoveAsync(leftover.Id, CancellationToken.None);
+            try
+            {
+                await docker.Networks.DeleteNetworkAsync(network, CancellationToken.None);
+            }
+            catch (Docker.DotNet.DockerNetworkNotFoundException)
+            {
+                // never made: the first start failed before it
+            }
+        }
     }
 
     /// <summary>deployment.yaml without the pod's and the container's securityContext and without resources.</summary>

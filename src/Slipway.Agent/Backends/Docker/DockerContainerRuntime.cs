@@ -94,9 +94,19 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         };
         try
         {
-            var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
-            await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
-            return await InspectAsync(created.ID, cancellationToken)
+            string id;
+            try
+            {
+                id = await CreateAndStartOnceAsync(parameters, cancellationToken);
+            }
+            catch (DockerApiException exception) when (exception.StatusCode == System.Net.HttpStatusCode.NotFound && ensuredNetworks.TryRemove(network, out _))
+            {
+                // The network went since this agent made sure of it (docker network prune while the environment ran
+                // nothing): made again, and the replica started once more.
+                await EnsureNetworkAsync(definition.Labels, cancellationToken);
+                id = await CreateAndStartOnceAsync(parameters, cancellationToken);
+            }
+            return await InspectAsync(id, cancellationToken)
                    ?? throw new ContainerRuntimeException($"container {definition.Name} vanished right after it started");
         }
         catch (DockerApiException exception)
@@ -105,8 +115,28 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         }
     }
 
+    /// <summary>Creates and starts the container; one that does not start is removed again, so its name is free.</summary>
+    async Task<string> CreateAndStartOnceAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    {
+        var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken);
+        try
+        {
+            await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (DockerApiException)
+        {
+            await RemoveAsync(created.ID, CancellationToken.None);
+            throw;
+        }
+        return created.ID;
+    }
+
     // Docker accepts two networks of one name: replicas starting together must not both create it.
     readonly SemaphoreSlim networkGate = new(1, 1);
+
+    // Networks this agent has made sure of: a replica's start asks the engine for its network once, not at every start
+    // (under load each question is a queue behind the other replicas' starts).
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> ensuredNetworks = new(StringComparer.Ordinal);
 
     /// <summary>The environment's network (created, labelled with the agent instance, when missing).</summary>
     async Task<string> EnsureNetworkAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
@@ -114,10 +144,14 @@ public sealed class DockerContainerRuntime(DockerClient docker) : IContainerRunt
         var instance = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Agent, "slipway");
         var environment = labels.GetValueOrDefault(Slipway.Delivery.AgentApi.AgentLabels.Environment, "default");
         var name = NetworkName(instance, environment);
+        if (ensuredNetworks.ContainsKey(name)) return name;
         await networkGate.WaitAsync(cancellationToken);
         try
         {
-            return await EnsureNetworkAsync(name, instance, environment, cancellationToken);
+            if (ensuredNetworks.ContainsKey(name)) return name;
+            await EnsureNetworkAsync(name, instance, environment, cancellationToken);
+            ensuredNetworks[name] = true;
+            return name;
         }
         finally
         {

@@ -18,7 +18,10 @@ public sealed record ReplicaStart(int Replica, ManagedContainer? Container, stri
 public sealed class ReplicaControl(
     IContainerRuntime runtime, ITrafficRouter router, IReplicaHttp http, TimeProvider time, DockerBackendSettings settings, ILogger logger)
 {
-    static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(200);
+    // A starting replica is probed often (a refused connection costs nothing); the engine is asked whether it still runs
+    // only once a second, since each inspect is work for the engine that is starting the other replicas at the same time.
+    static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(100);
+    static readonly TimeSpan RunningCheckInterval = TimeSpan.FromSeconds(1);
 
     // Containers seen ready at least once: an unready one of those is only taken out of the router, never replaced.
     readonly ConcurrentDictionary<string, bool> seenReady = new(StringComparer.Ordinal);
@@ -189,12 +192,18 @@ public sealed class ReplicaControl(
     public async Task<bool> WaitReadyAsync(WorkloadSpec spec, ManagedContainer container, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + timeout;
+        var nextRunningCheck = time.GetUtcNow();
         while (true)
         {
             if (await ProbeAsync(container, spec.Readiness, cancellationToken)) return true;
-            if (time.GetUtcNow() >= deadline) return false;
-            var inspected = await runtime.InspectAsync(container.Id, cancellationToken);
-            if (inspected is not { IsRunning: true }) return false;
+            var now = time.GetUtcNow();
+            if (now >= deadline) return false;
+            if (now >= nextRunningCheck)
+            {
+                // A replica that exited fails its start now, not at the readiness timeout.
+                if (await runtime.InspectAsync(container.Id, cancellationToken) is not { IsRunning: true }) return false;
+                nextRunningCheck = now + RunningCheckInterval;
+            }
             await Task.Delay(ReadinessPollInterval, time, cancellationToken);
         }
     }
