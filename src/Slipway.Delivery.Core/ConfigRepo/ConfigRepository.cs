@@ -92,11 +92,16 @@ public sealed partial class ConfigRepository
     /// (null: <paramref name="apply"/> stages its own changes).
     /// Nothing to commit: no commit, <see cref="CommitResult.Changed"/> false.
     /// </summary>
+    /// <param name="fetchFirst">
+    /// False when the caller has just read the remote's head through this instance (a rollback reads the history first):
+    /// the change is made on the clone as that read left it, without another fetch. Should the remote have moved since,
+    /// the push is refused and retried on its newer head, as for any commit that loses a race.
+    /// </param>
     public async Task<CommitResult> CommitAsync(string? pathspec, Func<string, CancellationToken, Task> apply, string message,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool fetchFirst = true)
     {
         await using var _ = await LockAsync(cancellationToken);
-        await SyncLockedAsync(cancellationToken);
+        if (fetchFirst || !Directory.Exists(Path.Combine(options.WorkDirectory, ".git"))) await SyncLockedAsync(cancellationToken);
         var work = options.WorkDirectory;
         var attempts = 0;
         var committed = false;
@@ -234,7 +239,8 @@ public sealed partial class ConfigRepository
     /// <summary>
     /// Reverts <paramref name="commit"/> with a commit carrying <paramref name="trailers"/> plus Slipway-Rollback-Of, and pushes it.
     /// </summary>
-    public Task<CommitResult> RevertAsync(string commit, DeploymentTrailers trailers, CancellationToken cancellationToken = default)
+    /// <param name="fetchFirst">As for <see cref="CommitAsync"/>.</param>
+    public Task<CommitResult> RevertAsync(string commit, DeploymentTrailers trailers, CancellationToken cancellationToken = default, bool fetchFirst = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commit);
         var rollback = trailers with { RollbackOf = commit };
@@ -247,7 +253,7 @@ public sealed partial class ConfigRepository
             await git.RunAsync(work, ["revert", "--abort"], cancellationToken: token);
             throw git.Failure(revert, $"commit {commit} cannot be reverted cleanly (later commits changed the same files); " +
                                       "deploy the earlier image instead");
-        }, message, cancellationToken);
+        }, message, cancellationToken, fetchFirst);
     }
 
     /// <summary>Commits touching environments/&lt;env&gt;/ (all commits when null), newest first, with their parsed trailers.</summary>

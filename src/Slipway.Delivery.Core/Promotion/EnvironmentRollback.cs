@@ -63,7 +63,8 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
         var origin = last.Deployment!;
         log.Information("Rolling {Environment} back: reverting {Sha} ({Image}), back to {Previous}", environment, last.Sha[..12], origin.Image, previousImage);
         var trailers = new DeploymentTrailers(environment, previousImage, origin.SourceCommit, origin.SourceTime, run);
-        var commit = await repository.RevertAsync(last.Sha, trailers, cancellationToken);
+        // The history above has just fetched: no second fetch before the commit (a push that loses a race retries).
+        var commit = await repository.RevertAsync(last.Sha, trailers, cancellationToken, fetchFirst: false);
         return new RollbackResult(environment, commit, last.Sha, previousImage, current);
     }
 
@@ -87,7 +88,7 @@ public sealed class EnvironmentRollback(ConfigRepository repository, Serilog.ILo
             // Exactly that revision's files, a file it did not have removed (restore's no-overlay mode), in one git
             // process: what ran then is what runs again.
             await git.RunCheckedAsync(work, ["restore", $"--source={source.Sha}", "--staged", "--worktree", "--", folder], cancellationToken: token);
-        }, message, cancellationToken);
+        }, message, cancellationToken, fetchFirst: false);
         if (!commit.Changed)
             log.Information("{Environment} already has the files of {Sha}: nothing to roll back", environment, source.Sha[..12]);
         return new RollbackResult(environment, commit, newest.Sha, image, current);

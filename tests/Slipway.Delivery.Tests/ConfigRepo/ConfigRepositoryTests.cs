@@ -169,6 +169,26 @@ public sealed class ConfigRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_without_a_fetch_first_lands_on_top_of_what_another_pipeline_pushed_since_the_last_read()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var repository = sandbox.Repository();
+        await repository.HistoryAsync(cancellationToken: token);   // the read a rollback makes before its commit
+        var other = await DeployAsync(sandbox.Repository("other"), "production", Image('b'));
+
+        var result = await repository.CommitAsync("notes", async (work, ct) =>
+        {
+            Directory.CreateDirectory(Path.Combine(work, "notes"));
+            await File.WriteAllTextAsync(Path.Combine(work, "notes", "note.txt"), "note\n", ct);
+        }, "Add a note\n", token, fetchFirst: false);
+
+        Assert.True(result.Changed);
+        Assert.Equal(2, result.PushAttempts);   // refused once: the remote had moved
+        Assert.Equal(other.Sha, (await GitSandbox.GitAsync(sandbox.BareRepository, "rev-parse", "main^")).Trim());
+        Assert.Equal(result.Sha, (await GitSandbox.GitAsync(sandbox.BareRepository, "rev-parse", "main")).Trim());
+    }
+
+    [Fact]
     [Trait("Tier", "Engine")] // a race between real git processes: a drill of the real-engine tier
     public async Task Six_concurrent_committers_of_different_files_all_land()
     {
