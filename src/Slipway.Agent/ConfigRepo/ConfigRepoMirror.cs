@@ -1,6 +1,7 @@
 using Serilog;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Git;
+using Slipway.Delivery.Promotion;
 
 namespace Slipway.Agent.ConfigRepo;
 
@@ -137,6 +138,17 @@ public sealed class ConfigRepoMirror(string remote, string mirrorDirectory, stri
     public async Task<IReadOnlyList<ConfigCommit>> CommitsAsync(string revision, string environment, int max, CancellationToken cancellationToken) =>
         ConfigCommit.ParseLog(await GitAsync(mirrorDirectory, cancellationToken, "log", "--no-color", $"--max-count={max}", ConfigCommit.LogFormat,
             revision, "--", $"environments/{environment}/"));
+
+    /// <summary>How far back the history is searched for a rollback's target; an older one is left to the commit itself.</summary>
+    public const int RollbackHistoryDepth = 200;
+
+    /// <summary>
+    /// What a rollback of the environment would return to, located by the commit's own rules (<see cref="EnvironmentRollback.Locate"/>)
+    /// in the history up to <paramref name="head"/> as the mirror last fetched it.
+    /// </summary>
+    /// <exception cref="RollbackRefusedException">The commit would refuse the rollback (nothing to roll back, an unknown target).</exception>
+    public async Task<RollbackTarget> LocateRollbackAsync(string head, string environment, string? to, CancellationToken cancellationToken) =>
+        EnvironmentRollback.Locate(environment, to, await CommitsAsync(head, environment, RollbackHistoryDepth, cancellationToken));
 
     /// <summary>Whether <paramref name="ancestor"/> is <paramref name="descendant"/> or comes before it (false when the mirror has not fetched either).</summary>
     public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken) =>

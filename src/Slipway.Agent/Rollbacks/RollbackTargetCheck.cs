@@ -3,7 +3,6 @@ using Slipway.Agent.Sync;
 using Slipway.Agent.Verification;
 using Slipway.Delivery.ConfigRepo;
 using Slipway.Delivery.Manifests;
-using Slipway.Delivery.Promotion;
 
 namespace Slipway.Agent.Rollbacks;
 
@@ -16,26 +15,24 @@ namespace Slipway.Agent.Rollbacks;
 /// </summary>
 public sealed class RollbackTargetCheck(ConfigRepoMirror mirror, ImageGate gate, StatusBoard board, FolderLimits limits, ILogger log)
 {
-    /// <summary>The image checked, or null when the target could not be found from the mirror; never throws.</summary>
-    public async Task<string?> CheckAsync(string environment, string? to, CancellationToken cancellationToken)
+    /// <summary>Checks the target's image when the mirror locates it; never throws.</summary>
+    public async Task CheckAsync(string environment, string? to, CancellationToken cancellationToken)
     {
         try
         {
-            if (board.Head is not { } head) return null;
-            var target = EnvironmentRollback.Locate(environment, to, await mirror.CommitsAsync(head, environment, WarmSwitch.HistoryDepth, cancellationToken));
-            if (target.FilesAt is not { } filesAt || await mirror.ReadEnvironmentAsync(filesAt, environment, limits, cancellationToken) is not { } files) return null;
+            if (board.Head is not { } head) return;
+            var target = await mirror.LocateRollbackAsync(head, environment, to, cancellationToken);
+            if (target.FilesAt is not { } filesAt || await mirror.ReadEnvironmentAsync(filesAt, environment, limits, cancellationToken) is not { } files) return;
             var manifests = EnvironmentManifests.Parse(environment, files);
             var keys = await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken);
             var admission = await gate.AdmitAsync(environment, manifests, keys, cancellationToken);
             log.Information("Signature of {Image}, the image {Environment}'s rollback returns to, checked ahead of the commit: {Outcome}",
                 manifests.Image, environment, admission.Outcome);
-            return manifests.Image;
         }
         catch (Exception exception)
         {
             // A refused rollback, an unreadable mirror, a cancelled request: the commit and the sync say what counts.
             log.Debug("No signature check ahead of {Environment}'s rollback: {Error}", environment, exception.Message);
-            return null;
         }
     }
 }

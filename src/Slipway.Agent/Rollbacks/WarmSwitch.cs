@@ -16,9 +16,6 @@ namespace Slipway.Agent.Rollbacks;
 /// </summary>
 public sealed class WarmSwitch(ConfigRepoMirror mirror, IEnvironmentBackend backend, StatusBoard board, ILogger log)
 {
-    /// <summary>How far back the mirror's history is searched for the rollback's target; an older one goes through Git alone.</summary>
-    public const int HistoryDepth = 200;
-
     /// <summary>Whether the environment keeps a revision warm at all (else there is nothing to switch to, and no need to wait for its turn).</summary>
     public bool HasWarm(string environment) => backend.KeptWarm(environment) is not null;
 
@@ -37,7 +34,7 @@ public sealed class WarmSwitch(ConfigRepoMirror mirror, IEnvironmentBackend back
         RollbackTarget target;
         try
         {
-            target = EnvironmentRollback.Locate(environment, to, await mirror.CommitsAsync(head, environment, HistoryDepth, cancellationToken));
+            target = await mirror.LocateRollbackAsync(head, environment, to, cancellationToken);
         }
         catch (RollbackRefusedException)
         {
