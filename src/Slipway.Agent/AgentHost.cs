@@ -90,8 +90,9 @@ public static class AgentHost
         builder.Services.AddSingleton<EnvironmentGates>();
         builder.Services.AddSingleton(services => new WarmSwitch(services.GetRequiredService<ConfigRepoMirror>(), services.GetRequiredService<IEnvironmentBackend>(),
             services.GetRequiredService<StatusBoard>(), logger));
-        builder.Services.AddSingleton(services => new RollbackTargetCheck(services.GetRequiredService<ConfigRepoMirror>(), services.GetRequiredService<ImageGate>(),
-            services.GetRequiredService<StatusBoard>(), SyncPolicy.From(options).Folder, logger));
+        builder.Services.AddSingleton(services => new RollbackHeadStart(services.GetRequiredService<ConfigRepoMirror>(), services.GetRequiredService<ImageGate>(),
+            services.GetRequiredService<IEnvironmentBackend>(), services.GetRequiredService<EnvironmentGates>(), services.GetRequiredService<StatusBoard>(),
+            SyncPolicy.From(options), logger));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);

@@ -32,11 +32,16 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     readonly StatusBoard board = new([Environment]);
     readonly SyncTrigger trigger = new();
     readonly EnvironmentGates gates = new();
-    readonly RecordingBackend backend = new();
     readonly FakeImageVerification registry = new();
+    readonly RecordingBackend backend;
     ImageGate gate = null!;
     TestConfigRepo repo = null!;
     ConfigRepoMirror mirror = null!;
+
+    public OperatorRollbackTests() => backend = new RecordingBackend(gates, registry);
+
+    /// <summary>What the head start asked the backend to start, and what held when it did.</summary>
+    public sealed record StartAhead(string Image, string Revision, bool IsRollback, int RegistryChecks, bool TurnHeld);
 
     public async ValueTask InitializeAsync()
     {
@@ -51,8 +56,8 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    async Task<string> DeployAsync(string image, int run) =>
-        await repo.CommitFilesAsync(Environment, TestConfigRepo.Render(Environment, image, 2, 8081, "tests").Files,
+    async Task<string> DeployAsync(string image, int run, string verification = SlipwayMetadata.VerificationAudit) =>
+        await repo.CommitFilesAsync(Environment, TestConfigRepo.Render(Environment, image, 2, 8081, "tests", verification: verification).Files,
             TestConfigRepo.DeployMessage(Environment, image, $"deploy-{run}"));
 
     /// <summary>What the pull loop knows after a fetch: the head, applied in the environment.</summary>
@@ -74,7 +79,10 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     OperatorRollback Rollbacks() =>
         new(new ConfigRepository(new ConfigRepositoryOptions { Url = repo.Bare, WorkDirectory = Path.Combine(directory, "agent-clone") }, log),
             gates, trigger, board, new WarmSwitch(mirror, backend, board, log), TimeProvider.System, log,
-            new RollbackTargetCheck(mirror, gate, board, FolderLimits.Default, log)) { FetchWait = TimeSpan.FromSeconds(60) };
+            HeadStart()) { FetchWait = TimeSpan.FromSeconds(60) };
+
+    RollbackHeadStart HeadStart(string allowedRegistry = "127.0.0.1:*", TimeSpan? turnWait = null) =>
+        new(mirror, gate, backend, gates, board, new SyncPolicy([allowedRegistry], 10, FolderLimits.Default), log) { TurnWait = turnWait ?? TimeSpan.FromSeconds(1) };
 
     Task<string> RemoteHeadAsync() => Processes.RunAsync("git", ["--git-dir", repo.Bare, "rev-parse", "main"], cancellationToken: Ct).ContinueWith(t => t.Result.Trim(), Ct);
 
@@ -138,21 +146,25 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rollback_with_nothing_warm_checks_the_signature_of_the_image_it_returns_to_beside_its_commit_for_the_sync_to_find()
+    public async Task A_rollback_with_nothing_warm_checks_the_version_it_returns_to_and_starts_its_replicas_beside_its_commit_in_the_environments_turn()
     {
         await repo.CommitPublicKeyAsync("signing", "-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n");
-        await DeployAsync(ImageA, 1);
-        await DeployAsync(ImageB, 2);
+        var first = await DeployAsync(ImageA, 1, SlipwayMetadata.VerificationEnforce);
+        await DeployAsync(ImageB, 2, SlipwayMetadata.VerificationEnforce);
         await AgentFetchedAndAppliedAsync();
         registry.Sign(ImageA);
-        var checkedImage = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        registry.Checking = image => checkedImage.TrySetResult(image.ToString());
 
         var result = await Rollbacks().RollBackAsync(Environment, null, "rollback-1", Ct);
 
         Assert.Null(result.SwitchedAt);
         Assert.Equal(ImageA, result.Rollback.PreviousImage);
-        Assert.Equal(ImageA, await checkedImage.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        var start = await backend.StartedAhead.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        // The files the rollback restores, as a rollback, after their image verified, while no sync could run.
+        Assert.Equal(ImageA, start.Image);
+        Assert.Equal(first, start.Revision);
+        Assert.True(start.IsRollback);
+        Assert.Equal(1, start.RegistryChecks);
+        Assert.True(start.TurnHeld);
         // The sync of the commit asks the gate about the same image and keys: answered without the registry.
         var head = (await mirror.FetchAsync(Ct))!;
         var files = (await mirror.ReadEnvironmentAsync(head, Environment, FolderLimits.Default, Ct))!;
@@ -160,6 +172,35 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
             await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, Ct), Ct);
         Assert.Equal(ImageAdmissionOutcome.Verified, admission.Outcome);
         Assert.Equal(1, registry.Checks);
+    }
+
+    [Fact]
+    public async Task Nothing_starts_ahead_of_the_commit_for_an_image_that_does_not_verify_or_that_the_agents_policy_refuses()
+    {
+        await repo.CommitPublicKeyAsync("signing", "-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n");
+        await DeployAsync(ImageA, 1, SlipwayMetadata.VerificationEnforce);
+        await DeployAsync(ImageB, 2, SlipwayMetadata.VerificationEnforce);
+        await AgentFetchedAndAppliedAsync();
+
+        await HeadStart("registry.example.com").StartAsync(Environment, null, Ct);
+        Assert.Equal(0, registry.Checks);   // refused by the policy before the registry is asked
+        await HeadStart().StartAsync(Environment, null, Ct);   // ImageA is not signed
+        Assert.Equal(1, registry.Checks);
+
+        Assert.False(backend.StartedAhead.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Nothing_starts_ahead_of_the_commit_while_a_sync_holds_the_environments_turn()
+    {
+        await DeployAsync(ImageA, 1);
+        await DeployAsync(ImageB, 2);
+        await AgentFetchedAndAppliedAsync();
+        using var rollout = await gates.EnterAsync(Environment, Ct);
+
+        await HeadStart(turnWait: TimeSpan.FromMilliseconds(50)).StartAsync(Environment, null, Ct);
+
+        Assert.False(backend.StartedAhead.Task.IsCompleted);
     }
 
     [Fact]
@@ -198,7 +239,7 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     }
 
     /// <summary>A backend that only keeps a revision warm and records the switches it is asked for.</summary>
-    sealed class RecordingBackend : IEnvironmentBackend
+    sealed class RecordingBackend(EnvironmentGates gates, FakeImageVerification registry) : IEnvironmentBackend
     {
         public KeptWarm? Warm { get; set; }
         public Func<Task>? OnSwitch { get; set; }
@@ -215,6 +256,15 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
         }
 
         public IReadOnlyList<string> Check(EnvironmentManifests manifests) => [];
+
+        public TaskCompletionSource<StartAhead> StartedAhead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<int> StartAheadAsync(EnvironmentManifests manifests, string revision, CancellationToken cancellationToken)
+        {
+            using var turn = await gates.TryEnterAsync(manifests.Environment, TimeSpan.Zero, cancellationToken);
+            StartedAhead.TrySetResult(new StartAhead(manifests.Image!, revision, manifests.IsRollback, registry.Checks, TurnHeld: turn is null));
+            return 2;
+        }
 
         public Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken) =>
             throw new NotSupportedException("a rollback never applies: the sync does");

@@ -147,6 +147,70 @@ public sealed class RollbackWindowDecisionTests : IDisposable
         Assert.Equal(Names(restarted), fakes.Router.Served(BackendOnFakes.Environment));
     }
 
+    /// <summary>Deploys both versions, then lets the window end: the first version's replicas are gone.</summary>
+    async Task DeployBothAndEndTheWindowAsync(string settings)
+    {
+        await DeployBothAsync(settings);
+        fakes.Clock.Advance(TimeSpan.FromSeconds(WindowSeconds + 1));
+        await fakes.ApplyAsync(Manifests(BackendOnFakes.NewImage, settings), SecondRevision);
+        Assert.Empty(Running(BackendOnFakes.StableImage));
+        // Its record went with them: nothing is warm, no rollback waits for a switch that cannot happen.
+        Assert.Null(fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+    }
+
+    Task<int> StartAheadAsync(EnvironmentManifests manifests) =>
+        fakes.Clock.RunAsync(() => fakes.Backend.StartAheadAsync(manifests, FirstRevision, TestContext.Current.CancellationToken));
+
+    [Theory]
+    [InlineData("rolling")]
+    [InlineData("canary")]
+    public async Task Replicas_started_ahead_of_a_rollbacks_commit_wait_out_of_traffic_through_a_sync_of_the_older_head_and_the_rollback_adopts_them(string strategy)
+    {
+        var settings = strategy == "canary" ? Canary(WindowSeconds) : Rolling(WindowSeconds);
+        await DeployBothAndEndTheWindowAsync(settings);
+        var serving = fakes.Router.Served(BackendOnFakes.Environment);
+        fakes.Runtime.Behave(BackendOnFakes.StableImage, new ReplicaBehaviour { StartupTime = TimeSpan.FromSeconds(4) });
+        var before = fakes.Runtime.Started.Count;
+
+        var replicaCount = Running(BackendOnFakes.NewImage).Count;
+
+        Assert.Equal(replicaCount, await StartAheadAsync(Manifests(BackendOnFakes.StableImage, settings, rollback: true)));
+
+        var ahead = Names(Running(BackendOnFakes.StableImage));
+        Assert.Equal(replicaCount, ahead.Count);
+        Assert.Equal(serving, fakes.Router.Served(BackendOnFakes.Environment));
+        // Before the commit is fetched, a sync applies the older head: it neither routes them nor canaries against them.
+        var state = await fakes.ApplyAsync(Manifests(BackendOnFakes.NewImage, settings), SecondRevision);
+        Assert.True(state.Converged, state.Problem);
+        Assert.Equal(serving, fakes.Router.Served(BackendOnFakes.Environment));
+        Assert.Equal(before + replicaCount, fakes.Runtime.Started.Count);
+        Assert.DoesNotContain(fakes.Runtime.Running(BackendOnFakes.Environment), c => c.IsCanary);
+
+        state = await fakes.ApplyAsync(Manifests(BackendOnFakes.StableImage, settings, rollback: true), RollbackRevision);
+
+        Assert.True(state.Converged, state.Problem);
+        Assert.Equal(before + replicaCount, fakes.Runtime.Started.Count);
+        Assert.Equal(ahead, fakes.Router.Served(BackendOnFakes.Environment));
+        Assert.Equal(new KeptWarm(SecondRevision, BackendOnFakes.NewImage), fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+    }
+
+    [Fact]
+    public async Task Nothing_starts_ahead_when_the_rollbacks_configmap_differs_from_the_served_one_or_its_replicas_exist()
+    {
+        var settings = Rolling(WindowSeconds);
+        await DeployBothAndEndTheWindowAsync(settings);
+        var before = fakes.Runtime.Started.Count;
+
+        // The serving replicas read the environment's ConfigMap folder in place: writing the rollback's would change them.
+        Assert.Equal(0, await StartAheadAsync(Manifests(BackendOnFakes.StableImage, settings + "\nflags:\n  Greeting.V2:\n    enabled: true\n", rollback: true)));
+        Assert.Equal(0, await StartAheadAsync(Manifests(BackendOnFakes.NewImage, settings, rollback: true)));
+        // Blue-green keeps its own warm colour.
+        Assert.Equal(0, await StartAheadAsync(BackendOnFakes.Manifests(BackendOnFakes.StableImage, 3, "  type: blue-green\n  blueGreen:\n    previewPort: 18091\n") with { IsRollback = true }));
+
+        Assert.Equal(before, fakes.Runtime.Started.Count);
+        Assert.Null(fakes.Backend.KeptWarm(BackendOnFakes.Environment));
+    }
+
     [Fact]
     public async Task A_warm_replica_that_went_bad_is_started_afresh_and_the_switch_waits_for_it()
     {

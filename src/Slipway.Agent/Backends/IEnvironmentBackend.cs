@@ -34,6 +34,14 @@ public interface IEnvironmentBackend
     /// changed, when that cannot be done now: no warm revision, or one of its replicas is not ready.
     /// </summary>
     Task<bool> SwitchToWarmAsync(string environment, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts the replicas of the version a rollback returns to (<paramref name="manifests"/>, the files of
+    /// <paramref name="revision"/>) ahead of the rollback's commit, when nothing of it runs: the sync that applies the
+    /// commit then waits for them instead of starting them. Returns how many started; 0 when the backend leaves it to
+    /// that sync (a cluster's own rollout, a strategy with its own warm copy, a ConfigMap the serving replicas would see change).
+    /// </summary>
+    Task<int> StartAheadAsync(EnvironmentManifests manifests, string revision, CancellationToken cancellationToken);
 }
 
 /// <summary>A revision kept warm for an instant rollback.</summary>

@@ -32,7 +32,7 @@ public static class DashboardServices
         services.TryAddSingleton<EnvironmentGates>();
         services.AddSingleton(services => new OperatorRollback(repository, services.GetRequiredService<EnvironmentGates>(),
             services.GetRequiredService<SyncTrigger>(), services.GetRequiredService<StatusBoard>(), services.GetService<WarmSwitch>(),
-            services.GetRequiredService<TimeProvider>(), log, services.GetService<RollbackTargetCheck>()));
+            services.GetRequiredService<TimeProvider>(), log, services.GetService<RollbackHeadStart>()));
         services.AddSingleton(services => new DashboardActions(services.GetRequiredService<DashboardReader>(), repository,
             services.GetRequiredService<OperatorRollback>(), services.GetRequiredService<TimeProvider>(), log));
         return services;

@@ -16,11 +16,11 @@ public sealed record OperatorRollbackResult(RollbackResult Rollback, DateTimeOff
 /// follows: the incident ends at the switch, not after a push, a fetch and a sync. The environment's turn
 /// (<see cref="EnvironmentGates"/>) is held from the switch until the agent has fetched the commit, so no sync of the
 /// older head moves traffic back meanwhile; a commit that fails gives the turn back, and the next sync applies what Git
-/// says again. Otherwise the signature of the image it returns to is checked meanwhile (<see cref="RollbackTargetCheck"/>),
-/// so the sync that applies the commit starts its replicas without waiting for the registry.
+/// says again. Otherwise the version it returns to is checked and its replicas started meanwhile
+/// (<see cref="RollbackHeadStart"/>), so the sync that applies the commit waits for them rather than starting them then.
 /// </summary>
 public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGates gates, SyncTrigger trigger, StatusBoard board, WarmSwitch? warmSwitch,
-    TimeProvider clock, ILogger log, RollbackTargetCheck? targetCheck = null)
+    TimeProvider clock, ILogger log, RollbackHeadStart? headStart = null)
 {
     /// <summary>How long a rollback waits for a sync under way to finish before it goes through Git alone (a progressive rollout holds its turn for minutes).</summary>
     public TimeSpan TurnWait { get; init; } = TimeSpan.FromSeconds(2);
@@ -44,8 +44,8 @@ public sealed class OperatorRollback(ConfigRepository repository, EnvironmentGat
                 // Nothing moved: the sync applies the commit as any other, and need not wait for it.
                 turn?.Dispose();
                 turn = null;
-                // Beside the commit, not before it; it never throws, and its verdict lands in the gate for the sync.
-                _ = targetCheck?.CheckAsync(environment, to, cancellationToken);
+                // Beside the commit, not before it; it never throws, and what it checked and started the sync adopts.
+                _ = headStart?.StartAsync(environment, to, cancellationToken);
             }
             RollbackResult rollback;
             try

@@ -12,6 +12,14 @@ public sealed record SyncPolicy(IReadOnlyList<string> AllowedRegistries, int Max
     public static SyncPolicy From(AgentOptions options) =>
         new(options.AllowedRegistries, options.MaxReplicas, new FolderLimits(options.MaxFiles, options.MaxFileBytes));
 
+    /// <summary>Why the agent would refuse to run these parsed manifests on <paramref name="backend"/> (empty: it would run them):
+    /// the manifests' own rules, this policy's bounds, then what the backend cannot run.</summary>
+    public IReadOnlyList<string> Refusals(EnvironmentManifests manifests, Backends.IEnvironmentBackend backend)
+    {
+        var problems = ManifestValidator.Validate(manifests).Concat(Check(manifests)).ToList();
+        return problems.Count > 0 ? problems : backend.Check(manifests);
+    }
+
     /// <summary>Every way the environment's manifests exceed the agent's bounds (empty: none).</summary>
     public IReadOnlyList<string> Check(EnvironmentManifests manifests)
     {

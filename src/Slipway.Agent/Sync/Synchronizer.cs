@@ -309,8 +309,7 @@ public sealed class Synchronizer(
         {
             return [exception.Message];
         }
-        var problems = ManifestValidator.Validate(manifests).Concat(policy.Check(manifests)).ToList();
-        return problems.Count > 0 ? problems : backend.Check(manifests);
+        return policy.Refusals(manifests, backend);
     }
 
     /// <summary>The environment's files at <paramref name="revision"/> (null: no folder there), or why they are not read (over the agent's limits).</summary>

@@ -455,7 +455,8 @@ public sealed class CanaryRollout(
     /// Under canary and ab-testing the version is the pod template and its ConfigMap data together (as Flagger tracks
     /// the ConfigMaps a Deployment mounts): a config-only change is canaried too, never written in place under stable.
     /// </summary>
-    static WorkloadSpec WithConfigInTemplateHash(WorkloadSpec spec) => spec with
+    /// <summary>The version hash of the canary strategies' replicas: template and config (a ConfigMap-only change is canaried too).</summary>
+    internal static WorkloadSpec WithConfigInTemplateHash(WorkloadSpec spec) => spec with
     {
         TemplateHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{spec.TemplateHash}\n{spec.ConfigHash}")))[..16],

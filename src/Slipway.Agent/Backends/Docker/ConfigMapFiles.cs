@@ -38,6 +38,16 @@ public sealed class ConfigMapFiles(string root)
         return changed;
     }
 
+    /// <summary>Whether the folder holds exactly <paramref name="data"/> now (what <see cref="Write"/> would leave unchanged).</summary>
+    public bool Holds(string environment, string configMapName, IReadOnlyDictionary<string, string> data)
+    {
+        var directory = DirectoryFor(environment, configMapName);
+        if (!Directory.Exists(directory)) return data.Count == 0;
+        var files = Directory.GetFiles(directory);
+        return files.Length == data.Count && data.All(entry =>
+            File.Exists(Path.Combine(directory, entry.Key)) && File.ReadAllText(Path.Combine(directory, entry.Key)) == entry.Value);
+    }
+
     public void Delete(string environment)
     {
         var directory = Path.Combine(root, environment);

@@ -133,6 +133,16 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
             ? replicas.Window.SwitchFirstAsync(current, logger.ForContext("Environment", environment), cancellationToken)
             : Task.FromResult(false);
 
+    public Task<int> StartAheadAsync(EnvironmentManifests manifests, string revision, CancellationToken cancellationToken)
+    {
+        // Blue-green keeps its own warm colour; the preview and the switch are its business.
+        if (manifests.Strategy == "blue-green") return Task.FromResult(0);
+        var spec = WorkloadSpec.From(manifests);
+        // The version hash the rolling update of the rollback's commit gives its replicas (CanaryRollout.ApplyAsync).
+        if (manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting) spec = CanaryRollout.WithConfigInTemplateHash(spec);
+        return replicas.Window.StartAheadAsync(spec, revision, logger.ForContext("Environment", spec.Environment), cancellationToken);
+    }
+
     public void Dispose()
     {
         ownedHttp?.Dispose();

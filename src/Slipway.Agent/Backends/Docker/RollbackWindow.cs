@@ -30,27 +30,27 @@ public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
 
     /// <summary>
     /// Settles the warm revision before a strategy looks at the replicas: returns the replicas still kept warm (the
-    /// strategy leaves them alone). The warm revision's window is over, or its replicas are gone: they are removed and
-    /// it is forgotten. It is the desired revision again (a rollback): it is forgotten, and its replicas are the
-    /// environment's own again.
+    /// strategy leaves them alone) and those it removed (no longer there to replace or keep). The warm revision's
+    /// window is over, or its replicas are gone: they are removed and it is forgotten. It is the desired revision again
+    /// (a rollback): it is forgotten, and its replicas are the environment's own again.
     /// </summary>
-    public async Task<IReadOnlyList<ManagedContainer>> PruneAsync(WorkloadSpec spec, IReadOnlyList<ManagedContainer> running, ILogger log,
-        CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<ManagedContainer> Kept, IReadOnlyList<ManagedContainer> Removed)> PruneAsync(WorkloadSpec spec,
+        IReadOnlyList<ManagedContainer> running, ILogger log, CancellationToken cancellationToken)
     {
-        if (Load(spec.Environment) is not { } warm) return [];
+        if (Load(spec.Environment) is not { } warm) return ([], []);
         var kept = running.Where(c => c.TemplateHash == warm.TemplateHash).ToList();
         if (warm.TemplateHash == spec.TemplateHash)
         {
             if (kept.Count > 0)
                 log.Information("Rolling back to the warm revision ({Image}): its {Count} running replicas serve again", warm.Image, kept.Count);
             Forget(spec.Environment);
-            return [];
+            return ([], []);
         }
-        if (kept.Count > 0 && replicas.Time.GetUtcNow() < warm.Until) return kept;
+        if (kept.Count > 0 && replicas.Time.GetUtcNow() < warm.Until) return (kept, []);
         // Out of the router since the switch: nothing to drain.
         await replicas.RetireAllAsync(spec, kept, $"the rollback window of {warm.Image} ended at {warm.Until:u}", log, cancellationToken);
         Forget(spec.Environment);
-        return [];
+        return ([], kept);
     }
 
     /// <summary>
@@ -71,6 +71,48 @@ public sealed class RollbackWindow(ReplicaControl replicas, RolloutStore store)
         await replicas.RouteAsync(current, ready, cancellationToken);
         log.Information("Rolled back to the warm revision ({Image}) ahead of its commit: its {Count} replicas serve all traffic", warm.Image, ready.Count);
         return true;
+    }
+
+    /// <summary>
+    /// A rollback outside the window, started ahead of its commit: every replica of <paramref name="spec"/> (the version
+    /// the rollback returns to) is created and started at once, not awaited, as the environment's warm revision. While
+    /// the commit is made and fetched, a sync of the older head leaves them alone as it leaves any warm revision alone;
+    /// the sync that applies the commit finds the warm revision desired again (<see cref="PruneAsync"/>) and the rolling
+    /// update adopts them, routing each as it becomes ready, so the rollback does not wait for the commit to start them.
+    /// A commit that never comes leaves them warm until the window ends, like any replaced revision. Nothing is started
+    /// when a replica of the template exists already (kept warm, or a sync came first), or when a ConfigMap it mounts
+    /// differs from the environment's folder, which the serving replicas read in place. Returns how many started.
+    /// </summary>
+    /// <param name="revision">The config revision whose files the rollback restores (the replicas' revision label).</param>
+    public async Task<int> StartAheadAsync(WorkloadSpec spec, string revision, ILogger log, CancellationToken cancellationToken)
+    {
+        if (spec.ConfigMaps.FirstOrDefault(c => !replicas.ConfigFiles.Holds(spec.Environment, c.Key, c.Value)) is { Key: { } differing })
+        {
+            log.Information("The replicas of {Image} are not started ahead of the rollback's commit: its ConfigMap {ConfigMap} differs from the one the serving replicas mount",
+                spec.Image, differing);
+            return 0;
+        }
+        if ((await replicas.ListAsync(spec.Environment, cancellationToken)).Any(c => c.TemplateHash == spec.TemplateHash)) return 0;
+        await replicas.Runtime.EnsureImageAsync(spec.Image, log, cancellationToken);
+        // Recorded first: an agent that stops midway finds them warm, not strays of no revision.
+        var window = spec.RollbackWindow > replicas.Settings.ReadinessTimeout ? spec.RollbackWindow : replicas.Settings.ReadinessTimeout;
+        store.Save(Key(spec.Environment), new WarmRevision(spec.TemplateHash, spec.Image, replicas.Time.GetUtcNow() + window, revision, spec.Replicas));
+        log.Information("Starting {Count} replicas of {Image} ahead of the rollback's commit", spec.Replicas, spec.Image);
+        var starts = await Task.WhenAll(Enumerable.Range(0, spec.Replicas).Select(async replica =>
+        {
+            try
+            {
+                await replicas.StartReplicaAsync(spec, revision, replica, log, cancellationToken);
+                return 1;
+            }
+            catch (ContainerRuntimeException exception)
+            {
+                // The sync that applies the commit starts it again, and reports what stops it.
+                log.Warning("Replica {Replica} of {Image} did not start ahead of the rollback's commit: {Error}", replica, spec.Image, exception.Message);
+                return 0;
+            }
+        }));
+        return starts.Sum();
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ public sealed class RollingUpdate(ReplicaControl replicas)
     {
         var (log, all) = await replicas.PrepareAsync(spec, cancellationToken);
         var running = all.Where(c => c.App == spec.App && c.IsRunning).ToList();
-        var warm = await replicas.Window.PruneAsync(spec, running, log, cancellationToken);
+        var (warm, removed) = await replicas.Window.PruneAsync(spec, running, log, cancellationToken);
+        running = running.Except(removed).ToList();
         var current = running.Where(c => c.TemplateHash == spec.TemplateHash).OrderBy(c => c.Replica).ToList();
         var old = running.Where(c => c.TemplateHash != spec.TemplateHash).Except(warm).OrderByDescending(c => c.Replica).ToList();
 
@@ -37,9 +38,12 @@ public sealed class RollingUpdate(ReplicaControl replicas)
         if (!switched) await replicas.RouteAsync(spec, Routed(), cancellationToken);
         BackendState State(bool converged, string? problem) => new(spec.Environment, ready.Count, spec.Replicas, spec.ImageDigest, spec.ConfigHash, spec.HostPort, converged, problem);
 
-        foreach (var container in unready.Where(c => !replicas.WasSeenReady(c)).ToList())
+        var starting = unready.Where(c => !replicas.WasSeenReady(c)).ToList();
+        if (starting.Count > 0) progress?.Report(State(false, null));
+        foreach (var container in starting)
         {
-            // Started by an agent that stopped mid-rollout, most likely: give it the rest of its readiness time.
+            // Started ahead of a rollback's commit (RollbackWindow.StartAheadAsync), or by an agent that stopped
+            // mid-rollout: give it the rest of its readiness time, and route it as soon as it answers.
             var remaining = replicas.Settings.ReadinessTimeout - (replicas.Time.GetUtcNow().UtcDateTime - container.Created);
             if (remaining <= TimeSpan.Zero) continue;
             if (await replicas.WaitReadyAsync(spec, container, remaining, cancellationToken))
@@ -47,6 +51,7 @@ public sealed class RollingUpdate(ReplicaControl replicas)
                 unready.Remove(container);
                 ready.Add(container);
                 await replicas.RouteAsync(spec, Routed(), cancellationToken);
+                log.Information("Replica {Container}, started before this sync, ready and routed ({Ready}/{Desired})", container.Name, ready.Count, spec.Replicas);
             }
             else
             {

@@ -48,6 +48,9 @@ public sealed class KubernetesEnvironmentBackend(KubernetesDeployer deployer) : 
 
     public Task<bool> SwitchToWarmAsync(string environment, CancellationToken cancellationToken) => Task.FromResult(false);
 
+    /// <summary>The Deployment's own rollout starts the pods when the commit is applied.</summary>
+    public Task<int> StartAheadAsync(EnvironmentManifests manifests, string revision, CancellationToken cancellationToken) => Task.FromResult(0);
+
     /// <summary>The sha256:… part of repository@sha256:… (what the Docker backend and the status API report).</summary>
     static string? DigestOf(string? image) => ImageDigest.TryOf(image)?.Value;
 
