@@ -131,6 +131,9 @@ end_rollback_window() {
   agent=$(docker inspect --format '{{index .Config.Labels "slipway.agent"}}' "$(head -1 <<<"$routed")")
   docker ps --filter "label=slipway.agent=$agent" --filter label=slipway.environment=production --format '{{.Names}}' \
     | { grep -vxF "$routed" || true; } | xargs -r docker rm -f >/dev/null
+  # A window ends minutes before the rollback it makes cold, not during it: the removal's teardown (the engine's and
+  # the kernel's, a second or two of CPU on 2 cores) is let finish under the load rather than timed as the rollback's.
+  sleep 5
 }
 # The newest version production ran other than the one it serves, from the config repo's history (works on any history).
 other_version() {

@@ -119,4 +119,47 @@ public sealed class InstantRollbackTests(BeaconImages images) : IAsyncLifetime
         Assert.Equal(warm, containers.Where(c => c.Image == images.ImageA).Select(c => c.ID).Order().ToList());
         Assert.Equal(2, containers.Count(c => c.Image == images.ImageB && c.State == "running"));
     }
+
+    [Fact]
+    public async Task An_operators_rollback_through_the_agent_outside_the_window_starts_the_previous_versions_replicas_ahead_of_its_commit_and_fails_no_request()
+    {
+        const string token = "operator-token-for-the-drill";
+        await using var agent = await AgentUnderTest.CreateAsync();
+        var port = FreePort.Next();
+        await agent.StartAsync(operatorToken: token);
+        var settings = RollingSettings.Yaml(port, replicas: 2, rollbackWindowSeconds: 0);
+        string Deploy(string image, int run) => TestConfigRepo.DeployMessage(Environment, image, $"drill-deploy-{run}");
+        var good = await agent.Repo.CommitSettingsAsync(Environment, images.ImageA, settings, Deploy(images.ImageA, 1));
+        await agent.WaitForAsync(Environment, good);
+        var bad = await agent.Repo.CommitSettingsAsync(Environment, images.ImageB, settings, Deploy(images.ImageB, 2));
+        await agent.WaitForAsync(Environment, bad);
+        Assert.DoesNotContain(await agent.ContainersAsync(Environment), c => c.Image == images.ImageA);
+
+        await using var load = LoadGenerator.Start($"http://127.0.0.1:{port}/api/greeting");
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= 50, "the load generator is running", seconds: 30);
+
+        using var client = new AgentClient(new Uri($"http://127.0.0.1:{agent.ApiPort}/")) { OperatorToken = token };
+        var clock = Stopwatch.StartNew();
+        var answer = await client.RollBackAsync(Environment, to: null, "drill-rollback", TestContext.Current.CancellationToken);
+        var status = await agent.WaitForAsync(Environment, answer.Commit, seconds: 120);
+        var applied = clock.Elapsed;
+        var atRollback = load.Total;
+        await AgentUnderTest.EventuallyAsync(() => Task.FromResult(load.Total), n => n >= atRollback + 50, "load continues after the rollback", seconds: 30);
+        var result = await load.StopAsync();
+
+        Figures.Report($"Operator rollback through the agent of 2 replicas outside the window under load: applied {applied.TotalSeconds:0.00}s after the request; " +
+                       $"{result.Failed} failed of {result.Total} requests ({string.Join(", ", result.ByStatus.Select(p => $"{p.Key}: {p.Value}"))})");
+        Assert.Null(answer.SwitchedAt);
+        Assert.Equal(Digest(images.ImageA), status.ImageDigest);
+        Assert.Equal(Digest(images.ImageA), (await agent.VersionAsync(port)).ImageDigest);
+        Assert.True(result.Total > 100, $"only {result.Total} requests were made");
+        Assert.Equal(0, result.Failed);
+        var containers = await agent.ContainersAsync(Environment);
+        var serving = containers.Where(c => c.Image == images.ImageA).ToList();
+        Assert.Equal(2, serving.Count);
+        // Started ahead of the commit: labelled with the revision whose files they run, not the rollback's commit, and
+        // adopted by the sync that applied it (no replica started twice).
+        Assert.All(serving, c => Assert.Equal(good, c.Labels[AgentLabels.Revision]));
+        Assert.DoesNotContain(containers, c => c.Image == images.ImageB);
+    }
 }
