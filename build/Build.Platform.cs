@@ -77,6 +77,19 @@ partial class Build
 
     const string AgentInstance = "slipway";
 
+    /// <summary>The runtime identifier to compile ReadyToRun code for on this machine (as build.sh picks it); null elsewhere.</summary>
+    static string? ReadyToRunIdentifier()
+    {
+        var os = OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsMacOS() ? "osx" : null;
+        var arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+        {
+            System.Runtime.InteropServices.Architecture.X64 => "x64",
+            System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+            _ => null,
+        };
+        return os is null || arch is null ? null : $"{os}-{arch}";
+    }
+
     /// <summary>
     /// The edge (the environments' ports) and the agent under supervisord, each run from its own published copy: a copy
     /// published from other sources (a pull, an edit) is replaced — the agent by a restart that traffic never notices,
@@ -85,15 +98,19 @@ partial class Build
     PlatformServices PlatformServices()
     {
         string[] sharedInputs = ["Directory.Build.props", "Directory.Packages.props", "global.json"];
-        ProgramSource Published(string project, string[] sources) => new(SourceFingerprint.Of(RootDirectory, sources, sharedInputs),
-            (output, _) => RunAsync("dotnet", ["publish", RootDirectory / "src" / project / $"{project}.csproj", "--configuration", "Release", "--output", output, "-nologo", "-v", "quiet"]));
+        ProgramSource Published(string project, string[] sources, string[]? options = null) => new(SourceFingerprint.Of(RootDirectory, sources, sharedInputs),
+            (output, _) => RunAsync("dotnet", ["publish", RootDirectory / "src" / project / $"{project}.csproj", "--configuration", "Release", "--output", output,
+                ..options ?? [], "-nologo", "-v", "quiet"]));
+        // The agent ReadyToRun for this machine: its first rollback after a restart (a crash, an upgrade) JITs less, at
+        // about 13 s more per publish. Where no runtime identifier is known it is published as before.
+        string[] agentOptions = ReadyToRunIdentifier() is { } rid ? ["--runtime", rid, "--self-contained", "false", "-p:PublishReadyToRun=true"] : [];
         var host = new SystemHost();
         return new PlatformServices(new PlatformServicesSettings
         {
             RootDirectory = RootDirectory,
             PlatformDirectory = PlatformDirectory,
             Edge = Published("Slipway.Edge", ["src/Slipway.Edge", "src/Slipway.Edge.Contract"]),
-            Agent = Published("Slipway.Agent", ["src/Slipway.Agent", "src/Slipway.Delivery.Core", "src/Slipway.Edge.Contract"]),
+            Agent = Published("Slipway.Agent", ["src/Slipway.Agent", "src/Slipway.Delivery.Core", "src/Slipway.Edge.Contract"], agentOptions),
             AgentPort = AgentPort,
             RegistryFront = Registry,
             RegistrySocket = RegistryServer.SocketUnder(PlatformDirectory),
