@@ -93,6 +93,8 @@ public static class AgentHost
         builder.Services.AddSingleton(services => new RollbackHeadStart(services.GetRequiredService<ConfigRepoMirror>(), services.GetRequiredService<ImageGate>(),
             services.GetRequiredService<IEnvironmentBackend>(), services.GetRequiredService<EnvironmentGates>(), services.GetRequiredService<StatusBoard>(),
             SyncPolicy.From(options), logger));
+        builder.Services.AddHostedService(services => new RollbackTargetsPrepared(services.GetRequiredService<RollbackHeadStart>(),
+            services.GetRequiredService<StatusBoard>(), options, TimeProvider.System));
         builder.Services.AddSingleton<Synchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Synchronizer>());
         builder.Services.AddImageAutomation(options, logger);

@@ -191,6 +191,24 @@ public sealed class OperatorRollbackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_checks_what_a_rollback_would_return_to_ahead_of_any_so_the_first_rollback_after_a_restart_finds_the_verdict_cached()
+    {
+        await repo.CommitPublicKeyAsync("signing", "-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----\n");
+        await DeployAsync(ImageA, 1, SlipwayMetadata.VerificationEnforce);
+        await DeployAsync(ImageB, 2, SlipwayMetadata.VerificationEnforce);
+        await AgentFetchedAndAppliedAsync();
+        registry.Sign(ImageA);
+
+        await HeadStart().PrepareAsync(Environment, Ct);
+
+        Assert.Equal(1, registry.Checks);
+        Assert.False(backend.StartedAhead.Task.IsCompleted);   // nothing starts
+        await Rollbacks().RollBackAsync(Environment, null, "rollback-1", Ct);
+        Assert.Equal(ImageA, (await backend.StartedAhead.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct)).Image);
+        Assert.Equal(1, registry.Checks);
+    }
+
+    [Fact]
     public async Task Nothing_starts_ahead_of_the_commit_while_a_sync_holds_the_environments_turn()
     {
         await DeployAsync(ImageA, 1);

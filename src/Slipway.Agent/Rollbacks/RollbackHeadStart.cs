@@ -28,25 +28,10 @@ public sealed class RollbackHeadStart(
     {
         try
         {
-            if (board.Head is not { } head) return;
-            var target = await mirror.LocateRollbackAsync(head, environment, to, cancellationToken);
-            if (target.FilesAt is not { } filesAt || await mirror.ReadEnvironmentAsync(filesAt, environment, policy.Folder, cancellationToken) is not { } files) return;
-            var manifests = EnvironmentManifests.Parse(environment, files) with { IsRollback = true };
-            if (policy.Refusals(manifests, backend) is { Count: > 0 } refusals)
-            {
-                log.Information("Nothing of {Environment}'s rollback starts ahead of its commit: {Problems}", environment, string.Join(" | ", refusals));
-                return;
-            }
-            var keys = await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken);
-            var admission = await gate.AdmitAsync(environment, manifests, keys, cancellationToken);
-            log.Information("Signature of {Image}, the image {Environment}'s rollback returns to, checked ahead of the commit: {Outcome}",
-                manifests.Image, environment, admission.Outcome);
-            if (!admission.Permitted) return;
-            // The replicas' revision label names a commit (filesAt may be an expression such as <sha>^).
-            if ((await mirror.ObjectIdsAsync([filesAt], cancellationToken))[0] is not { } revision) return;
+            if (await CheckAsync(environment, to, cancellationToken) is not { } target) return;
             using var turn = await turns.TryEnterAsync(environment, TurnWait, cancellationToken);
             if (turn is null) return;
-            await backend.StartAheadAsync(manifests, revision, cancellationToken);
+            await backend.StartAheadAsync(target.Manifests, target.Revision, cancellationToken);
         }
         catch (RollbackRefusedException)
         {
@@ -58,5 +43,44 @@ public sealed class RollbackHeadStart(
             // sync say what counts.
             log.Warning("Nothing of {Environment}'s rollback started ahead of its commit: {Error}", environment, exception.Message);
         }
+    }
+
+    /// <summary>
+    /// What a rollback of <paramref name="environment"/> without --to would return to, checked ahead of any incident: an
+    /// agent that just started (a crash, an upgrade) would otherwise ask the registry about that image, and compile the
+    /// code that does it, in the first rollback's critical second. Starts nothing; never throws.
+    /// </summary>
+    public async Task PrepareAsync(string environment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckAsync(environment, null, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing to roll back to yet, or the mirror unreadable: the rollback itself says what counts.
+            log.Debug("No rollback target of {Environment} checked ahead: {Error}", environment, exception.Message);
+        }
+    }
+
+    /// <summary>The target's manifests (as a rollback) and the commit of its files, when they pass the sync's checks.</summary>
+    async Task<(EnvironmentManifests Manifests, string Revision)?> CheckAsync(string environment, string? to, CancellationToken cancellationToken)
+    {
+        if (board.Head is not { } head) return null;
+        var target = await mirror.LocateRollbackAsync(head, environment, to, cancellationToken);
+        if (target.FilesAt is not { } filesAt || await mirror.ReadEnvironmentAsync(filesAt, environment, policy.Folder, cancellationToken) is not { } files) return null;
+        var manifests = EnvironmentManifests.Parse(environment, files) with { IsRollback = true };
+        if (policy.Refusals(manifests, backend) is { Count: > 0 } refusals)
+        {
+            log.Information("Nothing of {Environment}'s rollback starts ahead of its commit: {Problems}", environment, string.Join(" | ", refusals));
+            return null;
+        }
+        var keys = await mirror.ReadFolderAsync(head, SlipwayMetadata.KeysFolder, cancellationToken);
+        var admission = await gate.AdmitAsync(environment, manifests, keys, cancellationToken);
+        log.Information("Signature of {Image}, the image a rollback of {Environment} returns to, checked ahead: {Outcome}",
+            manifests.Image, environment, admission.Outcome);
+        if (!admission.Permitted) return null;
+        // The replicas' revision label names a commit (filesAt may be an expression such as <sha>^).
+        return (await mirror.ObjectIdsAsync([filesAt], cancellationToken))[0] is { } revision ? (manifests, revision) : null;
     }
 }
