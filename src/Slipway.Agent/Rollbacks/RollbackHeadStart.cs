@@ -39,8 +39,7 @@ public sealed class RollbackHeadStart(
         }
         catch (Exception exception)
         {
-            // A refused rollback, an unreadable mirror, an engine that failed, a cancelled request: the commit and the
-            // sync say what counts.
+            // An unreadable mirror, an engine that failed, a cancelled request: the commit and the sync say what counts.
             log.Warning("Nothing of {Environment}'s rollback started ahead of its commit: {Error}", environment, exception.Message);
         }
     }

@@ -51,10 +51,10 @@ public sealed class CanaryRollout(
         public string StableImage => Stable.Select(c => c.Image).FirstOrDefault(i => i.Length > 0) ?? "";
     }
 
+    /// <param name="spec">With the ConfigMap data in its template hash (<see cref="WithConfigInTemplateHash"/>), as the backend gives it.</param>
     public async Task<BackendState> ApplyAsync(WorkloadSpec spec, EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress,
         CancellationToken cancellationToken)
     {
-        spec = WithConfigInTemplateHash(spec);
         if (manifests.IsRollback)
         {
             // A rollback restores a version known to be good: rolled out at once, not canaried against the bad one
@@ -455,7 +455,6 @@ public sealed class CanaryRollout(
     /// Under canary and ab-testing the version is the pod template and its ConfigMap data together (as Flagger tracks
     /// the ConfigMaps a Deployment mounts): a config-only change is canaried too, never written in place under stable.
     /// </summary>
-    /// <summary>The version hash of the canary strategies' replicas: template and config (a ConfigMap-only change is canaried too).</summary>
     internal static WorkloadSpec WithConfigInTemplateHash(WorkloadSpec spec) => spec with
     {
         TemplateHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(

@@ -76,9 +76,20 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
         }
     }
 
-    public async Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the environment's replicas run: under canary and ab-testing their version (template hash) covers the
+    /// ConfigMap data too (<see cref="CanaryRollout.WithConfigInTemplateHash"/>). One place, so a sync and a rollback's
+    /// replicas started ahead of it (<see cref="StartAheadAsync"/>) always agree on it.
+    /// </summary>
+    static WorkloadSpec SpecFor(EnvironmentManifests manifests)
     {
         var spec = WorkloadSpec.From(manifests);
+        return manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting ? CanaryRollout.WithConfigInTemplateHash(spec) : spec;
+    }
+
+    public async Task<BackendState> ApplyAsync(EnvironmentManifests manifests, string revision, IProgress<BackendState>? progress, CancellationToken cancellationToken)
+    {
+        var spec = SpecFor(manifests);
         if (manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting)
             return await canary.ApplyAsync(spec, manifests, revision, progress, cancellationToken);
         await canary.RemoveAsync(spec, "the environment's strategy is no longer canary or ab-testing", cancellationToken);
@@ -137,9 +148,7 @@ public sealed class DockerEnvironmentBackend : IEnvironmentBackend, IDisposable
     {
         // Blue-green keeps its own warm colour; the preview and the switch are its business.
         if (manifests.Strategy == "blue-green") return Task.FromResult(0);
-        var spec = WorkloadSpec.From(manifests);
-        // The version hash the rolling update of the rollback's commit gives its replicas (CanaryRollout.ApplyAsync).
-        if (manifests.Strategy is CanaryRollout.Canary or CanaryRollout.AbTesting) spec = CanaryRollout.WithConfigInTemplateHash(spec);
+        var spec = SpecFor(manifests);
         return replicas.Window.StartAheadAsync(spec, revision, logger.ForContext("Environment", spec.Environment), cancellationToken);
     }
 
